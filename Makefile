@@ -1,0 +1,107 @@
+# Developer entry points. `make help` lists them.
+
+PYTHON ?= python3
+VENV ?= .venv
+WHEEL_VENV ?= .venv-wheel
+
+# Absolute paths, so recipes that `cd` elsewhere still find the interpreters.
+PY := $(abspath $(VENV))/bin/python
+WHEEL_PY := $(abspath $(WHEEL_VENV))/bin/python
+STAMP := $(VENV)/.installed
+
+PYTEST_ARGS ?=
+# Wagtail's own documents tests, run with our app installed (see
+# tests/wagtail_suite/settings.py and docs/dev/wagtail-suite-baseline.md).
+WAGTAIL_SUITE_ARGS ?= wagtail.documents -v 1 --parallel 1
+
+DEMO_ADDR ?= 127.0.0.1:8000
+
+.DEFAULT_GOAL := help
+
+.PHONY: help venv test test-wagtail test-wagtail-baseline lint format demo \
+	build test-wheel check clean distclean
+
+help:
+	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
+	@echo "make test         run the pytest suite, then Wagtail's documents suite with our app"
+	@echo "make test-wagtail run Wagtail's own documents tests with wagtail_securelink installed"
+	@echo "make test-wagtail-baseline   the same tests without wagtail_securelink"
+	@echo "make lint         ruff check + ruff format --check"
+	@echo "make format       ruff format + ruff check --fix"
+	@echo "make demo         migrate, load demo data and run the example site on $(DEMO_ADDR)"
+	@echo "make build        build sdist and wheel into dist/"
+	@echo "make test-wheel   install the built wheel into $(WHEEL_VENV) and run the suite against it"
+	@echo "make check        system checks and migration check on the example site"
+	@echo "make clean        remove build and test artefacts (keeps $(VENV))"
+	@echo "make distclean    clean, and remove $(VENV) and the demo database and media"
+
+venv: $(STAMP)
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "wagtail-securelink needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) -V 2>&1)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the dependency declarations change.
+$(STAMP): setup.cfg pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[testing]'
+	@touch $@
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) test-wagtail
+
+test-wagtail: venv
+	$(PY) -m django test $(WAGTAIL_SUITE_ARGS) --settings=tests.wagtail_suite.settings
+
+test-wagtail-baseline: venv
+	$(PY) -m django test $(WAGTAIL_SUITE_ARGS) --settings=wagtail.test.settings
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+demo: venv
+	cd example_site && $(PY) manage.py migrate --noinput
+	cd example_site && $(PY) manage.py createcachetable
+	cd example_site && $(PY) manage.py load_demo
+	cd example_site && $(PY) manage.py runserver $(DEMO_ADDR)
+
+build: venv
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+
+# Run the suite against the installed wheel rather than the checkout: from a
+# temporary copy of tests/ (and the example site), so that `import
+# wagtail_securelink` can only resolve to site-packages. This catches files
+# missing from the wheel (templates, migrations, static, locale).
+test-wheel: build
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_PY) -m pip install --quiet --upgrade pip
+	$(WHEEL_PY) -m pip install --quiet "$$(ls dist/*.whl)[testing]"
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp -R tests example_site setup.cfg "$$tmp"/; \
+	rm -rf "$$tmp"/example_site/db.sqlite3 "$$tmp"/example_site/media; \
+	cd "$$tmp"; \
+	$(WHEEL_PY) -c 'import sys, wagtail_securelink as m; print("wagtail_securelink imported from", m.__file__); sys.exit("site-packages" not in m.__file__)'; \
+	$(WHEEL_PY) -m pytest $(PYTEST_ARGS)
+
+check: venv
+	cd example_site && $(PY) manage.py check
+	cd example_site && $(PY) manage.py makemigrations --check --dry-run
+	cd example_site && SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		BASE_URL=https://share.example.com ALLOWED_HOSTS=share.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING --settings=example_site.settings_production
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .tox $(WHEEL_VENV)
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) example_site/db.sqlite3 example_site/media example_site/static

@@ -1,0 +1,293 @@
+"""Settings for the wagtail-securelink example site.
+
+The same settings run both deployment shapes of SPEC §9, chosen by environment
+variables:
+
+* embedded default (``make demo``): SQLite, Django's database cache, console email,
+  immediate task backend;
+* scale-out: ``DATABASE_URL=postgres://…``, ``REDIS_URL=redis://…`` (or
+  ``CACHE_URL``), ``EMAIL_URL=smtp://…`` (or ``EMAIL_HOST``/``EMAIL_PORT``), any
+  number of gunicorn processes behind a proxy.
+
+For production use ``example_site.settings_production``, which starts from this
+module and turns on the HTTPS hardening.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+# example_site/ (the directory holding manage.py)
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# --- Core -----------------------------------------------------------------------
+
+DEBUG = env_bool("DEBUG", True)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set the SECRET_KEY environment variable.")
+    # Development only: the name says so, and Django's deploy check flags it.
+    SECRET_KEY = "django-insecure-example-site-development-key-do-not-use-in-production"
+
+# Every absolute URL the app builds (share links, email links, admin
+# notifications) starts from here, never from the request's Host header.
+BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = BASE_URL
+WAGTAIL_SECURELINK_BASE_URL = BASE_URL
+
+_base = urlsplit(BASE_URL)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    sorted({_base.hostname or "127.0.0.1", "127.0.0.1", "localhost"}),
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [f"{_base.scheme}://{_base.netloc}"]
+)
+
+INSTALLED_APPS = [
+    "demo",
+    "wagtail.contrib.settings",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    # After wagtail.documents, whose hooks and templates it builds on.
+    "wagtail_securelink",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    "django_tasks",
+    # Installed for its system checks on the rate-limit cache (see CACHES).
+    "django_ratelimit",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example_site.urls"
+WSGI_APPLICATION = "example_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Take the write lock when a transaction starts, so that concurrent
+            # writers (two gunicorn workers redeeming the same code) queue up
+            # instead of failing with "database is locked" halfway through.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (also the rate-limit store) -------------------------------------------
+
+
+def cache_from_url(url: str) -> dict:
+    """A small CACHE_URL parser: redis://, rediss://, db://table, locmem://, dummy://."""
+    parts = urlsplit(url)
+    if parts.scheme in {"redis", "rediss", "unix"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+        }
+    if parts.scheme == "db":
+        table = (parts.netloc + parts.path).strip("/") or "securelink_cache"
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": table,
+        }
+    if parts.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if parts.scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(f"Unsupported CACHE_URL scheme: {parts.scheme!r}")
+
+
+_cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+CACHES = {
+    "default": cache_from_url(_cache_url)
+    if _cache_url
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "securelink_cache",
+    }
+}
+
+RATELIMIT_USE_CACHE = "default"
+_cache_backend = CACHES["default"]["BACKEND"]
+if _cache_backend == "django.core.cache.backends.db.DatabaseCache":
+    # django-ratelimit rejects the database cache (E003) because its
+    # increments are not atomic. It is still shared between processes, which
+    # is what matters most here, and the counters that protect the codes
+    # themselves (attempts per code, codes sent per recipient) are database
+    # rows, not cache entries. Fine for the embedded shape; use Redis
+    # (REDIS_URL) when scaling out.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+elif _cache_backend == "django.core.cache.backends.redis.RedisCache":
+    # django-ratelimit predates Django's own Redis backend and only lists
+    # django_redis as "officially supported" (W001); Django's backend
+    # increments atomically (INCR) too.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# --- Email ----------------------------------------------------------------------
+
+
+def email_from_url(url: str) -> dict:
+    """EMAIL_URL: smtp://user:pass@host:port, smtp+tls://…, smtp+ssl://…, console://."""
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtp+tls", "smtp+ssl", "submission"}:
+        raise ImproperlyConfigured(f"Unsupported EMAIL_URL scheme: {parts.scheme!r}")
+    query = parse_qs(parts.query)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or 25,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": parts.scheme in {"smtp+tls", "submission"}
+        or query.get("tls") == ["true"],
+        "EMAIL_USE_SSL": parts.scheme == "smtp+ssl" or query.get("ssl") == ["true"],
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
+if os.environ.get("EMAIL_URL"):
+    globals().update(email_from_url(os.environ["EMAIL_URL"]))
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = 10
+else:
+    # The demo prints invitations and verification codes on the console.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Secure links <noreply@example.com>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Emails are queued through the task framework Wagtail itself uses. Immediate:
+# sent during the request. Point TASKS at a worker-backed backend to send them
+# out of band.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# --- Auth -----------------------------------------------------------------------
+
+LOGIN_URL = "wagtailadmin_login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Internationalisation -------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media files ------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# --- Wagtail --------------------------------------------------------------------
+
+WAGTAIL_SITE_NAME = "wagtail-securelink example"
+
+# Documents are always served through a Django view, which is where Wagtail's
+# collection privacy and wagtail-securelink's access checks run. Never expose
+# MEDIA_ROOT/documents/ through the web server.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database"},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "wagtail_securelink": {
+            "handlers": ["console"],
+            "level": os.environ.get("SECURELINK_LOG_LEVEL", "INFO"),
+        },
+    },
+}
