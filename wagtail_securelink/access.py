@@ -1,0 +1,450 @@
+"""The visitor side of the service layer: resolve, send code, verify, grants (SPEC §3).
+
+Every function here is called by thin views in ``views/visitor.py`` and by tests.
+"""
+
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from . import codes, grants, signals
+from .choices import Audience, EventType
+from .conf import settings
+from .emails import get_emails
+from .events import record_event
+from .models import Grant, Recipient, ShareLink, VerificationCode
+from .tasks import enqueue, send_code_email
+from .tokens import key_from_token
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "resolve_token",
+    "request_code",
+    "deliver_code",
+    "verify_code",
+    "VerifyOutcome",
+    "Access",
+    "get_access",
+    "open_grant",
+    "end_grant",
+    "sign_out",
+    "pending_email",
+    "reverification_days",
+]
+
+
+def _policy():
+    from .services import get_policy
+
+    return get_policy()
+
+
+def resolve_token(token: str) -> ShareLink | None:
+    """The link a token names, in any state, or ``None`` (S1). Callers check ``is_active``."""
+    key = key_from_token(token)
+    if key is None:
+        return None
+    return (
+        ShareLink.objects.select_related("document", "collection", "created_by")
+        .filter(key=key)
+        .first()
+    )
+
+
+# -- the pending verification, kept in the session of the browser that asked -------------
+
+
+def _session_slot(link) -> str:
+    return f"wagtail_securelink.pending.{link.pk}"
+
+
+def _session_hash(session_key: str) -> str:
+    return salted_hmac(
+        "wagtail_securelink.session", session_key, algorithm="sha256"
+    ).hexdigest()
+
+
+def pending_email(request, link) -> str:
+    state = (
+        request.session.get(_session_slot(link))
+        if hasattr(request, "session")
+        else None
+    )
+    return (state or {}).get("email", "")
+
+
+def _find_recipient(link, email: str) -> Recipient | None:
+    if link.audience != Audience.SPECIFIC:
+        return None
+    return link.recipients.filter(email=email).first()
+
+
+def _account_holder(email: str):
+    """An active user whose address is ``email``, compared in canonical form in Python."""
+    from .services import normalise_email
+
+    User = get_user_model()
+    field = User.get_email_field_name()
+    for user in User._default_manager.filter(
+        **{f"{field}__iexact": email, "is_active": True}
+    ):
+        try:
+            if normalise_email(getattr(user, field)) == email:
+                return user
+        except Exception:  # noqa: S112 (a malformed stored address simply does not match)
+            continue
+    return None
+
+
+def request_code(link: ShareLink, email: str, request) -> Callable[[], None] | None:
+    """Prepare a code for ``email`` on ``link``; return the work that sends it, or ``None``.
+
+    The caller runs the returned callable after the response has been sent, so listed
+    and unlisted addresses take the same time (S7); the visitor sees the same page in
+    every case. ``email`` must already be normalised.
+    """
+    policy = _policy()
+    now = timezone.now()
+    request.session[_session_slot(link)] = {
+        "email": email,
+        "fails": 0,
+        "at": now.timestamp(),
+    }
+    request.session.save()  # the code is bound to this session's key (S3)
+    recipient = _find_recipient(link, email)
+    if recipient is None:
+        record_event(
+            EventType.UNLISTED_ADDRESS, link=link, email=email, request=request
+        )
+        return None
+    record_event(
+        EventType.CODE_REQUESTED, link=link, recipient=recipient, request=request
+    )
+    if recipient.is_locked:
+        return None
+    cooldown = datetime.timedelta(seconds=policy.resend_cooldown_seconds)
+    if recipient.last_code_sent_at and now - recipient.last_code_sent_at < cooldown:
+        return None
+    sent_last_hour = recipient.codes.filter(
+        sent_at__gte=now - datetime.timedelta(hours=1)
+    ).count()
+    if sent_last_hour >= settings.RATE_SEND_PER_ADDRESS:
+        return None
+    if _account_holder(email) is not None:
+        recipient_id = recipient.pk
+        return lambda: _deliver_account_reminder(recipient_id)
+    nonce = codes.new_nonce()
+    code = VerificationCode.objects.create(
+        recipient=recipient,
+        nonce=nonce,
+        digits=policy.code_length,
+        code_hash=codes.hash_code(nonce, codes.derive_code(nonce, policy.code_length)),
+        session_hash=_session_hash(request.session.session_key),
+        expires_at=now + datetime.timedelta(minutes=policy.code_lifetime_minutes),
+        max_attempts=policy.code_max_attempts,
+    )
+    return lambda: enqueue(send_code_email, code.pk)
+
+
+def _deliver_account_reminder(recipient_id: int) -> None:
+    from django.urls import reverse
+
+    from .services import link_url
+
+    recipient = Recipient.objects.select_related("link").get(pk=recipient_id)
+    url = link_url(recipient.link)
+    login_url = settings.base_url + reverse(
+        "wagtail_securelink:sign_in", args=[recipient.link.token]
+    )
+    try:
+        emails = get_emails()
+        emails.send(emails.account_sign_in(recipient.link, recipient, url, login_url))
+    except Exception as exc:
+        logger.error("Sign-in reminder could not be sent: %s", type(exc).__name__)
+        return
+    Recipient.objects.filter(pk=recipient_id).update(last_code_sent_at=timezone.now())
+    record_event(
+        EventType.ACCOUNT_SIGN_IN_SENT, link=recipient.link, recipient=recipient
+    )
+
+
+def deliver_code(code_id: int) -> str:
+    """Email one code (runs in a task). Returns "sent", "failed" or "skipped".
+
+    On failure the code row is deleted: it is not counted, the cooldown is not spent,
+    and older codes stay alive (S14). On success every older code of the recipient
+    dies (S3) and the cooldown starts.
+    """
+    code = (
+        VerificationCode.objects.select_related("recipient__link")
+        .filter(
+            pk=code_id,
+            sent_at__isnull=True,
+            used_at__isnull=True,
+            invalidated_at__isnull=True,
+        )
+        .first()
+    )
+    if code is None or code.expires_at <= timezone.now():
+        return "skipped"
+    recipient, link = code.recipient, code.recipient.link
+    from .services import link_url
+
+    try:
+        emails = get_emails()
+        lifetime = max(
+            1, round((code.expires_at - code.created_at).total_seconds() / 60)
+        )
+        plain = codes.derive_code(code.nonce, code.digits)
+        emails.send(emails.code(link, recipient, plain, lifetime, link_url(link)))
+    except Exception as exc:
+        logger.error(
+            "Verification code for link %s could not be sent: %s",
+            link.pk,
+            type(exc).__name__,
+        )
+        code.delete()
+        record_event(EventType.CODE_SEND_FAILED, link=link, recipient=recipient)
+        return "failed"
+    now = timezone.now()
+    with transaction.atomic():
+        VerificationCode.objects.filter(pk=code.pk).update(sent_at=now)
+        VerificationCode.objects.filter(
+            recipient=recipient, used_at__isnull=True, invalidated_at__isnull=True
+        ).exclude(pk=code.pk).update(invalidated_at=now)
+        Recipient.objects.filter(pk=recipient.pk).update(last_code_sent_at=now)
+        record_event(EventType.CODE_SENT, link=link, recipient=recipient)
+    signals.code_sent.send(sender=ShareLink, link=link, recipient=recipient)
+    return "sent"
+
+
+@dataclass
+class VerifyOutcome:
+    ok: bool
+    tries_left: int = 0
+    dead: bool = False  # the code can no longer be used: ask for a new one
+    malformed: bool = False
+    no_pending: bool = False
+    grant: Grant | None = None
+    cookie_value: str = ""
+
+
+def _fake_failure(request, link, state, policy) -> VerifyOutcome:
+    """What an unlisted or locked address sees: the same answers a real wrong code gives."""
+    state["fails"] = state.get("fails", 0) + 1
+    request.session[_session_slot(link)] = state
+    expired = (
+        timezone.now().timestamp()
+        > state.get("at", 0) + policy.code_lifetime_minutes * 60
+    )
+    left = max(0, policy.code_max_attempts - state["fails"])
+    return VerifyOutcome(ok=False, tries_left=left, dead=expired or left == 0)
+
+
+def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
+    policy = _policy()
+    state = request.session.get(_session_slot(link))
+    if not state or not request.session.session_key:
+        return VerifyOutcome(ok=False, no_pending=True)
+    submitted = codes.clean_input(submitted)
+    if not codes.is_well_formed(submitted, policy.code_length):
+        return VerifyOutcome(ok=False, malformed=True, tries_left=-1)
+    now = timezone.now()
+    recipient = _find_recipient(link, state.get("email", ""))
+    code = None
+    if recipient is not None and not recipient.is_locked:
+        code = (
+            VerificationCode.objects.filter(
+                recipient=recipient,
+                session_hash=_session_hash(request.session.session_key),
+                sent_at__isnull=False,
+                used_at__isnull=True,
+                invalidated_at__isnull=True,
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    if code is None:
+        record_event(
+            EventType.CODE_FAILED,
+            link=link,
+            recipient=recipient,
+            email=state.get("email", ""),
+            request=request,
+            detail={"reason": "no_code"},
+        )
+        return _fake_failure(request, link, state, policy)
+    if code.expires_at <= now or code.attempts >= code.max_attempts:
+        return VerifyOutcome(ok=False, dead=True)
+    if codes.matches(code.nonce, code.code_hash, submitted):
+        # Conditional UPDATE: of any number of simultaneous right answers, in any number
+        # of processes, exactly one sees a changed row (S3).
+        won = VerificationCode.objects.filter(
+            pk=code.pk,
+            used_at__isnull=True,
+            invalidated_at__isnull=True,
+            attempts__lt=F("max_attempts"),
+            expires_at__gt=now,
+        ).update(used_at=now)
+        if won != 1:
+            return VerifyOutcome(ok=False, dead=True)
+        Recipient.objects.filter(pk=recipient.pk).update(failure_count=0)
+        del request.session[_session_slot(link)]
+        request.session.cycle_key()  # no session fixation across verification (S9)
+        grant, cookie_value = open_grant(link, request, recipient=recipient)
+        return VerifyOutcome(ok=True, grant=grant, cookie_value=cookie_value)
+    return _wrong_code(link, request, code, recipient, policy)
+
+
+def _wrong_code(link, request, code, recipient, policy) -> VerifyOutcome:
+    VerificationCode.objects.filter(pk=code.pk, attempts__lt=F("max_attempts")).update(
+        attempts=F("attempts") + 1
+    )
+    Recipient.objects.filter(pk=recipient.pk).update(
+        failure_count=F("failure_count") + 1
+    )
+    attempts = VerificationCode.objects.values_list("attempts", flat=True).get(
+        pk=code.pk
+    )
+    failures = Recipient.objects.values_list("failure_count", flat=True).get(
+        pk=recipient.pk
+    )
+    record_event(
+        EventType.CODE_FAILED,
+        link=link,
+        recipient=recipient,
+        request=request,
+        detail={"attempt": attempts},
+    )
+    if failures >= policy.lockout_threshold:
+        locked = Recipient.objects.filter(
+            pk=recipient.pk, locked_at__isnull=True
+        ).update(locked_at=timezone.now())
+        if locked:
+            record_event(
+                EventType.CODE_LOCKED, link=link, recipient=recipient, request=request
+            )
+    left = max(0, code.max_attempts - attempts)
+    return VerifyOutcome(ok=False, tries_left=left, dead=left == 0)
+
+
+# -- grants -------------------------------------------------------------------------------
+
+
+def reverification_days(link: ShareLink, policy=None) -> int:
+    """The site's period, or the link's own when shorter: the site maximum always wins."""
+    policy = policy or _policy()
+    days = policy.reverification_days
+    if link.reverification_days:
+        days = min(days, link.reverification_days)
+    return days
+
+
+def open_grant(link: ShareLink, request, *, recipient=None) -> tuple[Grant, str]:
+    secret = grants.new_secret()
+    now = timezone.now()
+    grant = Grant.objects.create(
+        link=link, recipient=recipient, secret_hash=grants.hash_secret(secret)
+    )
+    record_event(EventType.VERIFIED, link=link, recipient=recipient, request=request)
+    if recipient is not None and recipient.first_opened_at is None:
+        Recipient.objects.filter(pk=recipient.pk, first_opened_at__isnull=True).update(
+            first_opened_at=now
+        )
+    signals.visitor_verified.send(
+        sender=ShareLink, link=link, recipient=recipient, grant=grant, request=request
+    )
+    return grant, grants.dump(link, grant.pk, secret)
+
+
+@dataclass
+class Access:
+    ok: bool
+    grant: Grant | None = None
+    recipient: Recipient | None = None
+    user: object = None
+    prefill_email: str = ""
+
+
+def get_access(link: ShareLink, request) -> Access:
+    """Does this request hold access to ``link``? Checked server-side on every request (S9)."""
+    user = getattr(request, "user", None)
+    if (
+        link.audience == Audience.SPECIFIC
+        and user is not None
+        and user.is_authenticated
+    ):
+        from .services import normalise_email
+
+        try:
+            address = normalise_email(
+                getattr(user, user.get_email_field_name(), "") or ""
+            )
+        except Exception:
+            address = ""
+        recipient = (
+            _find_recipient(link, address) if address and user.is_active else None
+        )
+        if recipient is not None and not recipient.is_locked:
+            return Access(ok=True, recipient=recipient, user=user)
+    parsed = grants.load(
+        link, request.COOKIES.get(grants.cookie_name(link, request.is_secure()))
+    )
+    if parsed is None:
+        return Access(ok=False)
+    grant_id, secret = parsed
+    grant = (
+        Grant.objects.select_related("recipient").filter(pk=grant_id, link=link).first()
+    )
+    if grant is None or not grants.secret_matches(secret, grant.secret_hash):
+        return Access(ok=False)
+    recipient = grant.recipient
+    prefill = recipient.email if recipient else ""
+    if grant.ended_at is not None:
+        return Access(ok=False, prefill_email=prefill)
+    if link.audience == Audience.SPECIFIC and (
+        recipient is None or recipient.is_locked
+    ):
+        end_grant(grant, "locked" if recipient else "audience_changed", request=request)
+        return Access(ok=False, prefill_email=prefill)
+    days = reverification_days(link)
+    if grant.created_at + datetime.timedelta(days=days) <= timezone.now():
+        end_grant(grant, "reverification_due", request=request)
+        return Access(ok=False, prefill_email=prefill)
+    return Access(ok=True, grant=grant, recipient=recipient)
+
+
+def end_grant(
+    grant: Grant, reason: str, *, request=None, event=EventType.GRANT_ENDED
+) -> None:
+    ended = Grant.objects.filter(pk=grant.pk, ended_at__isnull=True).update(
+        ended_at=timezone.now(), end_reason=reason
+    )
+    if ended:
+        record_event(
+            event,
+            link=grant.link,
+            recipient=grant.recipient,
+            request=request,
+            detail={"reason": reason},
+        )
+
+
+def sign_out(link: ShareLink, request) -> None:
+    access = get_access(link, request)
+    if access.grant is not None:
+        end_grant(
+            access.grant, "signed_out", request=request, event=EventType.SIGNED_OUT
+        )
+    elif access.ok:
+        record_event(
+            EventType.SIGNED_OUT, link=link, recipient=access.recipient, request=request
+        )

@@ -1,0 +1,75 @@
+"""System checks with stable ids for unsafe configuration."""
+
+from django.conf import settings as django_settings
+from django.core import checks
+
+from .conf import settings
+
+_NOT_SHARED = {
+    "django.core.cache.backends.locmem.LocMemCache": "is private to one process",
+    "django.core.cache.backends.dummy.DummyCache": "stores nothing",
+}
+_NOT_ATOMIC = {
+    "django.core.cache.backends.db.DatabaseCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+}
+
+
+@checks.register(checks.Tags.security)
+def check_base_url(app_configs, **kwargs):
+    if not settings.base_url:
+        return [
+            checks.Error(
+                "WAGTAIL_SECURELINK_BASE_URL (or WAGTAILADMIN_BASE_URL) is not set.",
+                hint="Links and emails are built from it, never from the request's Host header.",
+                id="wagtail_securelink.E001",
+            )
+        ]
+    if not settings.base_url.startswith(("http://", "https://")):
+        return [
+            checks.Error(
+                "WAGTAIL_SECURELINK_BASE_URL must start with http:// or https://.",
+                id="wagtail_securelink.E002",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.caches)
+def check_rate_limit_cache(app_configs, **kwargs):
+    alias = getattr(django_settings, "RATELIMIT_USE_CACHE", "default")
+    backend = django_settings.CACHES.get(alias, {}).get("BACKEND", "")
+    if backend in _NOT_SHARED:
+        return [
+            checks.Error(
+                f"The rate-limit cache {alias!r} ({backend}) {_NOT_SHARED[backend]}.",
+                hint="Use Redis, Memcached or Django's database cache (see docs/deployment.md).",
+                id="wagtail_securelink.E003",
+            )
+        ]
+    embedded = "sqlite" in django_settings.DATABASES.get("default", {}).get(
+        "ENGINE", ""
+    )
+    if backend in _NOT_ATOMIC and not embedded:
+        return [
+            checks.Warning(
+                f"The rate-limit cache {alias!r} ({backend}) does not increment atomically: "
+                "under concurrent load a limit may admit a few more requests.",
+                hint="Fine for the embedded default; use Redis when scaling out.",
+                id="wagtail_securelink.W001",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_https(app_configs, **kwargs):
+    if settings.base_url.startswith("http://"):
+        return [
+            checks.Warning(
+                "WAGTAIL_SECURELINK_BASE_URL is not HTTPS: grant cookies cannot use the "
+                "__Host- prefix or the Secure flag.",
+                id="wagtail_securelink.W002",
+            )
+        ]
+    return []

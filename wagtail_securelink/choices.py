@@ -1,0 +1,54 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["Audience", "Role", "TargetType", "EventType", "IPStorage"]
+
+
+class Audience(models.TextChoices):
+    SPECIFIC = "specific", _("Specific people")
+    ORGANIZATION = "organization", _("People signed in to this site")
+    ANYONE = "anyone", _("Anyone with the link")
+
+
+class Role(models.TextChoices):
+    VIEW = "view", _("View only")
+    DOWNLOAD = "download", _("View and download")
+    EDIT = "edit", _("Edit")
+    UPLOAD = "upload", _("Upload only (file request)")
+
+
+class TargetType(models.TextChoices):
+    DOCUMENT = "document", _("Document")
+    COLLECTION = "collection", _("Collection")
+
+
+class IPStorage(models.TextChoices):
+    FULL = "full", _("Full address")
+    ANONYMISED = "anonymised", _("Anonymised (IPv4 /24, IPv6 /48)")
+    NONE = "none", _("Do not store")
+
+
+class EventType(models.TextChoices):
+    LINK_CREATED = "link_created", _("Link created")
+    LINK_CHANGED = "link_changed", _("Link changed")
+    LINK_REVOKED = "link_revoked", _("Link revoked")
+    RECIPIENT_ADDED = "recipient_added", _("Recipient added")
+    RECIPIENT_REMOVED = "recipient_removed", _("Recipient removed")
+    RECIPIENT_UNLOCKED = "recipient_unlocked", _("Recipient unlocked")
+    INVITATION_SENT = "invitation_sent", _("Invitation sent")
+    INVITATION_FAILED = "invitation_failed", _("Invitation could not be sent")
+    OPENED = "opened", _("Opened")
+    CODE_REQUESTED = "code_requested", _("Code requested")
+    CODE_SENT = "code_sent", _("Code sent")
+    CODE_SEND_FAILED = "code_send_failed", _("Code could not be sent")
+    CODE_FAILED = "code_failed", _("Wrong code")
+    CODE_LOCKED = "code_locked", _("Recipient locked")
+    VERIFIED = "verified", _("Verified")
+    GRANT_ENDED = "grant_ended", _("Access ended")
+    VIEWED = "viewed", _("Viewed")
+    DOWNLOADED = "downloaded", _("Downloaded")
+    UPLOADED = "uploaded", _("Uploaded")
+    SIGNED_OUT = "signed_out", _("Signed out")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
+    UNLISTED_ADDRESS = "unlisted_address", _("Unlisted address tried the link")
+    ACCOUNT_SIGN_IN_SENT = "account_sign_in_sent", _("Sign-in reminder sent")

@@ -1,0 +1,71 @@
+"""Operational settings, read from Django settings under the ``WAGTAIL_SECURELINK_`` prefix.
+
+Policy that an administrator decides (code lifetime, audiences, ...) lives in the
+``SecureLinkPolicy`` Wagtail settings model instead. Everything here is what an
+operator configures once per deployment. The values are reloaded on
+``setting_changed`` so ``override_settings`` works in tests.
+"""
+
+from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+
+__all__ = ["settings"]
+
+DEFAULTS = {
+    # Absolute URL (scheme + host [+ path prefix]) used to build every link and every
+    # email URL (S12): never the request's Host header. Falls back to
+    # WAGTAILADMIN_BASE_URL when unset.
+    "BASE_URL": None,
+    # Client addresses (IPs or CIDR networks) of reverse proxies whose
+    # X-Forwarded-For header is believed (S6). Empty: only REMOTE_ADDR counts.
+    "TRUSTED_PROXIES": [],
+    # Prefix lengths that define a "client network" for rate limits.
+    "IPV4_NETWORK_PREFIX": 24,
+    "IPV6_NETWORK_PREFIX": 48,
+    # Rate limits (django-ratelimit syntax), see docs/configuration.md (S5).
+    "RATE_SEND_PER_NETWORK": "10/h",
+    "RATE_SEND_PER_LINK": "50/h",
+    "RATE_SEND_PER_ADDRESS": 5,  # codes an hour per (link, address), counted in the DB
+    "RATE_CHECK_PER_NETWORK": "30/h",
+    "RATE_CHECK_PER_LINK": "100/h",
+    "RATE_LOOKUP_PER_NETWORK": "60/m",
+    # Grant cookie name (a "__Host-" prefix is added on HTTPS) and lifetime cap.
+    "COOKIE_NAME": "securelink",
+    # Task backend alias (TASKS setting) used for email.
+    "TASK_BACKEND": "default",
+    # Dotted path of a SecureLinkEmails subclass that builds the emails.
+    "EMAIL_CLASS": None,
+    # Where to send visitors who should sign in with their site account.
+    "LOGIN_URL": None,
+}
+
+
+class Settings:
+    def __init__(self):
+        self.reload()
+
+    def reload(self):
+        for name, default in DEFAULTS.items():
+            setattr(
+                self,
+                name,
+                getattr(django_settings, f"WAGTAIL_SECURELINK_{name}", default),
+            )
+
+    @property
+    def base_url(self) -> str:
+        url = (
+            self.BASE_URL or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "") or ""
+        )
+        return url.rstrip("/")
+
+
+settings = Settings()
+
+
+def _reload(*, setting, **kwargs):
+    if setting.startswith("WAGTAIL_SECURELINK_") or setting == "WAGTAILADMIN_BASE_URL":
+        settings.reload()
+
+
+setting_changed.connect(_reload)

@@ -1,0 +1,99 @@
+"""Email building. Override the templates by path, or subclass ``SecureLinkEmails`` and
+name it in ``WAGTAIL_SECURELINK_EMAIL_CLASS``."""
+
+import logging
+
+from django.conf import settings as django_settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
+
+from .conf import settings
+
+__all__ = ["SecureLinkEmails", "get_emails", "header_safe"]
+
+logger = logging.getLogger(__name__)
+
+
+def header_safe(value: str) -> str:
+    """Collapse whitespace so that no CR/LF (or other control character) reaches a header (S13)."""
+    return " ".join(
+        "".join(ch if ch.isprintable() else " " for ch in str(value)).split()
+    )
+
+
+def site_name() -> str:
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).only("site_name").first()
+    return (site.site_name if site and site.site_name else "") or getattr(
+        django_settings, "WAGTAIL_SITE_NAME", ""
+    )
+
+
+class SecureLinkEmails:
+    template_dir = "wagtail_securelink/emails"
+
+    def render(
+        self, name: str, context: dict, to: str, reply_to: str = ""
+    ) -> EmailMultiAlternatives:
+        context = {"site_name": site_name(), **context}
+        subject = header_safe(
+            render_to_string(f"{self.template_dir}/{name}_subject.txt", context)
+        )
+        text = render_to_string(f"{self.template_dir}/{name}.txt", context)
+        html = render_to_string(f"{self.template_dir}/{name}.html", context)
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=django_settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            reply_to=[header_safe(reply_to)] if reply_to else None,
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+    def sharer_context(self, link) -> dict:
+        user = link.created_by
+        name = ""
+        if user is not None:
+            name = header_safe(user.get_full_name() or user.get_username())
+        return {"sharer_name": name, "sharer_email": getattr(user, "email", "") or ""}
+
+    def invitation(self, link, recipient, url: str) -> EmailMultiAlternatives:
+        context = {
+            "link": link,
+            "recipient": recipient,
+            "url": url,
+            **self.sharer_context(link),
+        }
+        return self.render(
+            "invitation", context, recipient.email, context["sharer_email"]
+        )
+
+    def code(self, link, recipient, code: str, lifetime_minutes: int, url: str):
+        context = {
+            "link": link,
+            "recipient": recipient,
+            "code": code,
+            "lifetime_minutes": lifetime_minutes,
+            "url": url,
+        }
+        return self.render("code", context, recipient.email)
+
+    def account_sign_in(self, link, recipient, url: str, login_url: str):
+        context = {
+            "link": link,
+            "recipient": recipient,
+            "url": url,
+            "login_url": login_url,
+        }
+        return self.render("account_sign_in", context, recipient.email)
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        message.send(fail_silently=False)
+
+
+def get_emails() -> SecureLinkEmails:
+    dotted = getattr(settings, "EMAIL_CLASS", None)
+    return import_string(dotted)() if dotted else SecureLinkEmails()

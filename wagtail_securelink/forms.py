@@ -1,0 +1,40 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["AddressForm", "CodeForm"]
+
+
+class AddressForm(forms.Form):
+    email = forms.CharField(
+        label=_("Your email address"),
+        max_length=254,
+        help_text=_("The address the link was sent to."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def clean_email(self):
+        from .services import normalise_email
+
+        try:
+            return normalise_email(self.cleaned_data["email"])
+        except ValidationError:
+            raise ValidationError(
+                _("Enter a valid email address."), code="invalid"
+            ) from None
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+    )

@@ -1,0 +1,57 @@
+"""Grant cookies (S9).
+
+The cookie holds ``[grant id, grant secret]`` signed with a per-link salt, so a cookie
+minted for one link is refused on every other. The secret is 128 random bits and only
+its SHA-256 is stored: a database dump yields no working cookie. The grant row is
+checked on every request, so revoking, removing a recipient, locking, expiry or a
+shorter reverification setting ends access on the very next request.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from django.core import signing
+
+from .conf import settings
+
+__all__ = ["cookie_name", "new_secret", "hash_secret", "secret_matches", "dump", "load"]
+
+
+def cookie_name(link, secure: bool) -> str:
+    # "__Host-" makes the browser refuse the cookie unless it is Secure, Path=/ and has
+    # no Domain attribute, so a sibling subdomain cannot plant or overwrite it.
+    name = f"{settings.COOKIE_NAME}-{link.pk}"
+    return f"__Host-{name}" if secure else name
+
+
+def _salt(link) -> str:
+    return f"wagtail_securelink.grant.{link.pk}"
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(secret: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), stored_hash)
+
+
+def dump(link, grant_id: int, secret: str) -> str:
+    return signing.dumps([grant_id, secret], salt=_salt(link))
+
+
+def load(link, value: str | None) -> tuple[int, str] | None:
+    if not value or len(value) > 512:
+        return None
+    try:
+        grant_id, secret = signing.loads(value, salt=_salt(link))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(grant_id, int) or not isinstance(secret, str):
+        return None
+    return grant_id, secret

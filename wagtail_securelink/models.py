@@ -1,0 +1,317 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.documents import get_document_model_string
+
+from .choices import Audience, EventType, Role, TargetType
+from .policy import SecureLinkPolicy
+
+__all__ = [
+    "ShareLink",
+    "Recipient",
+    "VerificationCode",
+    "Grant",
+    "AccessEvent",
+    "AuditChainHead",
+    "SecureLinkPolicy",
+]
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def active(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+    def expired(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__lte=now)
+
+    def revoked(self):
+        return self.filter(revoked_at__isnull=False)
+
+
+class ShareLink(models.Model):
+    """A URL that grants access to one document or collection (SPEC §2)."""
+
+    # 128 random bits; the URL token is this key plus an HMAC that is stored nowhere (S1).
+    key = models.CharField(max_length=32, unique=True, editable=False)
+    target_type = models.CharField(
+        _("target type"), max_length=20, choices=TargetType.choices
+    )
+    # SET_NULL keeps the link (and its audit trail) when the item is deleted, so the
+    # visitor gets "document deleted" (410) instead of "unknown link" (404).
+    document = models.ForeignKey(
+        get_document_model_string(),
+        verbose_name=_("document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    collection = models.ForeignKey(
+        "wagtailcore.Collection",
+        verbose_name=_("collection"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    include_descendants = models.BooleanField(_("include subcollections"), default=True)
+    target_title = models.CharField(_("title"), max_length=255, blank=True)
+    audience = models.CharField(
+        _("audience"),
+        max_length=20,
+        choices=Audience.choices,
+        default=Audience.SPECIFIC,
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.DOWNLOAD
+    )
+    password = models.CharField(
+        _("password"), max_length=128, blank=True, editable=False
+    )
+    reverification_days = models.PositiveIntegerField(
+        _("reverification period (days)"), null=True, blank=True
+    )
+    message = models.TextField(_("message"), blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_opened_at = models.DateTimeField(_("last opened"), null=True, blank=True)
+    open_count = models.PositiveIntegerField(_("opens"), default=0)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shared link")
+        verbose_name_plural = _("shared links")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_by", "created_at"])]
+
+    def __str__(self):
+        return self.target_title or _("Shared link %(id)s") % {"id": self.pk}
+
+    @property
+    def target(self):
+        return (
+            self.document
+            if self.target_type == TargetType.DOCUMENT
+            else self.collection
+        )
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (
+            now or timezone.now()
+        )
+
+    def is_active(self, now=None) -> bool:
+        return not self.is_revoked and not self.is_expired(now)
+
+    @property
+    def status(self) -> str:
+        if self.is_revoked:
+            return "revoked"
+        return "expired" if self.is_expired() else "active"
+
+    def get_status_display(self):
+        return {
+            "revoked": _("Revoked"),
+            "expired": _("Expired"),
+            "active": _("Active"),
+        }[self.status]
+
+    @property
+    def token(self) -> str:
+        from .tokens import make_token
+
+        return make_token(self.key)
+
+    @property
+    def url(self) -> str:
+        from .services import link_url
+
+        return link_url(self)
+
+
+class Recipient(models.Model):
+    """One normalised email address on a ``specific`` link."""
+
+    link = models.ForeignKey(
+        ShareLink, on_delete=models.CASCADE, related_name="recipients"
+    )
+    email = models.CharField(_("email address"), max_length=254)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    first_opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
+    # Consecutive wrong codes across all codes of this recipient on this link (S4).
+    # Updated with F() expressions only, so concurrent processes never lose a count.
+    failure_count = models.PositiveIntegerField(default=0)
+    locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
+    last_code_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "email"], name="securelink_recipient_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class VerificationCode(models.Model):
+    """An emailed one-time code. Holds no code: a nonce and a keyed hash (S2)."""
+
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, related_name="codes"
+    )
+    nonce = models.CharField(max_length=32)
+    digits = models.PositiveSmallIntegerField(default=6)
+    code_hash = models.CharField(max_length=64)
+    # Keyed hash of the session key of the browser that asked: the code works there only (S3).
+    session_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    invalidated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["recipient", "session_hash"])]
+
+    def __str__(self):
+        return f"code {self.pk} for recipient {self.recipient_id}"
+
+
+class Grant(models.Model):
+    """Server-side proof that a browser verified a recipient address or a password."""
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="grants")
+    recipient = models.ForeignKey(
+        Recipient,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="grants",
+    )
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=40, blank=True)
+
+    def __str__(self):
+        return f"grant {self.pk} on link {self.link_id}"
+
+
+class AccessEvent(models.Model):
+    """An audit record (S15), hash-chained to the previous one.
+
+    Foreign keys are plain references (no constraint, nothing cascades): deleting a
+    link or a user must never delete or rewrite the audit trail. The chain covers a
+    keyed digest of the personal fields (email, IP, user agent) rather than the fields
+    themselves, so erasing a person's data keeps the chain verifiable.
+    """
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    event = models.CharField(
+        _("event"), max_length=40, choices=EventType.choices, db_index=True
+    )
+    link = models.ForeignKey(
+        ShareLink,
+        verbose_name=_("link"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="events",
+    )
+    recipient = models.ForeignKey(
+        Recipient,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    email = models.CharField(
+        _("email address"), max_length=254, blank=True, db_index=True
+    )
+    ip_address = models.CharField(_("IP address"), max_length=64, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    personal_digest = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_event_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class AuditChainHead(models.Model):
+    """A single row locked while an event is appended, so the chain stays linear."""
+
+    last_hash = models.CharField(max_length=64, blank=True)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    # Hash of the newest event removed by retention purging: the first remaining event
+    # must point at it.
+    anchor_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"audit chain head (event {self.last_event_id})"

@@ -1,0 +1,210 @@
+"""The administrator's policy (SPEC §6): a Wagtail generic settings model."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+from .choices import Audience, IPStorage, Role
+
+__all__ = ["SecureLinkPolicy", "normalise_domains"]
+
+
+def _bounded(low, high):
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+def normalise_domains(text: str) -> list[str]:
+    """One domain a line, lower-cased, IDNA-encoded, blank lines and '@' dropped."""
+    domains = []
+    for line in (text or "").splitlines():
+        domain = line.strip().lstrip("@").rstrip(".").lower()
+        if not domain:
+            continue
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+        domains.append(domain)
+    return domains
+
+
+@register_setting(icon="link")
+class SecureLinkPolicy(BaseGenericSetting):
+    # "Specific people" links cannot be switched off (SPEC §6), so only the other two
+    # audiences have a switch.
+    allow_organization = models.BooleanField(
+        _("allow links for people signed in to this site"), default=True
+    )
+    allow_anyone = models.BooleanField(
+        _("allow links that work for anyone"),
+        default=True,
+        help_text=_("Switching this off stops existing 'anyone' links at once."),
+    )
+    default_audience = models.CharField(
+        _("default audience"),
+        max_length=20,
+        choices=Audience.choices,
+        default=Audience.SPECIFIC,
+    )
+    default_role = models.CharField(
+        _("default role"), max_length=20, choices=Role.choices, default=Role.DOWNLOAD
+    )
+    reverification_days = models.PositiveIntegerField(
+        _("reverification period (days)"),
+        default=15,
+        validators=_bounded(1, 365),
+        help_text=_(
+            "How many days a verified visitor keeps access before a new code is needed."
+        ),
+    )
+    code_lifetime_minutes = models.PositiveIntegerField(
+        _("code lifetime (minutes)"), default=10, validators=_bounded(1, 30)
+    )
+    code_length = models.PositiveIntegerField(
+        _("code length (digits)"), default=6, validators=_bounded(6, 10)
+    )
+    code_max_attempts = models.PositiveIntegerField(
+        _("wrong tries per code"), default=5, validators=_bounded(1, 10)
+    )
+    lockout_threshold = models.PositiveIntegerField(
+        _("consecutive failures before the recipient is locked"),
+        default=100,
+        validators=_bounded(10, 1000),
+        help_text=_("An editor unlocks a locked recipient in Manage access."),
+    )
+    resend_cooldown_seconds = models.PositiveIntegerField(
+        _("resend cooldown (seconds)"), default=60, validators=_bounded(0, 3600)
+    )
+    anyone_max_expiry_days = models.PositiveIntegerField(
+        _("'anyone' links must expire within (days)"),
+        default=30,
+        validators=_bounded(0, 730),
+        help_text=_("0 means no limit."),
+    )
+    default_expiry_days = models.PositiveIntegerField(
+        _("default expiry for new links (days)"),
+        null=True,
+        blank=True,
+        validators=_bounded(0, 730),
+        help_text=_("Leave empty (or 0) for links that do not expire by default."),
+    )
+    allowed_domains = models.TextField(
+        _("allowed recipient domains"),
+        blank=True,
+        help_text=_("One domain a line. Empty: every domain not blocked."),
+    )
+    blocked_domains = models.TextField(
+        _("blocked recipient domains"),
+        blank=True,
+        help_text=_("One domain a line. Blocked wins over allowed."),
+    )
+    notify_first_open = models.BooleanField(
+        _("notify the sharer on a recipient's first open"), default=True
+    )
+    notify_unlisted_attempt = models.BooleanField(
+        _("notify the sharer when an unlisted address tries a link"), default=True
+    )
+    show_item_name_before_verification = models.BooleanField(
+        _("show the item's name before verification"), default=False
+    )
+    zip_max_mb = models.PositiveIntegerField(_("ZIP download cap (MB)"), default=500)
+    event_retention_days = models.PositiveIntegerField(
+        _("access event retention (days)"), default=365, validators=_bounded(30, 3650)
+    )
+    store_ip_addresses = models.CharField(
+        _("store visitor IP addresses"),
+        max_length=20,
+        choices=IPStorage.choices,
+        default=IPStorage.ANONYMISED,
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("allow_organization"),
+                FieldPanel("allow_anyone"),
+                FieldPanel("default_audience"),
+                FieldPanel("default_role"),
+                FieldPanel("default_expiry_days"),
+                FieldPanel("anyone_max_expiry_days"),
+            ],
+            heading=_("Links"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("reverification_days"),
+                FieldPanel("code_lifetime_minutes"),
+                FieldPanel("code_length"),
+                FieldPanel("code_max_attempts"),
+                FieldPanel("lockout_threshold"),
+                FieldPanel("resend_cooldown_seconds"),
+                FieldPanel("show_item_name_before_verification"),
+            ],
+            heading=_("Verification"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("allowed_domains"), FieldPanel("blocked_domains")],
+            heading=_("Recipients"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("notify_first_open"), FieldPanel("notify_unlisted_attempt")],
+            heading=_("Notifications"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("zip_max_mb"),
+                FieldPanel("event_retention_days"),
+                FieldPanel("store_ip_addresses"),
+            ],
+            heading=_("Downloads and audit"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("Secure links")
+
+    def clean(self):
+        super().clean()
+        if not self.audience_allowed(self.default_audience):
+            raise ValidationError(
+                {
+                    "default_audience": _(
+                        "The default audience must be one of the allowed audiences."
+                    )
+                }
+            )
+        if self.default_role == Role.UPLOAD:
+            raise ValidationError(
+                {
+                    "default_role": _(
+                        "'Upload only' works on collections only and cannot be the default."
+                    )
+                }
+            )
+
+    # Derived values, so callers never parse the text fields themselves.
+    @property
+    def allowed_domain_list(self) -> list[str]:
+        return normalise_domains(self.allowed_domains)
+
+    @property
+    def blocked_domain_list(self) -> list[str]:
+        return normalise_domains(self.blocked_domains)
+
+    @property
+    def allowed_audiences(self) -> list[str]:
+        return [a for a in Audience.values if self.audience_allowed(a)]
+
+    def audience_allowed(self, audience: str) -> bool:
+        return {
+            Audience.SPECIFIC: True,
+            Audience.ORGANIZATION: self.allow_organization,
+            Audience.ANYONE: self.allow_anyone,
+        }.get(audience, False)
+
+    @property
+    def effective_default_expiry_days(self) -> int | None:
+        return self.default_expiry_days or None

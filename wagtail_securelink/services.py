@@ -1,0 +1,399 @@
+"""The one API of wagtail-securelink: admin views, management commands and tests call it.
+
+Editor side: ``create_link``, ``add_recipients``, ``remove_recipient``, ``revoke_link``,
+``unlock_recipient``, ``send_invitations``. Visitor side lives in ``access`` and is
+re-exported here: ``resolve_token``, ``request_code``, ``verify_code``, ``get_access``,
+``open_grant``, ``end_grant``, ``sign_out``.
+"""
+
+import datetime
+import logging
+import string
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from wagtail.log_actions import log
+from wagtail.models import Collection
+
+from . import signals
+from .choices import Audience, EventType, Role, TargetType
+from .conf import settings
+from .emails import get_emails
+from .events import record_event
+from .models import Recipient, SecureLinkPolicy, ShareLink
+from .tasks import enqueue, send_invitation_email
+from .tokens import make_token, new_link_key
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "get_policy",
+    "normalise_email",
+    "link_url",
+    "create_link",
+    "add_recipients",
+    "remove_recipient",
+    "revoke_link",
+    "unlock_recipient",
+    "send_invitations",
+    "deliver_invitation",
+    "InvitationReport",
+    # re-exported from .access
+    "resolve_token",
+    "request_code",
+    "deliver_code",
+    "verify_code",
+    "get_access",
+    "open_grant",
+    "end_grant",
+    "sign_out",
+    "record_event",
+]
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def get_policy() -> SecureLinkPolicy:
+    return SecureLinkPolicy.load()
+
+
+def normalise_email(value: str) -> str:
+    """Return the canonical form of an address, or raise ``ValidationError``.
+
+    Only ASCII letters are lower-cased and the domain is IDNA-encoded: Unicode case
+    mapping would let ``mıke@`` or a Kelvin sign collide with another address (the
+    CVE-2019-19844 lesson). Matching is then an exact comparison of canonical forms,
+    and mail always goes to the stored address, never to what a visitor typed.
+    """
+    value = (value or "").strip()
+    invalid = ValidationError(_("Enter a valid email address."), code="invalid")
+    if (
+        not value
+        or len(value) > 254
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    ):
+        raise invalid
+    local, sep, domain = value.rpartition("@")
+    if not sep or not local or not domain:
+        raise invalid
+    try:
+        domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise invalid from None
+    address = f"{local.translate(_ASCII_LOWER)}@{domain}"
+    validate_email(address)
+    return address
+
+
+def link_url(link: ShareLink) -> str:
+    """The link's absolute URL, built from the configured base URL, never the Host header (S12)."""
+    path = reverse("wagtail_securelink:landing", args=[make_token(link.key)])
+    return settings.base_url + path
+
+
+def _domain_matches(domain: str, patterns: list[str]) -> bool:
+    return any(domain == p or domain.endswith("." + p) for p in patterns)
+
+
+def clean_recipients(addresses, policy: SecureLinkPolicy) -> list[str]:
+    """Normalise and de-duplicate addresses; raise one error naming every refused one."""
+    invalid, refused, clean = [], [], []
+    for raw in addresses:
+        if not (raw or "").strip():
+            continue
+        try:
+            address = normalise_email(raw)
+        except ValidationError:
+            invalid.append(raw.strip()[:100])
+            continue
+        domain = address.rsplit("@", 1)[1]
+        allowed = policy.allowed_domain_list
+        if _domain_matches(domain, policy.blocked_domain_list) or (
+            allowed and not _domain_matches(domain, allowed)
+        ):
+            refused.append(address)
+            continue
+        if address not in clean:
+            clean.append(address)
+    messages = []
+    if invalid:
+        messages.append(
+            ngettext(
+                "This is not a valid email address: %(list)s",
+                "These are not valid email addresses: %(list)s",
+                len(invalid),
+            )
+            % {"list": ", ".join(invalid)}
+        )
+    if refused:
+        messages.append(
+            ngettext(
+                "The site's policy does not allow sharing with %(list)s",
+                "The site's policy does not allow sharing with these addresses: %(list)s",
+                len(refused),
+            )
+            % {"list": ", ".join(refused)}
+        )
+    if messages:
+        raise ValidationError({"recipients": messages})
+    return clean
+
+
+def _target_type(target) -> str:
+    if isinstance(target, Collection):
+        return TargetType.COLLECTION
+    from wagtail.documents import get_document_model
+
+    if isinstance(target, get_document_model()):
+        return TargetType.DOCUMENT
+    raise ValidationError(_("Only documents and collections can be shared."))
+
+
+def _clean_link_options(
+    *, target_type, audience, role, expires_at, reverification_days, policy
+):
+    errors = {}
+    now = timezone.now()
+    if target_type == TargetType.COLLECTION:
+        errors["target"] = _("Sharing collections is not available yet.")
+    if audience not in Audience.values or not policy.audience_allowed(audience):
+        errors["audience"] = _("The site's policy does not allow this kind of link.")
+    elif audience != Audience.SPECIFIC:
+        errors["audience"] = _("Only links for specific people are available yet.")
+    if role not in Role.values:
+        errors["role"] = _("Unknown role.")
+    elif role == Role.UPLOAD and target_type == TargetType.DOCUMENT:
+        errors["role"] = _(
+            "'Upload only' works on collections, not on a single document."
+        )
+    elif role not in (Role.VIEW, Role.DOWNLOAD):
+        errors["role"] = _("Only 'view' and 'download' links are available yet.")
+    if expires_at is not None and expires_at <= now:
+        errors["expires_at"] = _("The expiry must be in the future.")
+    if reverification_days is not None and not (
+        1 <= reverification_days <= policy.reverification_days
+    ):
+        errors["reverification_days"] = _(
+            "The reverification period must be between 1 and %(max)s days."
+        ) % {"max": policy.reverification_days}
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_link(
+    *,
+    target,
+    created_by=None,
+    recipients=(),
+    audience: str | None = None,
+    role: str | None = None,
+    expires_at: datetime.datetime | None = None,
+    message: str = "",
+    password: str = "",
+    reverification_days: int | None = None,
+    include_descendants: bool = True,
+    send_invitations: bool = True,
+    request=None,
+) -> ShareLink:
+    """Create a share link to a document (or collection) and optionally email the recipients.
+
+    Raises ``ValidationError`` (with a dict of field errors) when the policy or the
+    input refuses the link; nothing is created then. The returned link has an
+    ``invitations`` attribute (an ``InvitationReport``) when invitations were sent.
+    """
+    policy = get_policy()
+    target_type = _target_type(target)
+    audience = audience or policy.default_audience
+    role = role or policy.default_role
+    if expires_at is None and policy.effective_default_expiry_days:
+        expires_at = timezone.now() + datetime.timedelta(
+            days=policy.effective_default_expiry_days
+        )
+    _clean_link_options(
+        target_type=target_type,
+        audience=audience,
+        role=role,
+        expires_at=expires_at,
+        reverification_days=reverification_days,
+        policy=policy,
+    )
+    addresses = clean_recipients(recipients, policy)
+    if audience == Audience.SPECIFIC and not addresses:
+        raise ValidationError({"recipients": _("Add at least one email address.")})
+
+    with transaction.atomic():
+        link = ShareLink.objects.create(
+            key=new_link_key(),
+            target_type=target_type,
+            document=target if target_type == TargetType.DOCUMENT else None,
+            collection=target if target_type == TargetType.COLLECTION else None,
+            include_descendants=include_descendants,
+            target_title=str(target)[:255],
+            audience=audience,
+            role=role,
+            password=make_password(password) if password else "",
+            reverification_days=reverification_days,
+            message=message.strip(),
+            expires_at=expires_at,
+            created_by=created_by,
+        )
+        rows = Recipient.objects.bulk_create(
+            [Recipient(link=link, email=a, added_by=created_by) for a in addresses]
+        )
+        record_event(
+            EventType.LINK_CREATED,
+            link=link,
+            user=created_by,
+            request=request,
+            detail={"audience": audience, "role": role, "recipients": len(rows)},
+        )
+        log(instance=link, action="wagtail_securelink.create", user=created_by)
+    signals.link_created.send(sender=ShareLink, link=link, user=created_by)
+    if send_invitations and rows:
+        link.invitations = send_invitations_to(link, rows)
+    return link
+
+
+@dataclass
+class InvitationReport:
+    sent: list[str] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def send_invitations_to(link: ShareLink, recipients) -> InvitationReport:
+    report = InvitationReport()
+    for recipient in recipients:
+        result = enqueue(send_invitation_email, recipient.pk)
+        status = getattr(result, "status", None)
+        if status is not None and status.name == "SUCCESSFUL":
+            bucket = report.sent if result.return_value == "sent" else report.failed
+        elif status is not None and status.name == "FAILED":
+            bucket = report.failed
+        else:
+            bucket = report.queued
+        bucket.append(recipient.email)
+    return report
+
+
+send_invitations = send_invitations_to
+
+
+def deliver_invitation(recipient_id: int) -> str:
+    """Build and send one invitation (runs in a task). Returns "sent", "failed" or "skipped"."""
+    recipient = (
+        Recipient.objects.select_related("link", "link__created_by")
+        .filter(pk=recipient_id)
+        .first()
+    )
+    if recipient is None or not recipient.link.is_active():
+        return "skipped"
+    link = recipient.link
+    try:
+        emails = get_emails()
+        emails.send(emails.invitation(link, recipient, link_url(link)))
+    except (
+        Exception
+    ) as exc:  # SMTP, template or network errors: report, never half-state
+        logger.error(
+            "Invitation for link %s could not be sent: %s", link.pk, type(exc).__name__
+        )
+        record_event(EventType.INVITATION_FAILED, link=link, recipient=recipient)
+        return "failed"
+    Recipient.objects.filter(pk=recipient.pk).update(invited_at=timezone.now())
+    record_event(EventType.INVITATION_SENT, link=link, recipient=recipient)
+    return "sent"
+
+
+def add_recipients(
+    link: ShareLink, addresses, *, added_by=None, send_invitations=True, request=None
+):
+    """Add addresses to a ``specific`` link; returns the new ``Recipient`` rows."""
+    policy = get_policy()
+    clean = clean_recipients(addresses, policy)
+    existing = set(link.recipients.values_list("email", flat=True))
+    new = [a for a in clean if a not in existing]
+    with transaction.atomic():
+        rows = Recipient.objects.bulk_create(
+            [Recipient(link=link, email=a, added_by=added_by) for a in new]
+        )
+        for row in rows:
+            record_event(
+                EventType.RECIPIENT_ADDED,
+                link=link,
+                recipient=row,
+                user=added_by,
+                request=request,
+            )
+        if rows:
+            log(
+                instance=link,
+                action="wagtail_securelink.recipient_add",
+                user=added_by,
+                data={"count": len(rows)},
+            )
+    if send_invitations and rows:
+        send_invitations_to(link, rows)
+    return rows
+
+
+def remove_recipient(recipient: Recipient, *, user=None, request=None) -> None:
+    """Remove an address; its grants and codes go with it, so access ends at once (S9)."""
+    link = recipient.link
+    with transaction.atomic():
+        record_event(
+            EventType.RECIPIENT_REMOVED,
+            link=link,
+            recipient=recipient,
+            user=user,
+            request=request,
+        )
+        log(instance=link, action="wagtail_securelink.recipient_remove", user=user)
+        recipient.delete()
+
+
+def revoke_link(link: ShareLink, *, user=None, request=None) -> ShareLink:
+    if link.revoked_at is not None:
+        return link
+    now = timezone.now()
+    with transaction.atomic():
+        ShareLink.objects.filter(pk=link.pk).update(revoked_at=now, revoked_by=user)
+        link.revoked_at, link.revoked_by = now, user
+        link.grants.filter(ended_at__isnull=True).update(
+            ended_at=now, end_reason="revoked"
+        )
+        record_event(EventType.LINK_REVOKED, link=link, user=user, request=request)
+        log(instance=link, action="wagtail_securelink.revoke", user=user)
+    signals.link_revoked.send(sender=ShareLink, link=link, user=user)
+    return link
+
+
+def unlock_recipient(recipient: Recipient, *, user=None, request=None) -> None:
+    Recipient.objects.filter(pk=recipient.pk).update(locked_at=None, failure_count=0)
+    recipient.locked_at, recipient.failure_count = None, 0
+    record_event(
+        EventType.RECIPIENT_UNLOCKED,
+        link=recipient.link,
+        recipient=recipient,
+        user=user,
+        request=request,
+    )
+
+
+from .access import (  # noqa: E402  (re-exported; access imports helpers from here)
+    deliver_code,
+    end_grant,
+    get_access,
+    open_grant,
+    request_code,
+    resolve_token,
+    sign_out,
+    verify_code,
+)

@@ -1,0 +1,264 @@
+"""Visitor pages (SPEC §3, §4). Thin: every decision is in ``services``/``access``.
+
+GET never sends a code, consumes anything or creates a session (S8); every state
+change is a CSRF-protected POST. Unknown, malformed, revoked and expired links all get
+the same 404 page (S1).
+"""
+
+import logging
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings as django_settings
+from django.db.models import F
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import grants, ratelimits, services, signals
+from ..choices import EventType, Role
+from ..conf import settings
+from ..forms import AddressForm, CodeForm
+from ..http import render_page, run_after_response, secure_headers
+from ..models import ShareLink
+from ..serving import is_inline_safe, preview_kind, serve_document
+
+logger = logging.getLogger(__name__)
+
+T = "wagtail_securelink/visitor/"
+
+
+def _removed(request, status=404):
+    return render_page(request, T + "removed.html", status=status)
+
+
+def _limited(request, exc: ratelimits.Limited):
+    response = render_page(
+        request, T + "rate_limited.html", {"retry_after": exc.retry_after}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _unavailable(request):
+    response = render_page(request, T + "unavailable.html", status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+def link_view(view):
+    """Resolve the token to an active link, or answer with the removed/limited page."""
+
+    @secure_headers
+    @wraps(view)
+    def wrapper(request, token, *args, **kwargs):
+        link = services.resolve_token(token)
+        if link is None or not link.is_active():
+            try:
+                ratelimits.check_limits(request, ratelimits.LOOKUP)
+            except ratelimits.Limited as exc:
+                return _limited(request, exc)
+            except ratelimits.CacheUnavailable:
+                return _unavailable(request)
+            return _removed(request)
+        if link.target is None:
+            return render_page(request, T + "gone.html", {"link": link}, status=410)
+        try:
+            return view(request, link, *args, **kwargs)
+        except ratelimits.Limited as exc:
+            services.record_event(
+                EventType.RATE_LIMITED,
+                link=link,
+                request=request,
+                detail={"scope": exc.scope},
+            )
+            return _limited(request, exc)
+        except ratelimits.CacheUnavailable:
+            return _unavailable(request)
+
+    return wrapper
+
+
+def _verify_context(link, policy, **extra):
+    return {
+        "link": link,
+        "show_name": policy.show_item_name_before_verification,
+        "code_length": policy.code_length,
+        **extra,
+    }
+
+
+@link_view
+@require_GET
+def landing(request, link: ShareLink):
+    access = services.get_access(link, request)
+    policy = services.get_policy()
+    if not access.ok:
+        form = AddressForm(initial={"email": access.prefill_email})
+        context = _verify_context(
+            link, policy, form=form, reverify=bool(access.prefill_email)
+        )
+        return render_page(request, T + "verify_address.html", context)
+    ShareLink.objects.filter(pk=link.pk).update(
+        open_count=F("open_count") + 1, last_opened_at=timezone.now()
+    )
+    services.record_event(
+        EventType.OPENED, link=link, recipient=access.recipient, request=request
+    )
+    document = link.document
+    context = {
+        "link": link,
+        "document": document,
+        "access": access,
+        "can_download": link.role in (Role.DOWNLOAD, Role.EDIT),
+        "preview": preview_kind(document.content_type),
+        "sharer": link.created_by,
+    }
+    return render_page(request, T + "document.html", context)
+
+
+@link_view
+@require_POST
+def send_code(request, link: ShareLink):
+    policy = services.get_policy()
+    form = AddressForm(request.POST)
+    if not form.is_valid():
+        context = _verify_context(link, policy, form=form)
+        return render_page(request, T + "verify_address.html", context, status=400)
+    ratelimits.check_limits(request, ratelimits.SEND, link)
+    work = services.request_code(link, form.cleaned_data["email"], request)
+    response = HttpResponseRedirect(
+        reverse("wagtail_securelink:enter_code", args=[link.token])
+    )
+    response.status_code = 303
+    return run_after_response(response, work)
+
+
+@link_view
+@require_http_methods(["GET", "POST"])
+def enter_code(request, link: ShareLink):
+    policy = services.get_policy()
+    email = services.pending_email(request, link)
+    if not email:
+        return HttpResponseRedirect(
+            reverse("wagtail_securelink:landing", args=[link.token])
+        )
+    context = _verify_context(link, policy, email=email)
+    if request.method == "GET":
+        return render_page(
+            request, T + "verify_code.html", {**context, "form": CodeForm()}
+        )
+    form = CodeForm(request.POST)
+    if not form.is_valid():
+        return render_page(
+            request, T + "verify_code.html", {**context, "form": form}, status=400
+        )
+    ratelimits.check_limits(request, ratelimits.CHECK, link)
+    outcome = services.verify_code(link, request, form.cleaned_data["code"])
+    if outcome.no_pending:
+        return HttpResponseRedirect(
+            reverse("wagtail_securelink:landing", args=[link.token])
+        )
+    if outcome.ok:
+        response = HttpResponseRedirect(
+            reverse("wagtail_securelink:landing", args=[link.token])
+        )
+        response.status_code = 303
+        days = services.reverification_days(link, policy)
+        response.set_cookie(
+            grants.cookie_name(link, request.is_secure()),
+            outcome.cookie_value,
+            max_age=days * 86400,
+            path="/",
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+    if outcome.malformed:
+        message = _("Enter the %(digits)s-digit code from the email, digits only.") % {
+            "digits": policy.code_length
+        }
+    elif outcome.dead:
+        message = _("This code can no longer be used. Ask for a new code.")
+    else:
+        message = _("That code is not right. Tries left: %(left)s.") % {
+            "left": outcome.tries_left
+        }
+    form.add_error("code", message)
+    context.update(form=form, dead=outcome.dead)
+    return render_page(request, T + "verify_code.html", context, status=400)
+
+
+def _serve(request, link, *, inline: bool):
+    access = services.get_access(link, request)
+    if not access.ok:
+        return HttpResponseRedirect(
+            reverse("wagtail_securelink:landing", args=[link.token])
+        )
+    document = link.document
+    if inline and not is_inline_safe(document.content_type):
+        return render_page(
+            request,
+            T + "no_preview.html",
+            {"link": link, "document": document},
+            status=404,
+        )
+    if not inline and link.role not in (Role.DOWNLOAD, Role.EDIT):
+        return render_page(
+            request,
+            T + "no_download.html",
+            {"link": link, "document": document},
+            status=403,
+        )
+    event = EventType.VIEWED if inline else EventType.DOWNLOADED
+    services.record_event(
+        event,
+        link=link,
+        recipient=access.recipient,
+        request=request,
+        detail={"document": document.pk},
+    )
+    signals.item_accessed.send(
+        sender=ShareLink,
+        link=link,
+        document=document,
+        action="view" if inline else "download",
+        request=request,
+    )
+    return serve_document(request, document, inline=inline)
+
+
+@link_view
+@require_GET
+def download(request, link: ShareLink):
+    return _serve(request, link, inline=False)
+
+
+@link_view
+@require_GET
+def view_file(request, link: ShareLink):
+    return _serve(request, link, inline=True)
+
+
+@link_view
+@require_POST
+def sign_out(request, link: ShareLink):
+    services.sign_out(link, request)
+    response = render_page(request, T + "signed_out.html", {"link": link})
+    response.delete_cookie(
+        grants.cookie_name(link, request.is_secure()), path="/", samesite="Lax"
+    )
+    return response
+
+
+@link_view
+@require_GET
+def sign_in(request, link: ShareLink):
+    """Send a visitor who has an account on this site to the login page, and back."""
+    login_url = resolve_url(settings.LOGIN_URL or django_settings.LOGIN_URL)
+    target = reverse("wagtail_securelink:landing", args=[link.token])
+    return HttpResponseRedirect(f"{login_url}?{urlencode({'next': target})}")
