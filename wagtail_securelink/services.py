@@ -54,6 +54,8 @@ __all__ = [
     "open_grant",
     "end_grant",
     "sign_out",
+    "pending_email",
+    "reverification_days",
     "record_event",
 ]
 
@@ -392,7 +394,9 @@ from .access import (  # noqa: E402  (re-exported; access imports helpers from h
     end_grant,
     get_access,
     open_grant,
+    pending_email,
     request_code,
+    reverification_days,
     resolve_token,
     sign_out,
     verify_code,

@@ -1,0 +1,48 @@
+"""Helpers that drive the visitor flow through Django's test client."""
+
+import re
+
+from django.core import mail
+from django.urls import reverse
+
+CODE_RE = re.compile(r"Your code is (\d{6,10})")
+
+
+def landing_url(link):
+    return reverse("wagtail_securelink:landing", args=[link.token])
+
+
+def send_code_url(link):
+    return reverse("wagtail_securelink:send_code", args=[link.token])
+
+
+def enter_code_url(link):
+    return reverse("wagtail_securelink:enter_code", args=[link.token])
+
+
+def download_url(link):
+    return reverse("wagtail_securelink:download", args=[link.token])
+
+
+def view_url(link):
+    return reverse("wagtail_securelink:view_file", args=[link.token])
+
+
+def last_code(to: str) -> str:
+    """The code in the newest email sent to ``to``."""
+    for message in reversed(mail.outbox):
+        if to in message.to:
+            match = CODE_RE.search(message.body)
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no code email to {to}")
+
+
+def request_code(client, link, email):
+    return client.post(send_code_url(link), {"email": email})
+
+
+def verify(client, link, email):
+    """Ask for a code as ``email`` and enter it; returns the verification response."""
+    request_code(client, link, email)
+    return client.post(enter_code_url(link), {"code": last_code(email)})

@@ -1,0 +1,153 @@
+"""The visitor flow of SPEC §3 through real requests, rows and emails."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from tests.factories import PDF_CONTENT, make_document, make_link
+from tests.helpers import (
+    download_url,
+    enter_code_url,
+    landing_url,
+    last_code,
+    request_code,
+    verify,
+    view_url,
+)
+from wagtail_securelink import services
+from wagtail_securelink.models import AccessEvent, Grant, VerificationCode
+
+pytestmark = pytest.mark.django_db
+
+ALICE = "alice@example.com"
+
+
+@pytest.fixture
+def link():
+    return make_link(make_document(), [ALICE, "bob@example.org"])
+
+
+def test_landing_without_grant_asks_for_the_address(client, link):
+    response = client.get(landing_url(link))
+    assert response.status_code == 200
+    assert b"Verify your identity" in response.content
+    assert b"Report" not in response.content  # the name is hidden by default (§6)
+    assert 'autocomplete="email"' in response.content.decode()
+
+
+def test_listed_recipient_gets_code_and_downloads_the_file(client, link):
+    response = request_code(client, link, "Alice@Example.COM")
+    assert response.status_code == 303
+    assert response["Location"] == enter_code_url(link)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [ALICE]  # the stored address, not what was typed
+    assert "It expires in 10 minutes" in message.body
+    assert "If you did not ask for it, ignore this email." in message.body
+
+    page = client.get(enter_code_url(link))
+    assert b"If this address can open the item, we sent it a code" in page.content
+    assert 'autocomplete="one-time-code"' in page.content.decode()
+    assert 'inputmode="numeric"' in page.content.decode()
+
+    response = client.post(enter_code_url(link), {"code": last_code(ALICE)})
+    assert response.status_code == 303
+    assert Grant.objects.filter(link=link, ended_at__isnull=True).count() == 1
+
+    page = client.get(landing_url(link))
+    assert page.status_code == 200
+    assert b"Report" in page.content
+    assert b"Download" in page.content
+
+    response = client.get(download_url(link))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_CONTENT
+    assert response["Content-Disposition"].startswith("attachment")
+    events = set(AccessEvent.objects.filter(link=link).values_list("event", flat=True))
+    assert {"code_sent", "verified", "opened", "downloaded"} <= events
+
+
+def test_unlisted_address_gets_the_same_answer_and_no_email(client, link):
+    listed = request_code(client, link, ALICE)
+    from django.test import Client
+
+    other = Client()
+    unlisted = request_code(other, link, "mallory@example.net")
+    assert (unlisted.status_code, unlisted["Location"]) == (
+        listed.status_code,
+        listed["Location"],
+    )
+    assert [m.to for m in mail.outbox] == [[ALICE]]
+    page_listed = client.get(enter_code_url(link)).content.decode()
+    page_unlisted = other.get(enter_code_url(link)).content.decode()
+    strip = lambda html: html.replace(ALICE, "X").replace("mallory@example.net", "X")  # noqa: E731
+    import re
+
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert csrf.sub("", strip(page_listed)) == csrf.sub("", strip(page_unlisted))
+
+
+def test_wrong_code_five_times_kills_the_code(client, link):
+    request_code(client, link, ALICE)
+    right = last_code(ALICE)
+    wrong = "000000" if right != "000000" else "111111"
+    for left in (4, 3, 2, 1):
+        response = client.post(enter_code_url(link), {"code": wrong})
+        assert response.status_code == 400
+        assert f"Tries left: {left}".encode() in response.content
+    response = client.post(enter_code_url(link), {"code": wrong})
+    assert b"can no longer be used" in response.content
+    response = client.post(enter_code_url(link), {"code": right})
+    assert response.status_code == 400
+    assert not Grant.objects.exists()
+
+
+def test_reverification_period_asks_for_a_new_code(client, link):
+    verify(client, link, ALICE)
+    assert b"Download" in client.get(landing_url(link)).content
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=15, seconds=1)):
+        page = client.get(landing_url(link))
+        assert b"Verify your identity" in page.content
+        assert ALICE.encode() in page.content  # the address is pre-filled
+        assert client.get(download_url(link)).status_code == 302
+
+
+def test_revoking_ends_access_on_next_request(client, link):
+    verify(client, link, ALICE)
+    assert client.get(download_url(link)).status_code == 200
+    services.revoke_link(link)
+    response = client.get(download_url(link))
+    assert response.status_code == 404
+    assert b"This link has been removed or has expired" in response.content
+
+
+def test_sign_out_ends_the_grant(client, link):
+    verify(client, link, ALICE)
+    from django.urls import reverse
+
+    response = client.post(reverse("wagtail_securelink:sign_out", args=[link.token]))
+    assert response.status_code == 200
+    assert Grant.objects.get().ended_at is not None
+    assert client.get(download_url(link)).status_code == 302
+
+
+def test_view_role_previews_but_does_not_download(client):
+    link = make_link(make_document(), [ALICE], role="view")
+    verify(client, link, ALICE)
+    page = client.get(landing_url(link))
+    assert b"cannot prevent it" in page.content
+    assert client.get(download_url(link)).status_code == 403
+    inline = client.get(view_url(link))
+    assert inline.status_code == 200
+    assert inline["Content-Disposition"].startswith("inline")
+    assert "sandbox" in inline["Content-Security-Policy"]
+
+
+def test_code_is_single_use(client, link):
+    request_code(client, link, ALICE)
+    code = last_code(ALICE)
+    assert client.post(enter_code_url(link), {"code": code}).status_code == 303
+    assert VerificationCode.objects.get().used_at is not None
