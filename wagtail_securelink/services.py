@@ -23,6 +23,18 @@ from wagtail.log_actions import log
 from wagtail.models import Collection
 
 from . import signals
+from .access import (
+    deliver_code,
+    end_grant,
+    get_access,
+    open_grant,
+    pending_email,
+    request_code,
+    resolve_token,
+    reverification_days,
+    sign_out,
+    verify_code,
+)
 from .choices import Audience, EventType, Role, TargetType
 from .conf import settings
 from .emails import get_emails
@@ -387,17 +399,3 @@ def unlock_recipient(recipient: Recipient, *, user=None, request=None) -> None:
         user=user,
         request=request,
     )
-
-
-from .access import (  # noqa: E402  (re-exported; access imports helpers from here)
-    deliver_code,
-    end_grant,
-    get_access,
-    open_grant,
-    pending_email,
-    request_code,
-    reverification_days,
-    resolve_token,
-    sign_out,
-    verify_code,
-)
