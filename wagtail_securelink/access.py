@@ -20,7 +20,7 @@ from .conf import settings
 from .emails import get_emails
 from .events import record_event
 from .models import Grant, Recipient, ShareLink, VerificationCode
-from .tasks import enqueue, send_code_email
+from .tasks import enqueue, send_code_email, send_sign_in_email
 from .tokens import key_from_token
 
 logger = logging.getLogger(__name__)
@@ -41,10 +41,10 @@ __all__ = [
 ]
 
 
-def _policy():
+def _policy(request=None):
     from .services import get_policy
 
-    return get_policy()
+    return get_policy(request)
 
 
 def resolve_token(token: str) -> ShareLink | None:
@@ -111,7 +111,7 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None] | N
     and unlisted addresses take the same time (S7); the visitor sees the same page in
     every case. ``email`` must already be normalised.
     """
-    policy = _policy()
+    policy = _policy(request)
     now = timezone.now()
     request.session[_session_slot(link)] = {
         "email": email,
@@ -139,8 +139,7 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None] | N
     if sent_last_hour >= settings.RATE_SEND_PER_ADDRESS:
         return None
     if _account_holder(email) is not None:
-        recipient_id = recipient.pk
-        return lambda: _deliver_account_reminder(recipient_id)
+        return lambda: enqueue(send_sign_in_email, recipient.pk)
     nonce = codes.new_nonce()
     code = VerificationCode.objects.create(
         recipient=recipient,
@@ -154,12 +153,15 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None] | N
     return lambda: enqueue(send_code_email, code.pk)
 
 
-def _deliver_account_reminder(recipient_id: int) -> None:
+def deliver_sign_in_reminder(recipient_id: int) -> str:
+    """Tell a recipient who has an account on the site to sign in (runs in a task)."""
     from django.urls import reverse
 
     from .services import link_url
 
-    recipient = Recipient.objects.select_related("link").get(pk=recipient_id)
+    recipient = Recipient.objects.select_related("link").filter(pk=recipient_id).first()
+    if recipient is None:
+        return "skipped"
     url = link_url(recipient.link)
     login_url = settings.base_url + reverse(
         "wagtail_securelink:sign_in", args=[recipient.link.token]
@@ -250,7 +252,7 @@ def _fake_failure(request, link, state, policy) -> VerifyOutcome:
 
 
 def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
-    policy = _policy()
+    policy = _policy(request)
     state = request.session.get(_session_slot(link))
     if not state or not request.session.session_key:
         return VerifyOutcome(ok=False, no_pending=True)
@@ -415,7 +417,7 @@ def get_access(link: ShareLink, request) -> Access:
     ):
         end_grant(grant, "locked" if recipient else "audience_changed", request=request)
         return Access(ok=False, prefill_email=prefill)
-    days = reverification_days(link)
+    days = reverification_days(link, _policy(request))
     if grant.created_at + datetime.timedelta(days=days) <= timezone.now():
         end_grant(grant, "reverification_due", request=request)
         return Access(ok=False, prefill_email=prefill)

@@ -88,7 +88,7 @@ def record_event(
     """
     from .services import get_policy
 
-    policy = get_policy()
+    policy = get_policy(request)
     if (
         user is None
         and request is not None

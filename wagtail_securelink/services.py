@@ -74,8 +74,9 @@ __all__ = [
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
-def get_policy() -> SecureLinkPolicy:
-    return SecureLinkPolicy.load()
+def get_policy(request=None) -> SecureLinkPolicy:
+    """The site's policy; cached on ``request`` when given, so one request reads it once."""
+    return SecureLinkPolicy.load(request)
 
 
 def normalise_email(value: str) -> str:

@@ -7,7 +7,7 @@ delivers them and requests never wait on SMTP.
 
 from django_tasks import task
 
-__all__ = ["send_code_email", "send_invitation_email", "enqueue"]
+__all__ = ["send_code_email", "send_invitation_email", "send_sign_in_email", "enqueue"]
 
 
 @task()
@@ -22,6 +22,13 @@ def send_invitation_email(recipient_id: int) -> str:
     from .services import deliver_invitation
 
     return deliver_invitation(recipient_id)
+
+
+@task()
+def send_sign_in_email(recipient_id: int) -> str:
+    from .access import deliver_sign_in_reminder
+
+    return deliver_sign_in_reminder(recipient_id)
 
 
 def enqueue(task_obj, *args):

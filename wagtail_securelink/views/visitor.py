@@ -95,7 +95,7 @@ def _verify_context(link, policy, **extra):
 @require_GET
 def landing(request, link: ShareLink):
     access = services.get_access(link, request)
-    policy = services.get_policy()
+    policy = services.get_policy(request)
     if not access.ok:
         form = AddressForm(initial={"email": access.prefill_email})
         context = _verify_context(
@@ -123,7 +123,7 @@ def landing(request, link: ShareLink):
 @link_view
 @require_POST
 def send_code(request, link: ShareLink):
-    policy = services.get_policy()
+    policy = services.get_policy(request)
     form = AddressForm(request.POST)
     if not form.is_valid():
         context = _verify_context(link, policy, form=form)
@@ -140,7 +140,7 @@ def send_code(request, link: ShareLink):
 @link_view
 @require_http_methods(["GET", "POST"])
 def enter_code(request, link: ShareLink):
-    policy = services.get_policy()
+    policy = services.get_policy(request)
     email = services.pending_email(request, link)
     if not email:
         return HttpResponseRedirect(
