@@ -1,0 +1,182 @@
+"""``manage.py securelink_share``: share a document with specific people, print the URL.
+
+The URL is printed alone on the last line, so scripts can take it with ``tail -n 1``.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.documents import get_document_model
+
+from wagtail_securelink import services
+from wagtail_securelink.choices import Role
+
+
+def validation_message(error: ValidationError) -> str:
+    """One readable line per refused field, e.g. ``recipients: These are not valid …``."""
+    if hasattr(error, "error_dict"):
+        return "\n".join(
+            f"{field}: {' '.join(messages)}"
+            for field, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)
+
+
+def find_user(username: str):
+    User = get_user_model()
+    user = User._default_manager.filter(
+        **{User.USERNAME_FIELD: username, "is_active": True}
+    ).first()
+    if user is None:
+        raise CommandError(
+            _("There is no active user with the username %(name)r.")
+            % {"name": username}
+        )
+    return user
+
+
+def end_of_day(value: str) -> datetime.datetime:
+    """``YYYY-MM-DD`` → the last moment of that day in the current time zone."""
+    try:
+        day = datetime.datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise CommandError(
+            _("--expires must be a date written as YYYY-MM-DD, not %(value)r.")
+            % {"value": value}
+        ) from None
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time.max),
+        timezone.get_current_timezone(),
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Share a document with specific people: create a secure link, email the "
+        "invitations, and print the link's URL on the last line."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--document",
+            type=int,
+            required=True,
+            metavar="ID",
+            help="ID of the Wagtail document to share.",
+        )
+        parser.add_argument(
+            "--to",
+            action="append",
+            required=True,
+            metavar="ADDRESS",
+            dest="recipients",
+            help="Recipient email address. Repeat the option, or separate addresses "
+            "with commas, to share with several people.",
+        )
+        parser.add_argument(
+            "--role",
+            choices=[Role.VIEW, Role.DOWNLOAD],
+            default=None,
+            help="What the link allows: 'view' (in the browser only) or 'download'. "
+            "Default: the site policy's default role.",
+        )
+        parser.add_argument(
+            "--expires",
+            metavar="YYYY-MM-DD",
+            help="Last day the link works (it stops at the end of that day, in the "
+            "site's time zone). Default: the site policy's default expiry, if any.",
+        )
+        parser.add_argument(
+            "--message", default="", help="A message for the invitation email."
+        )
+        parser.add_argument(
+            "--no-email",
+            action="store_true",
+            help="Create the link without emailing the recipients.",
+        )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            metavar="USERNAME",
+            help="Record this user as the link's creator (shown to recipients as the "
+            "sharer). The command itself runs with the operator's rights.",
+        )
+
+    def handle(self, *args, **options):
+        Document = get_document_model()
+        document = Document.objects.filter(pk=options["document"]).first()
+        if document is None:
+            raise CommandError(
+                _("There is no document with the id %(id)s.")
+                % {"id": options["document"]}
+            )
+        user = find_user(options["username"]) if options["username"] else None
+        expires_at = end_of_day(options["expires"]) if options["expires"] else None
+        recipients = [
+            address.strip()
+            for value in options["recipients"]
+            for address in value.split(",")
+            if address.strip()
+        ]
+        if not recipients:
+            raise CommandError(_("Give at least one recipient address with --to."))
+
+        try:
+            link = services.create_link(
+                target=document,
+                created_by=user,
+                recipients=recipients,
+                role=options["role"],
+                expires_at=expires_at,
+                message=options["message"],
+                send_invitations=not options["no_email"],
+            )
+        except ValidationError as exc:
+            raise CommandError(
+                _("The link was not created.\n%(reasons)s")
+                % {"reasons": validation_message(exc)}
+            ) from None
+
+        self.write_summary(link)
+        self.stdout.write(services.link_url(link))
+
+    def write_summary(self, link):
+        self.stdout.write(
+            _("Created link %(id)s to %(title)r (%(role)s).")
+            % {
+                "id": link.pk,
+                "title": link.target_title,
+                "role": link.get_role_display(),
+            }
+        )
+        addresses = list(link.recipients.values_list("email", flat=True))
+        self.stdout.write(_("Recipients: %(list)s") % {"list": ", ".join(addresses)})
+        if link.expires_at:
+            expires = timezone.localtime(link.expires_at).strftime("%Y-%m-%d %H:%M %Z")
+        else:
+            expires = _("never")
+        self.stdout.write(_("Expires: %(when)s") % {"when": expires})
+        report = getattr(link, "invitations", None)
+        if report is None:
+            self.stdout.write(_("No invitations were emailed."))
+            return
+        if report.sent:
+            self.stdout.write(
+                _("Invitations sent to: %(list)s") % {"list": ", ".join(report.sent)}
+            )
+        if report.queued:
+            self.stdout.write(
+                _("Invitations queued for: %(list)s")
+                % {"list": ", ".join(report.queued)}
+            )
+        if report.failed:
+            # The link exists and works; only the email failed. Say so on stderr and
+            # still print the URL, so the operator can pass it on another way.
+            self.stderr.write(
+                _("Invitations could not be sent to: %(list)s")
+                % {"list": ", ".join(report.failed)}
+            )
