@@ -56,7 +56,7 @@ test-wagtail: venv
 	$(PY) -m django test $(WAGTAIL_SUITE_ARGS) --settings=tests.wagtail_suite.settings
 
 test-wagtail-baseline: venv
-	$(PY) -m django test $(WAGTAIL_SUITE_ARGS) --settings=wagtail.test.settings
+	$(PY) -m django test $(WAGTAIL_SUITE_ARGS) --settings=tests.wagtail_suite.settings_baseline
 
 lint: venv
 	$(VENV)/bin/ruff check .
