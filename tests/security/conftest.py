@@ -1,0 +1,69 @@
+"""Fixtures and helpers shared by the security requirement tests (SPEC §7)."""
+
+import re
+
+import pytest
+from django.core.cache.backends.base import BaseCache
+from django.test import Client
+from wagtail.models import Collection
+
+from tests.factories import make_document, make_link
+
+ALICE = "alice@example.com"
+BOB = "bob@example.org"
+
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def without_csrf(html: str) -> str:
+    return _CSRF.sub('name="csrfmiddlewaretoken" value=""', html)
+
+
+def wrong_code(right: str) -> str:
+    return "0" * len(right) if right != "0" * len(right) else "1" * len(right)
+
+
+@pytest.fixture
+def root_collection(db):
+    # A transactional test flushes the tables, and the root collection that the
+    # migrations created goes with them: recreate it for the tests that run after one.
+    return Collection.get_first_root_node() or Collection.add_root(name="Root")
+
+
+@pytest.fixture
+def document(root_collection):
+    return make_document()
+
+
+@pytest.fixture
+def link(document):
+    return make_link(document, [ALICE, BOB])
+
+
+@pytest.fixture
+def other_client():
+    return Client()
+
+
+class BrokenCache(BaseCache):
+    """A cache whose server is down: every read or write raises."""
+
+    def __init__(self, location=None, params=None):
+        super().__init__(params or {})
+
+    def _down(self, *args, **kwargs):
+        raise ConnectionError("cache server unreachable")
+
+    add = get = set = touch = delete = incr = decr = get_many = set_many = _down
+    has_key = _down
+
+    def clear(self):
+        pass
+
+    def close(self, **kwargs):
+        pass
+
+
+BROKEN_CACHES = {
+    "default": {"BACKEND": "tests.security.conftest.BrokenCache"},
+}

@@ -1,0 +1,160 @@
+"""S3: a code lives for the code lifetime, is used at most once (even under concurrent
+submissions), dies after the wrong-try limit and when a new code is sent, and works only
+in the browser session that asked for it."""
+
+import datetime
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from tests.helpers import enter_code_url, landing_url, last_code, request_code
+from tests.security.conftest import ALICE, wrong_code
+from wagtail_securelink.models import Grant, SecureLinkPolicy, VerificationCode
+
+LIFETIME = datetime.timedelta(minutes=10)  # the policy's default
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("offset", "accepted"), [(-1, True), (+1, False)])
+def test_code_lives_for_the_code_lifetime(client, link, offset, accepted):
+    """S3: accepted one second before the lifetime ends, refused one second after."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        request_code(client, link, ALICE)
+    code = last_code(ALICE)
+    with time_machine.travel(start + LIFETIME + datetime.timedelta(seconds=offset)):
+        response = client.post(enter_code_url(link), {"code": code})
+    assert (response.status_code == 303) is accepted
+    assert Grant.objects.exists() is accepted
+    if not accepted:
+        assert b"can no longer be used" in response.content
+
+
+@pytest.mark.django_db
+def test_lifetime_follows_the_policy(client, link):
+    """S3: the administrator's code lifetime is the one applied."""
+    policy = SecureLinkPolicy.load()
+    policy.code_lifetime_minutes = 2
+    policy.save()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        request_code(client, link, ALICE)
+    with time_machine.travel(start + datetime.timedelta(minutes=2, seconds=1)):
+        response = client.post(enter_code_url(link), {"code": last_code(ALICE)})
+    assert response.status_code == 400
+    assert not Grant.objects.exists()
+
+
+@pytest.mark.django_db
+def test_code_is_used_at_most_once(client, link, other_client):
+    """S3: a code that opened a grant opens nothing more, even in the same browser."""
+    request_code(client, link, ALICE)
+    code = last_code(ALICE)
+    assert client.post(enter_code_url(link), {"code": code}).status_code == 303
+    # The session that asked is gone (its key rotated), and the code row is spent.
+    request_code(other_client, link, ALICE)  # within the cooldown: no new code
+    assert other_client.post(enter_code_url(link), {"code": code}).status_code == 400
+    assert Grant.objects.count() == 1
+    assert VerificationCode.objects.get().used_at is not None
+
+
+@pytest.mark.django_db
+def test_a_new_code_kills_the_old_one(client, link):
+    """S3: once a new code is sent, the previous one no longer works."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        request_code(client, link, ALICE)
+        first = last_code(ALICE)
+    with time_machine.travel(start + datetime.timedelta(seconds=61), tick=False):
+        request_code(client, link, ALICE)
+        second = last_code(ALICE)
+        assert first != second
+        response = client.post(enter_code_url(link), {"code": first})
+        assert response.status_code == 400
+        assert not Grant.objects.exists()
+        assert client.post(enter_code_url(link), {"code": second}).status_code == 303
+
+
+@pytest.mark.django_db
+def test_code_works_only_in_the_browser_that_asked(client, link, other_client):
+    """S3: browser B, same address, cannot use the code emailed for browser A."""
+    request_code(client, link, ALICE)
+    code = last_code(ALICE)
+    request_code(other_client, link, ALICE)  # B asks too (within the cooldown)
+    response = other_client.post(enter_code_url(link), {"code": code})
+    assert response.status_code == 400
+    assert not Grant.objects.exists()
+    # B's failure did not kill A's code: it still opens the link in A.
+    assert client.post(enter_code_url(link), {"code": code}).status_code == 303
+    assert b"Download" in client.get(landing_url(link)).content
+    assert b"Verify your identity" in other_client.get(landing_url(link)).content
+
+
+@pytest.mark.django_db
+def test_a_forwarded_code_without_a_session_is_useless(link, other_client):
+    """S3: a browser that never asked for a code has nothing to enter it against."""
+    request_code(Client(), link, ALICE)
+    response = other_client.post(enter_code_url(link), {"code": last_code(ALICE)})
+    assert response.status_code == 302
+    assert not Grant.objects.exists()
+
+
+@pytest.mark.django_db
+def test_code_dies_after_the_wrong_try_limit(client, link):
+    """S3: after ``code_max_attempts`` wrong tries the right code is refused too."""
+    policy = SecureLinkPolicy.load()
+    policy.code_max_attempts = 3
+    policy.save()
+    request_code(client, link, ALICE)
+    right = last_code(ALICE)
+    for _ in range(3):
+        assert (
+            client.post(enter_code_url(link), {"code": wrong_code(right)}).status_code
+            == 400
+        )
+    response = client.post(enter_code_url(link), {"code": right})
+    assert response.status_code == 400
+    assert b"can no longer be used" in response.content
+    assert VerificationCode.objects.get().attempts == 3
+    assert not Grant.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_simultaneous_right_answers_make_exactly_one_grant(link, client):
+    """S3: ten threads (own DB connections) submit the right code at once: one grant."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip(
+            "needs a database that several connections can write to at once: "
+            "set DATABASES['default']['TEST']['NAME'] to a file for SQLite"
+        )
+    request_code(client, link, ALICE)
+    code = last_code(ALICE)
+    barrier = threading.Barrier(10)
+    statuses, errors = [], []
+
+    def submit():
+        browser = Client()
+        browser.cookies = client.cookies  # the same browser session, ten tabs at once
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(
+                browser.post(enter_code_url(link), {"code": code}).status_code
+            )
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert statuses.count(303) == 1
+    assert Grant.objects.count() == 1
+    assert VerificationCode.objects.filter(used_at__isnull=False).count() == 1
