@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
+from .permissions import get_securelink_permissions
+
 
 @hooks.register("register_log_actions")
 def register_securelink_log_actions(actions):
@@ -23,3 +25,8 @@ def register_securelink_log_actions(actions):
         _("Remove recipient"),
         _("Recipient removed from shared link"),
     )
+
+
+@hooks.register("register_permissions")
+def register_permissions():
+    return get_securelink_permissions()
