@@ -1,6 +1,8 @@
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
+from . import admin_urls
 from .permissions import get_securelink_permissions
 
 
@@ -25,6 +27,35 @@ def register_securelink_log_actions(actions):
         _("Remove recipient"),
         _("Recipient removed from shared link"),
     )
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [
+        path(
+            "securelink/",
+            include(
+                (admin_urls.urlpatterns, admin_urls.app_name),
+                namespace=admin_urls.app_name,
+            ),
+        ),
+    ]
+
+
+# order=-1: before wagtail.documents' own hook, so that these three paths resolve to
+# our subclasses first. Our own namespace keeps reverse("wagtaildocs:…") on Wagtail's
+# names. Why not a template override: see views/admin.py and docs/admin-guide.md.
+@hooks.register("register_admin_urls", order=-1)
+def register_document_admin_urls():
+    return [
+        path(
+            "documents/",
+            include(
+                (admin_urls.document_urlpatterns, admin_urls.DOCUMENTS_NAMESPACE),
+                namespace=admin_urls.DOCUMENTS_NAMESPACE,
+            ),
+        ),
+    ]
 
 
 @hooks.register("register_permissions")
