@@ -1,0 +1,100 @@
+"""Unit tests for ``wagtail_securelink.codes``."""
+
+import base64
+from unittest import mock
+
+import pyotp
+import pytest
+from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wagtail_securelink import codes
+
+
+def test_nonce_has_128_bits():
+    nonce = codes.new_nonce()
+    assert len(bytes.fromhex(nonce)) == 16
+    assert len({codes.new_nonce() for _ in range(1000)}) == 1000
+
+
+@pytest.mark.parametrize("digits", [6, 8, 10])
+def test_derived_code_has_the_asked_length(digits):
+    code = codes.derive_code(codes.new_nonce(), digits)
+    assert len(code) == digits
+    assert code.isascii() and code.isdigit()
+
+
+def test_derivation_is_deterministic_and_keyed():
+    nonce = codes.new_nonce()
+    code = codes.derive_code(nonce, 10)
+    assert codes.derive_code(nonce, 10) == code
+    # The nonce alone (what the database holds) does not give the code.
+    with override_settings(SECRET_KEY="another-secret-key-for-this-test-0123456789"):
+        assert codes.derive_code(nonce, 10) != code
+
+
+def test_codes_spread_over_the_whole_range():
+    firsts = {codes.derive_code(codes.new_nonce(), 6)[0] for _ in range(300)}
+    assert firsts == set("0123456789")
+
+
+def test_code_is_an_hotp_value():
+    with mock.patch.object(codes.pyotp, "HOTP", wraps=pyotp.HOTP) as spy:
+        code = codes.derive_code(codes.new_nonce(), 6)
+    secret = spy.call_args.args[0]
+    assert len(base64.b32decode(secret + "=" * (-len(secret) % 8))) * 8 >= 128
+    assert pyotp.HOTP(secret, digits=6).at(0) == code
+
+
+def test_hash_is_keyed_and_bound_to_the_nonce():
+    nonce = codes.new_nonce()
+    stored = codes.hash_code(nonce, "123456")
+    assert len(stored) == 64
+    assert codes.hash_code(codes.new_nonce(), "123456") != stored
+    assert codes.matches(nonce, stored, "123456")
+    assert not codes.matches(nonce, stored, "123457")
+    with override_settings(SECRET_KEY="another-secret-key-for-this-test-0123456789"):
+        assert not codes.matches(nonce, stored, "123456")
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean"),
+    [("482 913", "482913"), ("482-913", "482913"), ("\t482913 ", "482913"), ("", "")],
+)
+def test_clean_input_drops_ascii_separators(typed, clean):
+    assert codes.clean_input(typed) == clean
+
+
+def test_clean_input_keeps_unicode_spaces():
+    # A non-breaking space is not an ASCII separator: the code stays malformed.
+    assert codes.clean_input("482\u00a0913") == "482\u00a0913"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "12345",
+        "1234567",
+        "１２３４５６",
+        "١٢٣٤٥٦",
+        "12345a",
+        "12345\n",
+        "+12345",
+        " 12345",
+        "",
+    ],
+)
+def test_only_ascii_digits_of_the_right_length_are_well_formed(value):
+    assert not codes.is_well_formed(value, 6)
+
+
+def test_well_formed():
+    assert codes.is_well_formed("012345", 6)
+    assert codes.is_well_formed("0123456789", 10)
+
+
+@given(st.text(max_size=40))
+def test_is_well_formed_never_accepts_non_ascii(value):
+    if codes.is_well_formed(value, 6):
+        assert value.isascii() and value.isdigit() and len(value) == 6
