@@ -283,13 +283,24 @@ def test_revoke_by_id_url_or_token_ends_access(client, document, form):
         "download-url": "https://share.example.test" + download_url(link),
         "token": link.token,
     }[form]
-    out, _ = run("securelink_revoke", name)
+    # "--": a token may start with "-" and would then be read as an option.
+    out, _ = run("securelink_revoke", "--", name)
     assert f"Revoked link {link.pk}" in out
     link.refresh_from_db()
     assert link.is_revoked
     response = client.get(download_url(link))
     assert response.status_code == 404
     assert b"This link has been removed or has expired" in response.content
+
+
+def test_revoke_a_token_that_looks_like_an_option(document):
+    link = make_link(document, [ALICE])
+    ShareLink.objects.filter(pk=link.pk).update(key="-h" + link.key[2:])
+    link.refresh_from_db()
+    assert link.token.startswith("-h")
+    run("securelink_revoke", "--", link.token)
+    link.refresh_from_db()
+    assert link.is_revoked
 
 
 def test_revoke_several_and_records_who(document):

@@ -41,7 +41,9 @@ class Command(BaseCommand):
             "links",
             nargs="+",
             metavar="URL_OR_ID",
-            help="A link id (see securelink_list), its URL, or its token.",
+            help="A link id (see securelink_list), its URL, or its token. A token "
+            "can start with '-': put '--' before it, as in "
+            "'securelink_revoke -- -Xb3…'.",
         )
         parser.add_argument(
             "--as",
