@@ -70,6 +70,7 @@ def has_share_button(response, document) -> bool:
 
 def post_share(client, document, **data):
     payload = {
+        "audience": "specific",
         "recipients": "alice@example.com",
         "role": "download",
         "expires_on": "",
@@ -377,3 +378,124 @@ def test_split_addresses():
         "c@example.com",
         "d@example.com",
     ]
+
+
+# The full share form (SPEC §5) ----------------------------------------------------
+
+
+def _policy(**values):
+    from wagtail_securelink import services
+
+    policy = services.get_policy()
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.save()
+    return policy
+
+
+def test_share_form_offers_only_the_policys_audiences(client, editor, contract):
+    _policy(allow_anyone=False)
+    client.force_login(editor)
+    form = client.get(share_url(contract)).context["form"]
+    assert [value for value, _label in form.fields["audience"].choices] == [
+        "specific",
+        "organization",
+    ]
+    # No password field when "anyone" links are switched off.
+    assert "password" not in form.fields
+    assert "include_descendants" not in form.fields
+
+
+def test_share_form_defaults_come_from_the_policy(client, editor, contract):
+    _policy(default_audience="organization", default_role="view")
+    client.force_login(editor)
+    form = client.get(share_url(contract)).context["form"]
+    assert form.initial["audience"] == "organization"
+    assert form.initial["role"] == "view"
+    roles = [value for value, _label in form.fields["role"].choices]
+    assert roles == ["view", "download", "edit"]  # "upload" is for collections
+
+
+def test_a_refused_audience_is_a_field_error(client, editor, contract):
+    _policy(allow_anyone=False)
+    client.force_login(editor)
+    response = post_share(client, contract, audience="anyone", recipients="")
+    assert response.status_code == 200
+    assert response.context["form"].errors["audience"]
+    assert not ShareLink.objects.exists()
+
+
+def test_reverification_days_are_bounded_by_the_policy(client, editor, contract):
+    _policy(reverification_days=10)
+    client.force_login(editor)
+    response = post_share(client, contract, reverification_days="11")
+    assert response.status_code == 200
+    assert response.context["form"].errors["reverification_days"]
+    assert not ShareLink.objects.exists()
+    response = post_share(
+        client, contract, reverification_days="3", send_invitations=None
+    )
+    assert response.status_code == 302
+    assert ShareLink.objects.get().reverification_days == 3
+
+
+def test_add_this_person_prefills_the_form(client, editor, contract):
+    client.force_login(editor)
+    response = client.get(share_url(contract), {"recipients": "dave@example.com"})
+    assert response.context["form"].initial["recipients"] == "dave@example.com"
+    assert not ShareLink.objects.exists()
+
+
+# Collections ----------------------------------------------------------------------
+
+
+def collection_share_url(collection):
+    return reverse("wagtail_securelink_admin:share_collection", args=[collection.pk])
+
+
+def test_collection_share_form_has_subcollections_and_upload(client, editor, legal):
+    client.force_login(editor)
+    response = client.get(collection_share_url(legal))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "include_descendants" in form.fields
+    assert "upload" in [value for value, _label in form.fields["role"].choices]
+
+
+def test_collection_share_is_refused_elsewhere(client, editor, finance):
+    client.force_login(editor)
+    assert client.get(collection_share_url(finance)).status_code == 403
+    response = client.post(
+        collection_share_url(finance),
+        {"audience": "specific", "recipients": "a@example.com", "role": "view"},
+    )
+    assert response.status_code == 403
+    assert not ShareLink.objects.exists()
+
+
+def test_collection_share_is_refused_with_only_add_document(client, legal):
+    uploader = make_user(
+        "uploader", perms=[ADMIN, ADD_LINK], collection_perms=[(legal, "add_document")]
+    )
+    client.force_login(uploader)
+    assert client.get(collection_share_url(legal)).status_code == 403
+
+
+def test_collection_list_shows_only_shareable_collections(
+    client, editor, legal, finance
+):
+    child = make_collection("Contracts", parent=legal)
+    client.force_login(editor)
+    response = client.get(reverse("wagtail_securelink_admin:collections"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert collection_share_url(legal) in html
+    assert collection_share_url(child) in html
+    assert collection_share_url(finance) not in html
+
+
+def test_collection_list_is_refused_without_add_sharelink(client, no_share_editor):
+    client.force_login(no_share_editor)
+    assert (
+        client.get(reverse("wagtail_securelink_admin:collections")).status_code == 403
+    )

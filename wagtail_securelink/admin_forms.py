@@ -5,44 +5,93 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
-from .choices import Role
+from .choices import Audience, Role, TargetType
 
-__all__ = ["ShareDocumentForm", "split_addresses"]
+__all__ = [
+    "ShareForm",
+    "ShareDocumentForm",
+    "AddRecipientsForm",
+    "ChangeExpiryForm",
+    "split_addresses",
+    "end_of_day",
+]
 
 # Commas, semicolons and any whitespace (newlines included) separate addresses, as in
 # the "To" box of a mail client. An address cannot contain any of them unquoted.
 _SEPARATORS = re.compile(r"[\s,;]+")
-
-# The roles a document link can have in the first release; the service layer still
-# has the last word (and refuses the others with a message of its own).
-DOCUMENT_ROLES = [(Role.VIEW, Role.VIEW.label), (Role.DOWNLOAD, Role.DOWNLOAD.label)]
 
 
 def split_addresses(text: str) -> list[str]:
     return [part for part in _SEPARATORS.split(text or "") if part]
 
 
-class ShareDocumentForm(forms.Form):
+def end_of_day(day: datetime.date | None) -> datetime.datetime | None:
+    """The last microsecond of ``day`` in the active time zone."""
+    if day is None:
+        return None
+    next_midnight = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min
+    )
+    return timezone.make_aware(next_midnight) - datetime.timedelta(microseconds=1)
+
+
+class ServiceErrorsMixin:
+    """Show a ``ValidationError`` from the service layer on the right fields."""
+
+    SERVICE_FIELDS: dict = {}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for key, messages in error.message_dict.items():
+            field = self.SERVICE_FIELDS.get(key)
+            if field not in self.fields:
+                field = None  # about the link as a whole, not one field of this form
+            for message in messages:
+                self.add_error(field, message)
+
+
+class ShareForm(ServiceErrorsMixin, forms.Form):
+    """The share form of SPEC §5, for a document or a collection.
+
+    ``policy`` decides the audiences offered and the defaults; ``target_type``
+    decides the roles offered and whether "include subcollections" is shown. The
+    service layer still has the last word on every value.
+    """
+
+    audience = forms.ChoiceField(
+        label=_("Who can open it"),
+        widget=forms.RadioSelect,
+    )
     recipients = forms.CharField(
         label=_("People to share with"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
         help_text=_(
             "Email addresses, separated by commas, semicolons or new lines. "
-            "Each person proves they own their address with a code sent to it."
+            "Each person proves they own their address with a code sent to it. "
+            "Needed for links to specific people."
         ),
     )
     role = forms.ChoiceField(
         label=_("They can"),
-        choices=DOCUMENT_ROLES,
         widget=forms.RadioSelect,
         help_text=_(
             "A view-only link discourages copying; it cannot prevent it: "
             "anything shown in a browser can be saved."
         ),
+    )
+    include_descendants = forms.BooleanField(
+        label=_("Include subcollections"),
+        required=False,
+        initial=True,
+        help_text=_("Also share the documents in the collections inside this one."),
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
@@ -51,6 +100,24 @@ class ShareDocumentForm(forms.Form):
         help_text=_(
             "The link stops working at the end of this day. Leave empty for the "
             "site's default."
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Only for links that work for anyone: visitors must type it first. "
+            "Send it to them through another channel than the link."
+        ),
+    )
+    reverification_days = forms.IntegerField(
+        label=_("Ask for a new code after (days)"),
+        required=False,
+        min_value=1,
+        help_text=_(
+            "Leave empty for the site's period (%(days)s days); only shorter is allowed."
         ),
     )
     message = forms.CharField(
@@ -72,32 +139,93 @@ class ShareDocumentForm(forms.Form):
     # Errors from services.create_link use these keys; map them onto our fields.
     SERVICE_FIELDS = {
         "recipients": "recipients",
+        "audience": "audience",
         "role": "role",
         "expires_at": "expires_on",
+        "password": "password",
+        "reverification_days": "reverification_days",
+        "include_descendants": "include_descendants",
         "message": "message",
     }
+
+    def __init__(self, *args, policy, target_type=TargetType.DOCUMENT, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+        self.target_type = target_type
+        self.fields["audience"].choices = [
+            (value, label)
+            for value, label in Audience.choices
+            if policy.audience_allowed(value)
+        ]
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in Role.choices
+            if value != Role.UPLOAD or target_type == TargetType.COLLECTION
+        ]
+        days = self.fields["reverification_days"]
+        days.max_value = policy.reverification_days
+        days.validators.append(MaxValueValidator(policy.reverification_days))
+        days.widget.attrs["max"] = policy.reverification_days
+        days.help_text = days.help_text % {"days": policy.reverification_days}
+        if not policy.audience_allowed(Audience.ANYONE):
+            del self.fields["password"]
+        if target_type != TargetType.COLLECTION:
+            del self.fields["include_descendants"]
 
     def clean_recipients(self) -> list[str]:
         return split_addresses(self.cleaned_data["recipients"])
 
     def expires_at(self) -> datetime.datetime | None:
-        """The end of the chosen day in the active time zone."""
-        day = self.cleaned_data.get("expires_on")
-        if day is None:
-            return None
-        next_midnight = datetime.datetime.combine(
-            day + datetime.timedelta(days=1), datetime.time.min
-        )
-        return timezone.make_aware(next_midnight) - datetime.timedelta(microseconds=1)
+        return end_of_day(self.cleaned_data.get("expires_on"))
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show a ``ValidationError`` from the service layer on the right fields."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, messages in error.message_dict.items():
-            field = self.SERVICE_FIELDS.get(key)
-            for message in messages:
-                # "target", "audience" and anything unknown are about the link as a
-                # whole, not about one field of this form.
-                self.add_error(field, message)
+    def service_kwargs(self) -> dict:
+        """The keyword arguments for ``services.create_link``."""
+        data = self.cleaned_data
+        return {
+            "audience": data["audience"],
+            "role": data["role"],
+            "recipients": data["recipients"],
+            "expires_at": self.expires_at(),
+            "message": data["message"],
+            "password": data.get("password", ""),
+            "reverification_days": data.get("reverification_days"),
+            "include_descendants": data.get("include_descendants", True),
+            "send_invitations": data["send_invitations"],
+        }
+
+
+# The name of the first release, kept for code that imported it.
+ShareDocumentForm = ShareForm
+
+
+class AddRecipientsForm(ServiceErrorsMixin, forms.Form):
+    recipients = forms.CharField(
+        label=_("Add people"),
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        help_text=_("Email addresses, separated by commas, semicolons or new lines."),
+    )
+    send_invitations = forms.BooleanField(
+        label=_("Email them an invitation"), required=False, initial=True
+    )
+
+    SERVICE_FIELDS = {"recipients": "recipients"}
+
+    def clean_recipients(self) -> list[str]:
+        addresses = split_addresses(self.cleaned_data["recipients"])
+        if not addresses:
+            raise ValidationError(_("Add at least one email address."))
+        return addresses
+
+
+class ChangeExpiryForm(ServiceErrorsMixin, forms.Form):
+    expires_on = forms.DateField(
+        label=_("New expiry date"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("Leave empty for a link that does not expire."),
+    )
+
+    SERVICE_FIELDS = {"expires_at": "expires_on"}
+
+    def expires_at(self) -> datetime.datetime | None:
+        return end_of_day(self.cleaned_data.get("expires_on"))

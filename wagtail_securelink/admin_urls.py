@@ -3,12 +3,14 @@
 ``urlpatterns`` are our own pages, under ``securelink/`` (namespace
 ``wagtail_securelink_admin``). ``document_urlpatterns`` front three of Wagtail's
 ``documents/`` paths with subclasses of Wagtail's views that add the Share button; see
-``views/admin.py`` for why, and why ``reverse("wagtaildocs:…")`` is unaffected.
+``views/admin.py`` for why, and why ``reverse("wagtaildocs:…")`` is unaffected. The
+Shared links area and the activity report are Wagtail viewsets / report views,
+registered in ``wagtail_hooks``.
 """
 
 from django.urls import path
 
-from .views import admin
+from .views import admin, manage
 
 app_name = "wagtail_securelink_admin"
 
@@ -19,9 +21,55 @@ urlpatterns = [
         name="share_document",
     ),
     path(
+        "documents/<int:document_id>/access/",
+        manage.ManageDocumentAccessView.as_view(),
+        name="manage_document",
+    ),
+    path("collections/", admin.CollectionListView.as_view(), name="collections"),
+    path(
+        "collections/<int:collection_id>/share/",
+        admin.ShareCollectionView.as_view(),
+        name="share_collection",
+    ),
+    path(
+        "collections/<int:collection_id>/access/",
+        manage.ManageCollectionAccessView.as_view(),
+        name="manage_collection",
+    ),
+    path(
         "links/<int:link_id>/shared/",
         admin.ShareResultView.as_view(),
         name="share_result",
+    ),
+    path(
+        "links/<int:link_id>/revoke/",
+        manage.RevokeLinkView.as_view(),
+        name="revoke",
+    ),
+    path(
+        "links/<int:link_id>/expiry/",
+        manage.ChangeExpiryView.as_view(),
+        name="change_expiry",
+    ),
+    path(
+        "links/<int:link_id>/recipients/",
+        manage.AddRecipientsView.as_view(),
+        name="add_recipients",
+    ),
+    path(
+        "recipients/<int:recipient_id>/remove/",
+        manage.RemoveRecipientView.as_view(),
+        name="remove_recipient",
+    ),
+    path(
+        "recipients/<int:recipient_id>/resend/",
+        manage.ResendInvitationView.as_view(),
+        name="resend_invitation",
+    ),
+    path(
+        "recipients/<int:recipient_id>/unlock/",
+        manage.UnlockRecipientView.as_view(),
+        name="unlock_recipient",
     ),
 ]
 

@@ -3,13 +3,28 @@
 A user may share a document when they hold ``wagtail_securelink.add_sharelink`` *and*
 may change the document under Wagtail's own collection-based permission policy: we
 never widen what Wagtail already lets an editor do. Superusers may do everything.
+
+A collection is shared like all the documents in it: the user needs
+``add_sharelink`` and Wagtail's *change* permission for documents on that collection
+(granted on it or on an ancestor, as Wagtail's collection permissions inherit). Having
+only *add* there is not enough: an uploader may change their own documents, not share
+everybody else's.
+
+Managing a link (revoking it, adding and removing people, changing its expiry) needs
+one of ``add_sharelink`` / ``change_sharelink`` and the same right on the link's item:
+editors see and manage only links on items they may change.
 """
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.documents import get_document_model
+from wagtail.models import Collection, GroupCollectionPermission
+
+from .choices import TargetType
 
 __all__ = [
     "ADD_SHARELINK",
@@ -18,9 +33,17 @@ __all__ = [
     "user_can_share_documents",
     "user_can_share_document",
     "shareable_document_ids",
+    "user_can_share_collection",
+    "shareable_collections",
+    "user_can_manage_links",
+    "user_can_manage_target",
+    "user_can_manage_link",
+    "links_visible_to",
 ]
 
 ADD_SHARELINK = "wagtail_securelink.add_sharelink"
+CHANGE_SHARELINK = "wagtail_securelink.change_sharelink"
+DELETE_SHARELINK = "wagtail_securelink.delete_sharelink"
 
 
 def get_document_permission_policy():
@@ -82,3 +105,112 @@ def shareable_document_ids(user, documents: Iterable) -> set:
         user, "change"
     )
     return set(allowed.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+# Collections -------------------------------------------------------------------------
+
+
+def _change_document_permission():
+    model = get_document_model()
+    return Permission.objects.get(
+        content_type__app_label=model._meta.app_label,
+        codename=get_permission_codename("change", model._meta),
+    )
+
+
+def shareable_collections(user) -> QuerySet:
+    """Collections whose documents the user may change: where they may share a collection.
+
+    A queryset (usable as a subquery): the collections on which one of the user's
+    groups holds *change* for documents, and their descendants.
+    """
+    if _is_superuser(user):
+        return Collection.objects.all()
+    if not (user.is_active and user.is_authenticated):
+        return Collection.objects.none()
+    roots = Collection.objects.filter(
+        group_permissions__group__user=user,
+        group_permissions__permission=_change_document_permission(),
+    ).values_list("path", flat=True)
+    paths = set(roots)
+    if not paths:
+        return Collection.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return Collection.objects.filter(condition)
+
+
+def user_can_share_collection(user, collection) -> bool:
+    """Whether the user may create a share link to this collection."""
+    if _is_superuser(user):
+        return True
+    if not (user.is_active and user.has_perm(ADD_SHARELINK)):
+        return False
+    return GroupCollectionPermission.objects.filter(
+        group__user=user,
+        permission=_change_document_permission(),
+        collection__in=collection.get_ancestors(inclusive=True),
+    ).exists()
+
+
+# Managing links ------------------------------------------------------------------------
+
+
+def user_can_manage_links(user) -> bool:
+    """Whether the user may see the Shared links area at all (cheap; no item check)."""
+    if _is_superuser(user):
+        return True
+    return bool(user.is_active) and (
+        user.has_perm(ADD_SHARELINK) or user.has_perm(CHANGE_SHARELINK)
+    )
+
+
+def user_can_share_target(user, target) -> bool:
+    if isinstance(target, Collection):
+        return user_can_share_collection(user, target)
+    return user_can_share_document(user, target)
+
+
+def user_can_manage_target(user, target) -> bool:
+    """Whether the user may see and manage the links on this document or collection."""
+    if _is_superuser(user):
+        return True
+    if target is None or not user_can_manage_links(user):
+        # A deleted item: only superusers still manage its links.
+        return False
+    if isinstance(target, Collection):
+        return shareable_collections(user).filter(pk=target.pk).exists()
+    return get_document_permission_policy().user_has_permission_for_instance(
+        user, "change", target
+    )
+
+
+def user_can_manage_link(user, link) -> bool:
+    """Whether the user may see and change this link (revoke, people, expiry)."""
+    return user_can_manage_target(user, link.target)
+
+
+def links_visible_to(user, queryset=None) -> QuerySet:
+    """The links on items the user may change (all of them for superusers).
+
+    One queryset with subqueries, so that a listing costs the same number of queries
+    whatever the number of links.
+    """
+    from .models import ShareLink
+
+    queryset = ShareLink.objects.all() if queryset is None else queryset
+    if _is_superuser(user):
+        return queryset
+    if not user_can_manage_links(user):
+        return queryset.none()
+    documents = get_document_permission_policy().instances_user_has_permission_for(
+        user, "change"
+    )
+    return queryset.filter(
+        Q(target_type=TargetType.DOCUMENT, document__in=documents.values("pk"))
+        | Q(
+            target_type=TargetType.COLLECTION,
+            collection__in=shareable_collections(user).values("pk"),
+        )
+    )

@@ -31,6 +31,7 @@ from dataclasses import asdict
 
 from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -43,30 +44,78 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton, ListingButton
 from wagtail.documents import get_document_model
 from wagtail.documents.views import documents as wagtail_document_views
+from wagtail.models import Collection
 
 from .. import services
-from ..admin_forms import ShareDocumentForm
+from ..admin_forms import ShareForm
 from ..choices import TargetType
 from ..models import ShareLink
 from ..permissions import (
+    ADD_SHARELINK,
+    shareable_collections,
     shareable_document_ids,
     user_can_share_document,
     user_can_share_documents,
+    user_can_share_target,
 )
 
 __all__ = [
     "DocumentIndexView",
     "DocumentEditView",
     "ShareDocumentView",
+    "ShareCollectionView",
     "ShareResultView",
+    "CollectionListView",
     "share_document_url",
+    "share_url",
+    "manage_url",
+    "forbidden",
 ]
 
 SHARE_ICON = "link"
+MANAGE_ICON = "key"
 
 
 def share_document_url(document) -> str:
     return reverse("wagtail_securelink_admin:share_document", args=[quote(document.pk)])
+
+
+def share_url(target) -> str:
+    if isinstance(target, Collection):
+        return reverse(
+            "wagtail_securelink_admin:share_collection", args=[quote(target.pk)]
+        )
+    return share_document_url(target)
+
+
+def manage_url(target) -> str:
+    name = "manage_collection" if isinstance(target, Collection) else "manage_document"
+    return reverse(f"wagtail_securelink_admin:{name}", args=[quote(target.pk)])
+
+
+def target_edit_url(target) -> str:
+    if isinstance(target, Collection):
+        return reverse("wagtailadmin_collections:edit", args=[quote(target.pk)])
+    return reverse("wagtaildocs:edit", args=[quote(target.pk)])
+
+
+def forbidden(request, message=None):
+    """An honest 403 in the admin's own frame.
+
+    Wagtail's admin turns ``PermissionDenied`` into a redirect to the dashboard; for
+    these pages we prefer a status code that says what happened. Nothing is changed.
+    """
+    return TemplateResponse(
+        request,
+        "wagtail_securelink/admin/permission_denied.html",
+        {
+            "page_title": _("Permission denied"),
+            "header_title": _("Permission denied"),
+            "message": message
+            or _("Sorry, you do not have permission to share this item."),
+        },
+        status=403,
+    )
 
 
 def _report_session_key(link) -> str:
@@ -129,6 +178,18 @@ class DocumentIndexView(wagtail_document_views.IndexView):
                     priority=5,
                 )
             )
+            buttons.append(
+                ListingButton(
+                    _("Manage access"),
+                    url=manage_url(instance),
+                    icon_name=MANAGE_ICON,
+                    attrs={
+                        "aria-label": _("Manage access to '%(title)s'")
+                        % {"title": instance.title}
+                    },
+                    priority=6,
+                )
+            )
         return buttons
 
 
@@ -146,72 +207,116 @@ class DocumentEditView(wagtail_document_views.EditView):
                     icon_name=SHARE_ICON,
                 )
             )
+            buttons.append(
+                HeaderButton(
+                    _("Manage access"),
+                    url=manage_url(self.object),
+                    icon_name=MANAGE_ICON,
+                )
+            )
         return buttons
 
 
 # Our own pages --------------------------------------------------------------------
 
 
-class DocumentShareMixin(WagtailAdminTemplateMixin):
-    header_icon = SHARE_ICON
+class TargetMixin(WagtailAdminTemplateMixin):
+    """Loads the document or collection of the URL and refuses (403) users who may not share it."""
 
-    def get_document(self):
-        raise NotImplementedError
+    header_icon = SHARE_ICON
+    target_type = TargetType.DOCUMENT
+
+    def get_target(self):
+        if self.target_type == TargetType.COLLECTION:
+            return get_object_or_404(
+                Collection, pk=self.kwargs["collection_id"], depth__gt=1
+            )
+        return get_object_or_404(get_document_model(), pk=self.kwargs["document_id"])
+
+    def has_permission(self) -> bool:
+        return user_can_share_target(self.request.user, self.target)
 
     def dispatch(self, request, *args, **kwargs):
-        self.document = self.get_document()
-        # The same rule as the Share button: add_sharelink and "change" on the document
-        # under Wagtail's collection policy. Nothing is created on refusal. Wagtail's
-        # admin turns PermissionDenied into a redirect to the dashboard; we answer
-        # with an honest 403 in the admin's own frame instead.
-        if not user_can_share_document(request.user, self.document):
-            return TemplateResponse(
-                request,
-                "wagtail_securelink/admin/permission_denied.html",
-                {"page_title": _("Share"), "header_title": _("Share")},
-                status=403,
-            )
+        self.target = self.get_target()
+        if not self.has_permission():
+            return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
 
+    @property
+    def document(self):
+        return self.target if self.target_type == TargetType.DOCUMENT else None
+
     def get_page_subtitle(self):
-        return self.document.title
+        return str(self.target)
 
     def get_breadcrumbs_items(self):
+        if self.target_type == TargetType.COLLECTION:
+            parent = {
+                "url": reverse("wagtail_securelink_admin:collections"),
+                "label": _("Share a collection"),
+            }
+        else:
+            parent = {"url": reverse("wagtaildocs:index"), "label": _("Documents")}
         return [
             *self.breadcrumbs_items,
-            {"url": reverse("wagtaildocs:index"), "label": _("Documents")},
-            {
-                "url": reverse("wagtaildocs:edit", args=[quote(self.document.pk)]),
-                "label": self.document.title,
-            },
+            parent,
+            {"url": target_edit_url(self.target), "label": str(self.target)},
             {"url": "", "label": self.get_page_title()},
         ]
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            target=self.target,
+            target_type=self.target_type,
+            is_collection=self.target_type == TargetType.COLLECTION,
+            target_edit_url=target_edit_url(self.target),
+            share_url=share_url(self.target),
+            manage_url=manage_url(self.target),
+        )
+        return context
 
-class ShareDocumentView(DocumentShareMixin, FormView):
+
+# Kept for code written against the first release.
+DocumentShareMixin = TargetMixin
+
+
+class ShareDocumentView(TargetMixin, FormView):
     """The share form: who, what they may do, until when; then the result page."""
 
-    form_class = ShareDocumentForm
+    form_class = ShareForm
     template_name = "wagtail_securelink/admin/share_form.html"
     page_title = gettext_lazy("Share")
 
-    def get_document(self):
-        return get_object_or_404(get_document_model(), pk=self.kwargs["document_id"])
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(
+            policy=services.get_policy(self.request), target_type=self.target_type
+        )
+        return kwargs
 
     def get_initial(self):
-        return {"role": services.get_policy().default_role, "send_invitations": True}
+        policy = services.get_policy(self.request)
+        initial = {
+            "audience": policy.default_audience,
+            "role": policy.default_role,
+            "send_invitations": True,
+            "include_descendants": True,
+        }
+        # "Add this person" from a forward-attempt notification prefills the address;
+        # the editor still reviews and submits the normal form (GET changes nothing).
+        if self.request.GET.get("recipients"):
+            initial["recipients"] = self.request.GET["recipients"][:2000]
+            initial["audience"] = "specific"
+        return initial
 
     def form_valid(self, form):
         try:
             link = services.create_link(
-                target=self.document,
+                target=self.target,
                 created_by=self.request.user,
-                recipients=form.cleaned_data["recipients"],
-                role=form.cleaned_data["role"],
-                expires_at=form.expires_at(),
-                message=form.cleaned_data["message"],
-                send_invitations=form.cleaned_data["send_invitations"],
                 request=self.request,
+                **form.service_kwargs(),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -235,20 +340,25 @@ class ShareDocumentView(DocumentShareMixin, FormView):
         return context
 
 
-class ShareResultView(DocumentShareMixin, TemplateView):
+class ShareCollectionView(ShareDocumentView):
+    target_type = TargetType.COLLECTION
+
+
+class ShareResultView(TargetMixin, TemplateView):
     """The new link, ready to copy, and who was emailed."""
 
     template_name = "wagtail_securelink/admin/share_result.html"
     page_title = gettext_lazy("Shared")
 
-    def get_document(self):
+    def get_target(self):
         self.link = get_object_or_404(
-            ShareLink.objects.select_related("document"),
+            ShareLink.objects.select_related("document", "collection"),
             pk=self.kwargs["link_id"],
-            target_type=TargetType.DOCUMENT,
-            document__isnull=False,
         )
-        return self.link.document
+        self.target_type = self.link.target_type
+        if self.link.target is None:
+            raise Http404
+        return self.link.target
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -260,4 +370,35 @@ class ShareResultView(DocumentShareMixin, TemplateView):
             recipients=[r.email for r in self.link.recipients.all()],
             report=report,
         )
+        return context
+
+
+class CollectionListView(WagtailAdminTemplateMixin, TemplateView):
+    """The collections the user may share, each with Share and Manage access.
+
+    Wagtail 8 offers no hook for buttons on its collections listing and its URLs
+    cannot be fronted (core mounts them before any hook), so collections are shared
+    from this page, reached from the Shared links area.
+    """
+
+    template_name = "wagtail_securelink/admin/collections.html"
+    page_title = gettext_lazy("Share a collection")
+    header_icon = "folder-open-1"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(ADD_SHARELINK):
+            return forbidden(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        collections = shareable_collections(self.request.user).filter(depth__gt=1)
+        context["collections"] = [
+            {
+                "collection": collection,
+                "share_url": share_url(collection),
+                "manage_url": manage_url(collection),
+            }
+            for collection in collections.order_by("path")
+        ]
         return context

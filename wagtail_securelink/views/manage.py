@@ -1,0 +1,248 @@
+"""Manage access (SPEC §5): every link on one document or collection, and its actions.
+
+Thin views: who may do what is in ``permissions``; every change goes through
+``services`` or ``editing``. Each action is a POST of its own (a GET never changes
+anything) answering with a redirect back to the page, or a 403 with no side effect.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views import View
+from django.views.generic import TemplateView
+
+from .. import editing, services
+from ..admin_forms import AddRecipientsForm, ChangeExpiryForm
+from ..choices import Audience, TargetType
+from ..models import Recipient, ShareLink
+from ..permissions import user_can_manage_link, user_can_manage_target
+from .admin import MANAGE_ICON, TargetMixin, forbidden, manage_url
+
+__all__ = [
+    "ManageDocumentAccessView",
+    "ManageCollectionAccessView",
+    "RevokeLinkView",
+    "ChangeExpiryView",
+    "AddRecipientsView",
+    "RemoveRecipientView",
+    "ResendInvitationView",
+    "UnlockRecipientView",
+]
+
+# How far the one-click "extend" from the expiry notice pushes the date.
+EXTEND_DAYS = 30
+
+
+class ManageDocumentAccessView(TargetMixin, TemplateView):
+    template_name = "wagtail_securelink/admin/manage.html"
+    page_title = gettext_lazy("Manage access")
+    header_icon = MANAGE_ICON
+
+    def has_permission(self) -> bool:
+        return user_can_manage_target(self.request.user, self.target)
+
+    def get_links(self):
+        field = (
+            "collection" if self.target_type == TargetType.COLLECTION else "document"
+        )
+        return (
+            ShareLink.objects.filter(
+                target_type=self.target_type, **{field: self.target}
+            )
+            .select_related("created_by", "revoked_by")
+            .prefetch_related(
+                Prefetch("recipients", queryset=Recipient.objects.order_by("email"))
+            )
+            .order_by("-created_at", "-pk")
+        )
+
+    def _int_param(self, name):
+        try:
+            return int(self.request.GET.get(name, ""))
+        except ValueError:
+            return None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Prefills from the notification emails: "Add this person" (?link=&add=) and
+        # "Extend" (?extend=<link id>). They only fill in a form; the editor submits it.
+        add_to, add_email = self._int_param("link"), self.request.GET.get("add", "")
+        extend = self._int_param("extend")
+        now = timezone.now()
+        rows = []
+        for link in self.get_links():
+            base = max(link.expires_at or now, now)
+            proposed = (base + datetime.timedelta(days=EXTEND_DAYS)).date()
+            rows.append(
+                {
+                    "link": link,
+                    "url": link.url,
+                    "field_id": f"securelink-url-{link.pk}",
+                    "recipients": list(link.recipients.all()),
+                    "is_specific": link.audience == Audience.SPECIFIC,
+                    "add_form": AddRecipientsForm(
+                        prefix=f"add-{link.pk}",
+                        initial={
+                            "recipients": add_email[:254] if add_to == link.pk else ""
+                        },
+                    ),
+                    "expiry_form": ChangeExpiryForm(
+                        prefix=f"expiry-{link.pk}",
+                        initial={
+                            "expires_on": proposed
+                            if extend == link.pk
+                            else (
+                                timezone.localtime(link.expires_at).date()
+                                if link.expires_at
+                                else None
+                            )
+                        },
+                    ),
+                    "highlight": link.pk in (add_to, extend),
+                }
+            )
+        context.update(
+            rows=rows,
+            next_url=self.request.get_full_path(),
+            media=ChangeExpiryForm().media,
+        )
+        return context
+
+
+class ManageCollectionAccessView(ManageDocumentAccessView):
+    target_type = TargetType.COLLECTION
+
+
+class LinkActionView(View):
+    """POST-only action on one link (or one recipient of a link)."""
+
+    http_method_names = ["post"]
+    success_message = ""
+
+    def get_link(self):
+        self.recipient = None
+        if "recipient_id" in self.kwargs:
+            self.recipient = get_object_or_404(
+                Recipient.objects.select_related("link"), pk=self.kwargs["recipient_id"]
+            )
+            return self.recipient.link
+        return get_object_or_404(ShareLink, pk=self.kwargs["link_id"])
+
+    def back(self):
+        target = self.link.target
+        next_url = self.request.POST.get("next", "")
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, {self.request.get_host()}, self.request.is_secure()
+        ):
+            return redirect(next_url)
+        if target is None:
+            return redirect("wagtail_securelink_sharelink:index")
+        return redirect(manage_url(target))
+
+    def post(self, request, *args, **kwargs):
+        self.link = self.get_link()
+        if not user_can_manage_link(request.user, self.link):
+            return forbidden(
+                request, _("Sorry, you do not have permission to manage this link.")
+            )
+        try:
+            message = self.perform()
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            if message:
+                messages.success(request, message)
+        return self.back()
+
+    def perform(self) -> str:
+        raise NotImplementedError
+
+
+class RevokeLinkView(LinkActionView):
+    def perform(self):
+        services.revoke_link(self.link, user=self.request.user, request=self.request)
+        return _("The link was revoked: nobody can open it any more.")
+
+
+class ChangeExpiryView(LinkActionView):
+    def perform(self):
+        form = ChangeExpiryForm(self.request.POST, prefix=f"expiry-{self.link.pk}")
+        if not form.is_valid():
+            raise ValidationError(
+                [e for errors in form.errors.values() for e in errors]
+            )
+        editing.change_expiry(
+            self.link, form.expires_at(), user=self.request.user, request=self.request
+        )
+        if self.link.expires_at is None:
+            return _("The link no longer expires.")
+        return _("The link now expires on %(date)s.") % {
+            "date": timezone.localtime(self.link.expires_at).date().isoformat()
+        }
+
+
+class AddRecipientsView(LinkActionView):
+    def perform(self):
+        if self.link.audience != Audience.SPECIFIC or not self.link.is_active():
+            raise ValidationError(
+                _("People can only be added to active links for specific people.")
+            )
+        form = AddRecipientsForm(self.request.POST, prefix=f"add-{self.link.pk}")
+        if not form.is_valid():
+            raise ValidationError(
+                [e for errors in form.errors.values() for e in errors]
+            )
+        rows = services.add_recipients(
+            self.link,
+            form.cleaned_data["recipients"],
+            added_by=self.request.user,
+            send_invitations=form.cleaned_data["send_invitations"],
+            request=self.request,
+        )
+        if not rows:
+            return _("Those people already had access.")
+        return ngettext(
+            "%(count)s person was added.", "%(count)s people were added.", len(rows)
+        ) % {"count": len(rows)}
+
+
+class RemoveRecipientView(LinkActionView):
+    def perform(self):
+        email = self.recipient.email
+        services.remove_recipient(
+            self.recipient, user=self.request.user, request=self.request
+        )
+        return _("%(email)s can no longer open the link.") % {"email": email}
+
+
+class ResendInvitationView(LinkActionView):
+    def perform(self):
+        report = editing.resend_invitation(
+            self.recipient, user=self.request.user, request=self.request
+        )
+        if report.failed:
+            raise ValidationError(
+                _("The invitation to %(email)s could not be sent.")
+                % {"email": self.recipient.email}
+            )
+        return _("The invitation was sent again to %(email)s.") % {
+            "email": self.recipient.email
+        }
+
+
+class UnlockRecipientView(LinkActionView):
+    def perform(self):
+        services.unlock_recipient(
+            self.recipient, user=self.request.user, request=self.request
+        )
+        return _("%(email)s may ask for a code again.") % {
+            "email": self.recipient.email
+        }
