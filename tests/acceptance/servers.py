@@ -193,6 +193,16 @@ def site_env(directory: Path, base_url: str, smtp_port: int) -> dict:
     }
 
 
+def control_socket_off() -> list[str]:
+    """Recent gunicorn opens a control socket at one fixed path in the home directory:
+    two test runs at once (or a developer's own gunicorn) would fight over it."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS):
+        return ["--no-control-socket"]
+    return []
+
+
 def start_server(site: Site, port: int) -> None:
     site.log_path = site.directory / "gunicorn.log"
     with open(site.log_path, "wb") as log:
@@ -210,6 +220,7 @@ def start_server(site: Site, port: int) -> None:
                 "10",
                 "--access-logfile",
                 "-",
+                *control_socket_off(),
             ],
             cwd=EXAMPLE_SITE,
             env=site.env,
