@@ -93,6 +93,7 @@ def test_editable_in_wagtail_settings(client):
         "notify_first_open": "on",
         "notify_unlisted_attempt": "on",
         "zip_max_mb": "500",
+        "upload_max_mb": "100",
         "event_retention_days": "365",
         "store_ip_addresses": "none",
     }

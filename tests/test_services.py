@@ -150,11 +150,6 @@ def test_refused_options(options, field):
     assert field in excinfo.value.message_dict
 
 
-def test_collections_are_refused_for_now():
-    with pytest.raises(ValidationError):
-        make_link(make_collection("Shared"), ["a@example.com"])
-
-
 def test_policy_default_expiry_applies():
     policy = SecureLinkPolicy.load()
     policy.default_expiry_days = 7

@@ -33,6 +33,7 @@ __all__ = [
     "VerifyOutcome",
     "Access",
     "get_access",
+    "check_password",
     "open_grant",
     "end_grant",
     "sign_out",
@@ -374,29 +375,51 @@ class Access:
     recipient: Recipient | None = None
     user: object = None
     prefill_email: str = ""
+    needs_login: bool = False  # an ``organization`` link opened by an anonymous visitor
+    needs_password: bool = False  # an ``anyone`` link with a password and no grant
+    disabled: bool = False  # the policy has switched this kind of link off
+
+
+def _signed_in(request):
+    user = getattr(request, "user", None)
+    return (
+        user if user is not None and user.is_authenticated and user.is_active else None
+    )
 
 
 def get_access(link: ShareLink, request) -> Access:
     """Does this request hold access to ``link``? Checked server-side on every request (S9)."""
-    user = getattr(request, "user", None)
-    if (
-        link.audience == Audience.SPECIFIC
-        and user is not None
-        and user.is_authenticated
-    ):
-        from .services import normalise_email
-
-        try:
-            address = normalise_email(
-                getattr(user, user.get_email_field_name(), "") or ""
-            )
-        except Exception:
-            address = ""
-        recipient = (
-            _find_recipient(link, address) if address and user.is_active else None
+    policy = _policy(request)
+    user = _signed_in(request)
+    if not policy.audience_allowed(link.audience):
+        return Access(ok=False, disabled=True)
+    if link.audience == Audience.ORGANIZATION:
+        return (
+            Access(ok=True, user=user) if user else Access(ok=False, needs_login=True)
         )
+    if link.audience == Audience.ANYONE and not link.password:
+        return Access(ok=True, user=user)
+    if link.audience == Audience.SPECIFIC and user is not None:
+        recipient = _recipient_for_user(link, user)
         if recipient is not None and not recipient.is_locked:
             return Access(ok=True, recipient=recipient, user=user)
+    access = _grant_access(link, request, policy)
+    if not access.ok and link.audience == Audience.ANYONE:
+        access.needs_password = True
+    return access
+
+
+def _recipient_for_user(link, user):
+    from .services import normalise_email
+
+    try:
+        address = normalise_email(getattr(user, user.get_email_field_name(), "") or "")
+    except Exception:
+        return None
+    return _find_recipient(link, address)
+
+
+def _grant_access(link, request, policy) -> Access:
     parsed = grants.load(
         link, request.COOKIES.get(grants.cookie_name(link, request.is_secure()))
     )
@@ -417,11 +440,25 @@ def get_access(link: ShareLink, request) -> Access:
     ):
         end_grant(grant, "locked" if recipient else "audience_changed", request=request)
         return Access(ok=False, prefill_email=prefill)
-    days = reverification_days(link, _policy(request))
+    days = reverification_days(link, policy)
     if grant.created_at + datetime.timedelta(days=days) <= timezone.now():
         end_grant(grant, "reverification_due", request=request)
         return Access(ok=False, prefill_email=prefill)
-    return Access(ok=True, grant=grant, recipient=recipient)
+    return Access(ok=True, grant=grant, recipient=recipient, user=_signed_in(request))
+
+
+def check_password(link: ShareLink, request, raw: str) -> VerifyOutcome:
+    """Verify an ``anyone`` link's password; a right one opens a grant as a code does."""
+    from django.contrib.auth.hashers import check_password as check_hash
+
+    if link.audience != Audience.ANYONE or not link.password:
+        return VerifyOutcome(ok=False, no_pending=True)
+    if not raw or len(raw) > 4096 or not check_hash(raw, link.password):
+        record_event(EventType.PASSWORD_FAILED, link=link, request=request)
+        return VerifyOutcome(ok=False)
+    request.session.cycle_key()
+    grant, cookie_value = open_grant(link, request)
+    return VerifyOutcome(ok=True, grant=grant, cookie_value=cookie_value)
 
 
 def end_grant(

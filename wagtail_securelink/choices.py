@@ -43,6 +43,7 @@ class EventType(models.TextChoices):
     CODE_SEND_FAILED = "code_send_failed", _("Code could not be sent")
     CODE_FAILED = "code_failed", _("Wrong code")
     CODE_LOCKED = "code_locked", _("Recipient locked")
+    PASSWORD_FAILED = "password_failed", _("Wrong password")
     VERIFIED = "verified", _("Verified")
     GRANT_ENDED = "grant_ended", _("Access ended")
     VIEWED = "viewed", _("Viewed")

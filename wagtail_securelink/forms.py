@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AddressForm", "CodeForm"]
+__all__ = ["AddressForm", "CodeForm", "PasswordForm"]
 
 
 class AddressForm(forms.Form):
@@ -36,5 +36,16 @@ class CodeForm(forms.Form):
                 "autofocus": True,
                 "spellcheck": "false",
             }
+        ),
+    )
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "autofocus": True}
         ),
     )

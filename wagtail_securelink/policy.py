@@ -110,7 +110,17 @@ class SecureLinkPolicy(BaseGenericSetting):
     show_item_name_before_verification = models.BooleanField(
         _("show the item's name before verification"), default=False
     )
-    zip_max_mb = models.PositiveIntegerField(_("ZIP download cap (MB)"), default=500)
+    zip_max_mb = models.PositiveIntegerField(
+        _("ZIP download cap (MB)"), default=500, validators=_bounded(1, 1024 * 1024)
+    )
+    upload_max_mb = models.PositiveIntegerField(
+        _("upload size cap (MB)"),
+        default=100,
+        validators=_bounded(1, 10240),
+        help_text=_(
+            "The largest file a visitor may upload through an 'edit' or 'upload' link."
+        ),
+    )
     event_retention_days = models.PositiveIntegerField(
         _("access event retention (days)"), default=365, validators=_bounded(30, 3650)
     )
@@ -156,6 +166,7 @@ class SecureLinkPolicy(BaseGenericSetting):
         MultiFieldPanel(
             [
                 FieldPanel("zip_max_mb"),
+                FieldPanel("upload_max_mb"),
                 FieldPanel("event_retention_days"),
                 FieldPanel("store_ip_addresses"),
             ],

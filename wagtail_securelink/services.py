@@ -24,6 +24,7 @@ from wagtail.models import Collection
 
 from . import signals
 from .access import (
+    check_password,
     deliver_code,
     end_grant,
     get_access,
@@ -60,6 +61,7 @@ __all__ = [
     # re-exported from .access
     "resolve_token",
     "request_code",
+    "check_password",
     "deliver_code",
     "verify_code",
     "get_access",
@@ -172,26 +174,31 @@ def _target_type(target) -> str:
 
 
 def _clean_link_options(
-    *, target_type, audience, role, expires_at, reverification_days, policy
+    *, target_type, audience, role, expires_at, reverification_days, password, policy
 ):
+    """Check the options against the policy; return the (possibly forced) expiry."""
     errors = {}
     now = timezone.now()
-    if target_type == TargetType.COLLECTION:
-        errors["target"] = _("Sharing collections is not available yet.")
     if audience not in Audience.values or not policy.audience_allowed(audience):
         errors["audience"] = _("The site's policy does not allow this kind of link.")
-    elif audience != Audience.SPECIFIC:
-        errors["audience"] = _("Only links for specific people are available yet.")
     if role not in Role.values:
         errors["role"] = _("Unknown role.")
     elif role == Role.UPLOAD and target_type == TargetType.DOCUMENT:
         errors["role"] = _(
             "'Upload only' works on collections, not on a single document."
         )
-    elif role not in (Role.VIEW, Role.DOWNLOAD):
-        errors["role"] = _("Only 'view' and 'download' links are available yet.")
     if expires_at is not None and expires_at <= now:
         errors["expires_at"] = _("The expiry must be in the future.")
+    if audience == Audience.ANYONE and policy.anyone_max_expiry_days:
+        latest = now + datetime.timedelta(days=policy.anyone_max_expiry_days)
+        if expires_at is None:
+            expires_at = latest
+        elif expires_at > latest + datetime.timedelta(days=1):
+            errors["expires_at"] = _(
+                "Links that work for anyone must expire within %(days)s days."
+            ) % {"days": policy.anyone_max_expiry_days}
+    if password and audience != Audience.ANYONE:
+        errors["password"] = _("Only links that work for anyone can have a password.")
     if reverification_days is not None and not (
         1 <= reverification_days <= policy.reverification_days
     ):
@@ -200,6 +207,7 @@ def _clean_link_options(
         ) % {"max": policy.reverification_days}
     if errors:
         raise ValidationError(errors)
+    return expires_at
 
 
 def create_link(
@@ -217,7 +225,7 @@ def create_link(
     send_invitations: bool = True,
     request=None,
 ) -> ShareLink:
-    """Create a share link to a document (or collection) and optionally email the recipients.
+    """Create a share link to a document or a collection and optionally email the recipients.
 
     Raises ``ValidationError`` (with a dict of field errors) when the policy or the
     input refuses the link; nothing is created then. The returned link has an
@@ -231,17 +239,22 @@ def create_link(
         expires_at = timezone.now() + datetime.timedelta(
             days=policy.effective_default_expiry_days
         )
-    _clean_link_options(
+    expires_at = _clean_link_options(
         target_type=target_type,
         audience=audience,
         role=role,
         expires_at=expires_at,
         reverification_days=reverification_days,
+        password=password,
         policy=policy,
     )
     addresses = clean_recipients(recipients, policy)
     if audience == Audience.SPECIFIC and not addresses:
         raise ValidationError({"recipients": _("Add at least one email address.")})
+    if audience != Audience.SPECIFIC and addresses:
+        raise ValidationError(
+            {"recipients": _("Recipients apply to links for specific people only.")}
+        )
 
     with transaction.atomic():
         link = ShareLink.objects.create(

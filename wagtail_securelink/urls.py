@@ -1,15 +1,58 @@
 from django.urls import path
 
-from .views import visitor
+from .views import content, visitor
 
 app_name = "wagtail_securelink"
 
+# Every view below takes the link token first; ``visitor.link_view`` resolves it (S1).
+L = visitor.link_view
+
 urlpatterns = [
+    # Verification (SPEC §3)
     path("<str:token>/", visitor.landing, name="landing"),
     path("<str:token>/code/send/", visitor.send_code, name="send_code"),
     path("<str:token>/code/", visitor.enter_code, name="enter_code"),
-    path("<str:token>/download/", visitor.download, name="download"),
-    path("<str:token>/view/", visitor.view_file, name="view_file"),
+    path("<str:token>/password/", visitor.password, name="password"),
     path("<str:token>/sign-out/", visitor.sign_out, name="sign_out"),
     path("<str:token>/sign-in/", visitor.sign_in, name="sign_in"),
+    # A document link
+    path("<str:token>/download/", L(content.document_file), name="download"),
+    path(
+        "<str:token>/view/",
+        L(content.document_file),
+        {"inline": True},
+        name="view_file",
+    ),
+    path("<str:token>/replace/", L(content.replace), name="replace"),
+    # A collection link (SPEC §4)
+    path("<str:token>/zip/", L(content.download_zip), name="zip"),
+    path("<str:token>/upload/", L(content.upload), name="upload"),
+    path("<str:token>/f/<int:folder_id>/", L(content.folder), name="folder"),
+    path(
+        "<str:token>/f/<int:folder_id>/zip/", L(content.download_zip), name="folder_zip"
+    ),
+    path(
+        "<str:token>/f/<int:folder_id>/upload/", L(content.upload), name="folder_upload"
+    ),
+    path(
+        "<str:token>/d/<int:document_id>/",
+        L(content.collection_document),
+        name="collection_document",
+    ),
+    path(
+        "<str:token>/d/<int:document_id>/download/",
+        L(content.collection_file),
+        name="collection_download",
+    ),
+    path(
+        "<str:token>/d/<int:document_id>/view/",
+        L(content.collection_file),
+        {"inline": True},
+        name="collection_view_file",
+    ),
+    path(
+        "<str:token>/d/<int:document_id>/replace/",
+        L(content.replace),
+        name="collection_replace",
+    ),
 ]

@@ -10,21 +10,19 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings as django_settings
-from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import grants, ratelimits, services, signals
-from ..choices import EventType, Role
+from .. import grants, ratelimits, services
+from ..choices import Audience, EventType, TargetType
 from ..conf import settings
-from ..forms import AddressForm, CodeForm
+from ..forms import AddressForm, CodeForm, PasswordForm
 from ..http import render_page, run_after_response, secure_headers
 from ..models import ShareLink
-from ..serving import is_inline_safe, preview_kind, serve_document
+from . import content
 
 logger = logging.getLogger(__name__)
 
@@ -91,33 +89,79 @@ def _verify_context(link, policy, **extra):
     }
 
 
+def _gate(request, link, access, policy):
+    """The page for a visitor without access: verify, sign in, password, or switched off."""
+    if access.disabled:
+        return render_page(request, T + "disabled.html", {"link": link}, status=403)
+    if access.needs_login:
+        return _to_login(link)
+    if access.needs_password:
+        context = _verify_context(link, policy, form=PasswordForm())
+        return render_page(request, T + "password.html", context)
+    form = AddressForm(initial={"email": access.prefill_email})
+    context = _verify_context(
+        link, policy, form=form, reverify=bool(access.prefill_email)
+    )
+    return render_page(request, T + "verify_address.html", context)
+
+
 @link_view
 @require_GET
 def landing(request, link: ShareLink):
     access = services.get_access(link, request)
-    policy = services.get_policy(request)
     if not access.ok:
-        form = AddressForm(initial={"email": access.prefill_email})
-        context = _verify_context(
-            link, policy, form=form, reverify=bool(access.prefill_email)
+        return _gate(request, link, access, services.get_policy(request))
+    content.record_open(link, access, request)
+    if link.target_type == TargetType.DOCUMENT:
+        return content.document_page(request, link, access, link.document)
+    return content.folder_page(request, link, access, link.collection)
+
+
+@link_view
+@require_POST
+def password(request, link: ShareLink):
+    policy = services.get_policy(request)
+    form = PasswordForm(request.POST)
+    if link.audience != Audience.ANYONE or not link.password:
+        return HttpResponseRedirect(
+            reverse("wagtail_securelink:landing", args=[link.token])
         )
-        return render_page(request, T + "verify_address.html", context)
-    ShareLink.objects.filter(pk=link.pk).update(
-        open_count=F("open_count") + 1, last_opened_at=timezone.now()
+    if not form.is_valid():
+        return render_page(
+            request,
+            T + "password.html",
+            _verify_context(link, policy, form=form),
+            status=400,
+        )
+    ratelimits.check_limits(request, ratelimits.CHECK, link)
+    outcome = services.check_password(link, request, form.cleaned_data["password"])
+    if not outcome.ok:
+        form.add_error("password", _("That password is not right."))
+        return render_page(
+            request,
+            T + "password.html",
+            _verify_context(link, policy, form=form),
+            status=400,
+        )
+    return _granted(request, link, outcome, policy)
+
+
+def _granted(request, link, outcome, policy):
+    response = HttpResponseRedirect(
+        reverse("wagtail_securelink:landing", args=[link.token])
     )
-    services.record_event(
-        EventType.OPENED, link=link, recipient=access.recipient, request=request
+    response.status_code = 303
+    days = services.reverification_days(link, policy)
+    response.set_cookie(
+        grants.cookie_name(link, request.is_secure()),
+        outcome.cookie_value,
+        max_age=days * 86400,
+        path="/",
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
     )
-    document = link.document
-    context = {
-        "link": link,
-        "document": document,
-        "access": access,
-        "can_download": link.role in (Role.DOWNLOAD, Role.EDIT),
-        "preview": preview_kind(document.content_type),
-        "sharer": link.created_by,
-    }
-    return render_page(request, T + "document.html", context)
+    return response
 
 
 @link_view
@@ -193,57 +237,6 @@ def enter_code(request, link: ShareLink):
     return render_page(request, T + "verify_code.html", context, status=400)
 
 
-def _serve(request, link, *, inline: bool):
-    access = services.get_access(link, request)
-    if not access.ok:
-        return HttpResponseRedirect(
-            reverse("wagtail_securelink:landing", args=[link.token])
-        )
-    document = link.document
-    if inline and not is_inline_safe(document.content_type):
-        return render_page(
-            request,
-            T + "no_preview.html",
-            {"link": link, "document": document},
-            status=404,
-        )
-    if not inline and link.role not in (Role.DOWNLOAD, Role.EDIT):
-        return render_page(
-            request,
-            T + "no_download.html",
-            {"link": link, "document": document},
-            status=403,
-        )
-    event = EventType.VIEWED if inline else EventType.DOWNLOADED
-    services.record_event(
-        event,
-        link=link,
-        recipient=access.recipient,
-        request=request,
-        detail={"document": document.pk},
-    )
-    signals.item_accessed.send(
-        sender=ShareLink,
-        link=link,
-        document=document,
-        action="view" if inline else "download",
-        request=request,
-    )
-    return serve_document(request, document, inline=inline)
-
-
-@link_view
-@require_GET
-def download(request, link: ShareLink):
-    return _serve(request, link, inline=False)
-
-
-@link_view
-@require_GET
-def view_file(request, link: ShareLink):
-    return _serve(request, link, inline=True)
-
-
 @link_view
 @require_POST
 def sign_out(request, link: ShareLink):
@@ -255,10 +248,14 @@ def sign_out(request, link: ShareLink):
     return response
 
 
+def _to_login(link):
+    login_url = resolve_url(settings.LOGIN_URL or django_settings.LOGIN_URL)
+    target = reverse("wagtail_securelink:landing", args=[link.token])
+    return HttpResponseRedirect(f"{login_url}?{urlencode({'next': target})}")
+
+
 @link_view
 @require_GET
 def sign_in(request, link: ShareLink):
     """Send a visitor who has an account on this site to the login page, and back."""
-    login_url = resolve_url(settings.LOGIN_URL or django_settings.LOGIN_URL)
-    target = reverse("wagtail_securelink:landing", args=[link.token])
-    return HttpResponseRedirect(f"{login_url}?{urlencode({'next': target})}")
+    return _to_login(link)

@@ -1,0 +1,108 @@
+"""What a collection link reaches, decided at request time (S11), and its folder pages (SPEC §4).
+
+A collection link reaches the documents whose collection is, *now*, the shared one (or
+inside its subtree when the link includes subcollections). Moving a document out, or
+deleting a collection, takes it out of reach on the next request.
+"""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from wagtail.documents import get_document_model
+from wagtail.models import Collection
+
+__all__ = [
+    "scope_filter",
+    "documents_in_scope",
+    "get_document",
+    "get_folder",
+    "Listing",
+    "list_folder",
+    "SORTS",
+]
+
+PAGE_SIZE = 50
+SORTS = {
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+    "newest": ("-created_at", "-pk"),
+    "oldest": ("created_at", "pk"),
+    "largest": ("-file_size", "pk"),
+    "smallest": ("file_size", "pk"),
+}
+_LISTING_FIELDS = ("id", "title", "file", "file_size", "created_at", "collection_id")
+
+
+def scope_filter(link, prefix: str = "collection") -> Q:
+    root = link.collection
+    if link.include_descendants:
+        return Q(**{f"{prefix}__path__startswith": root.path})
+    return Q(**{f"{prefix}_id": root.pk})
+
+
+def documents_in_scope(link) -> QuerySet:
+    return get_document_model().objects.filter(scope_filter(link))
+
+
+def get_document(link, document_id):
+    """The document, if the link reaches it right now; else ``None``."""
+    if link.document_id is not None:
+        return link.document if link.document_id == document_id else None
+    return (
+        documents_in_scope(link)
+        .filter(pk=document_id)
+        .select_related("collection")
+        .first()
+    )
+
+
+def get_folder(link, collection_id: int | None = None) -> Collection | None:
+    root = link.collection
+    if collection_id is None or collection_id == root.pk:
+        return root
+    if not link.include_descendants:
+        return None
+    return Collection.objects.filter(
+        pk=collection_id, path__startswith=root.path
+    ).first()
+
+
+@dataclass
+class Listing:
+    folder: Collection
+    breadcrumbs: list
+    subfolders: list
+    page: Page
+    query: str
+    sort: str
+
+
+def _breadcrumbs(link, folder) -> list:
+    root = link.collection
+    if folder.pk == root.pk:
+        return [root]
+    ancestors = folder.get_ancestors(inclusive=True).filter(depth__gte=root.depth)
+    return list(ancestors)
+
+
+def list_folder(
+    link, folder, *, query: str = "", sort: str = "title", page_number=1
+) -> Listing:
+    """One folder page: subfolders and this folder's documents, or search results over the
+    whole shared scope. Query count does not grow with the number of documents."""
+    sort = sort if sort in SORTS else "title"
+    query = (query or "").strip()[:200]
+    if query:
+        documents = documents_in_scope(link).filter(title__icontains=query)
+        subfolders = []
+    else:
+        documents = get_document_model().objects.filter(collection=folder)
+        subfolders = (
+            list(folder.get_children().order_by("name"))
+            if link.include_descendants
+            else []
+        )
+    documents = documents.only(*_LISTING_FIELDS).order_by(*SORTS[sort])
+    page = Paginator(documents, PAGE_SIZE).get_page(page_number)
+    return Listing(folder, _breadcrumbs(link, folder), subfolders, page, query, sort)

@@ -1,0 +1,74 @@
+"""Visitor uploads for ``edit`` and ``upload`` links, through Wagtail's own document form.
+
+Wagtail's form validates ``WAGTAILDOCS_EXTENSIONS`` and ``WAGTAILDOCS_MAX_UPLOAD_SIZE``,
+records the file's size and hash, and deletes the previous file when a new version
+replaces it — exactly what the Wagtail admin does. The policy adds its own size cap.
+Nothing is kept from an upload that fails.
+"""
+
+import logging
+import os
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from wagtail.documents import get_document_model
+from wagtail.documents.forms import get_document_form
+
+__all__ = ["save_upload"]
+
+logger = logging.getLogger(__name__)
+
+
+def _title_from_filename(name: str) -> str:
+    stem = os.path.splitext(os.path.basename(name or ""))[0]
+    return (stem.replace("_", " ").strip() or _("Untitled"))[:255]
+
+
+def save_upload(*, uploaded_file, collection, document=None, user=None, max_bytes: int):
+    """Save ``uploaded_file`` as a new document in ``collection``, or as a new version of
+    ``document``. Returns the document; raises ``ValidationError`` with a clear message."""
+    if uploaded_file is None:
+        raise ValidationError(_("Choose a file to upload."))
+    if uploaded_file.size > max_bytes:
+        raise ValidationError(
+            _(
+                "This file is too big (%(size)s). The largest file you can upload is %(max)s."
+            )
+            % {
+                "size": filesizeformat(uploaded_file.size),
+                "max": filesizeformat(max_bytes),
+            }
+        )
+    Document = get_document_model()
+    form_class = get_document_form(Document)
+    if document is None:
+        instance = Document(
+            uploaded_by_user=user if user and user.is_authenticated else None
+        )
+        data = {
+            "title": _title_from_filename(uploaded_file.name),
+            "collection": collection.pk,
+        }
+    else:
+        instance = document
+        data = {"title": document.title, "collection": document.collection_id}
+    form = form_class(data=data, files={"file": uploaded_file}, instance=instance)
+    if not form.is_valid():
+        messages = [m for errors in form.errors.values() for m in errors]
+        raise ValidationError(messages or [_("This file cannot be uploaded.")])
+    try:
+        with transaction.atomic():
+            return form.save()
+    except Exception:
+        # The file may already be in storage: remove it so a failed upload leaves nothing.
+        name = getattr(form.instance.file, "name", "")
+        if name and (
+            document is None or name != getattr(form.original_file, "name", None)
+        ):
+            form.instance.file.storage.delete(name)
+        logger.exception("Upload could not be saved")
+        raise ValidationError(
+            _("The file could not be saved. Please try again.")
+        ) from None
