@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
 from . import admin_urls
+from .bulk_actions import RevokeBulkAction
 from .permissions import get_securelink_permissions
+from .viewsets import ShareLinkViewSet
 
 
 @hooks.register("register_log_actions")
@@ -56,6 +58,14 @@ def register_document_admin_urls():
             ),
         ),
     ]
+
+
+@hooks.register("register_admin_viewset")
+def register_shared_links_viewset():
+    return ShareLinkViewSet()
+
+
+hooks.register("register_bulk_action", RevokeBulkAction)
 
 
 @hooks.register("register_permissions")

@@ -1,0 +1,223 @@
+"""The *Shared links* admin area (SPEC §5): Wagtail's ``ModelViewSet`` over ``ShareLink``.
+
+Listing only: links are created through the share form and changed on the Manage
+access page, so the viewset mounts the index (and its AJAX results view) and nothing
+else. Each row's title leads to Manage access for the link's item. Bulk revoke is a
+Wagtail bulk action (``bulk_actions.RevokeBulkAction``), so the checkboxes, the footer
+and the confirmation page are Wagtail's own.
+
+The queryset is filtered by ``permissions.links_visible_to`` (editors see only links
+on items they may change) in subqueries, and every row's data comes from the same
+query (``select_related`` and a recipient count annotation), so a page costs the
+same number of queries whether there are ten links or a million.
+"""
+
+import django_filters
+from django.contrib.admin.utils import quote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import (
+    BulkActionsCheckboxColumn,
+    Column,
+    DateColumn,
+    StatusTagColumn,
+    TitleColumn,
+    UserColumn,
+)
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import HeaderButton
+
+from .choices import Audience, Role, TargetType
+from .models import Recipient, ShareLink
+from .permissions import links_visible_to, user_can_manage_links
+
+__all__ = ["ShareLinkFilterSet", "ShareLinkIndexView", "ShareLinkViewSet"]
+
+STATUS_CHOICES = [
+    ("active", _("Active")),
+    ("expired", _("Expired")),
+    ("revoked", _("Revoked")),
+]
+
+
+def _creators(request):
+    User = get_user_model()
+    creators = ShareLink.objects.filter(created_by__isnull=False).values("created_by")
+    return User.objects.filter(pk__in=creators).order_by(User.USERNAME_FIELD)
+
+
+class ShareLinkFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=STATUS_CHOICES, method="filter_status"
+    )
+    audience = django_filters.ChoiceFilter(
+        label=_("Audience"), choices=Audience.choices
+    )
+    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices)
+    target_type = django_filters.ChoiceFilter(
+        label=_("Shared item"), choices=TargetType.choices
+    )
+    created_by = django_filters.ModelChoiceFilter(
+        label=_("Created by"), queryset=_creators
+    )
+
+    class Meta:
+        model = ShareLink
+        fields = []
+
+    def filter_status(self, queryset, name, value):
+        now = timezone.now()
+        if value == "active":
+            return queryset.active(now)
+        if value == "expired":
+            return queryset.expired(now)
+        if value == "revoked":
+            return queryset.revoked()
+        return queryset
+
+
+def manage_url_for(link) -> str | None:
+    if link.target_type == TargetType.COLLECTION and link.collection_id:
+        name, pk = "manage_collection", link.collection_id
+    elif link.target_type == TargetType.DOCUMENT and link.document_id:
+        name, pk = "manage_document", link.document_id
+    else:
+        return None
+    return reverse(f"wagtail_securelink_admin:{name}", args=[quote(pk)])
+
+
+class RecipientsColumn(Column):
+    def get_value(self, instance):
+        if instance.audience != Audience.SPECIFIC:
+            return instance.get_audience_display()
+        return instance.recipient_count
+
+
+class ShareLinkIndexView(generic.IndexView):
+    any_permission_required = ["add", "change", "delete"]
+    default_ordering = "-created_at"
+    search_fields = ["target_title"]
+    search_backend_name = None
+
+    def get_base_queryset(self):
+        queryset = links_visible_to(self.request.user, super().get_base_queryset())
+        return queryset.select_related(
+            "created_by__wagtail_userprofile", "document", "collection"
+        ).annotate(recipient_count=Count("recipients"))
+
+    def search_queryset(self, queryset):
+        # By title, or by any recipient's address: Exists() rather than a join, so a
+        # link with many matching recipients is listed once.
+        if not self.search_query:
+            return queryset
+        query = self.search_query.strip()
+        recipients = Recipient.objects.filter(
+            link=OuterRef("pk"), email__icontains=query
+        )
+        return queryset.filter(Q(target_title__icontains=query) | Exists(recipients))
+
+    @cached_property
+    def columns(self):
+        return [
+            BulkActionsCheckboxColumn("bulk_actions", obj_type="sharelink"),
+            TitleColumn(
+                "target_title",
+                label=_("Shared item"),
+                sort_key="target_title",
+                get_url=manage_url_for,
+                get_title_id=lambda link: f"sharelink_{link.pk}_title",
+            ),
+            Column("get_target_type_display", label=_("Type")),
+            Column("get_audience_display", label=_("Audience"), sort_key="audience"),
+            Column("get_role_display", label=_("Role"), sort_key="role"),
+            RecipientsColumn("recipients", label=_("People")),
+            StatusTagColumn(
+                "get_status_display",
+                label=_("Status"),
+                primary=lambda link: link.status == "active",
+            ),
+            UserColumn("created_by", label=_("Created by")),
+            DateColumn("created_at", label=_("Created"), sort_key="created_at"),
+            DateColumn("expires_at", label=_("Expires"), sort_key="expires_at"),
+            DateColumn(
+                "last_opened_at", label=_("Last opened"), sort_key="last_opened_at"
+            ),
+            Column("open_count", label=_("Opens"), sort_key="open_count"),
+        ]
+
+    # Links are created and changed elsewhere: no add, edit, copy or delete views.
+    def get_add_url(self):
+        return None
+
+    def get_edit_url(self, instance):
+        return manage_url_for(instance)
+
+    def get_copy_url(self, instance):
+        return None
+
+    def get_delete_url(self, instance):
+        return None
+
+    def get_inspect_url(self, instance):
+        return None
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.request.user.has_perm("wagtail_securelink.add_sharelink"):
+            buttons.append(
+                HeaderButton(
+                    _("Share a collection"),
+                    url=reverse("wagtail_securelink_admin:collections"),
+                    icon_name="folder-open-1",
+                )
+            )
+        return buttons
+
+    def get_list_more_buttons(self, instance):
+        return []
+
+
+class ShareLinkViewSet(ModelViewSet):
+    model = ShareLink
+    icon = "link"
+    menu_label = _("Shared links")
+    menu_order = 290
+    add_to_admin_menu = True
+    name = "wagtail_securelink_sharelink"
+    url_prefix = "securelink/shared-links"
+    index_view_class = ShareLinkIndexView
+    filterset_class = ShareLinkFilterSet
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    add_to_reference_index = False
+    template_prefix = "wagtail_securelink/admin/"
+    index_template_name = "wagtail_securelink/admin/links_index.html"
+    list_per_page = 50
+
+    @cached_property
+    def menu_item_class(self):
+        from wagtail.admin.menu import MenuItem
+
+        class SharedLinksMenuItem(MenuItem):
+            def is_shown(self, request):
+                return user_can_manage_links(request.user)
+
+        return SharedLinksMenuItem
+
+    def get_permissions_to_register(self):
+        # ``wagtail_hooks.register_permissions`` already offers add/change/delete.
+        return Permission.objects.none()
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
