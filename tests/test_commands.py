@@ -134,9 +134,16 @@ def test_share_uses_the_policy_default_role(document):
         (["--to", ALICE, "--expires", "31/12/2099"], "YYYY-MM-DD"),
         (["--to", ALICE, "--expires", "2099-02-30"], "YYYY-MM-DD"),
         (["--to", ALICE, "--as", "nobody"], "no active user"),
-        (["--to", ALICE, "--role", "edit"], "invalid choice"),
+        (["--to", ALICE, "--role", "owner"], "invalid choice"),
+        (["--to", ALICE, "--role", "upload"], "collections, not on a single document"),
+        (["--audience", "anyone", "--to", ALICE], "specific people only"),
+        (["--to", ALICE, "--password", "x"], "Only links that work for anyone"),
+        (
+            ["--collection", "999", "--to", ALICE],
+            "not allowed with argument|no collection",
+        ),
         (["--document", "x", "--to", ALICE], "invalid int value"),
-        ([], "the following arguments are required: --to"),
+        ([], "at least one recipient"),
     ],
     ids=[
         "unknown-document",
@@ -148,6 +155,10 @@ def test_share_uses_the_policy_default_role(document):
         "expiry-not-a-date",
         "unknown-user",
         "unknown-role",
+        "upload-on-a-document",
+        "recipients-on-anyone",
+        "password-on-specific",
+        "document-and-collection",
         "document-not-a-number",
         "missing-to",
     ],
@@ -349,3 +360,37 @@ def test_revoke_refuses_an_unknown_user(document):
         run("securelink_revoke", str(link.pk), "--as", "nobody")
     link.refresh_from_db()
     assert not link.is_revoked
+
+
+def test_share_a_collection_with_anyone_and_a_password(client):
+    from tests.factories import make_collection
+
+    collection = make_collection("Press kit")
+    make_document("Logo", "logo.png", b"\x89PNG", collection=collection)
+    out = share(
+        "--collection",
+        str(collection.pk),
+        "--audience",
+        "anyone",
+        "--password",
+        "s3cret-pass",
+        "--role",
+        "download",
+        "--no-subcollections",
+    )
+    link = ShareLink.objects.get()
+    assert (link.target_type, link.audience, link.include_descendants) == (
+        "collection",
+        "anyone",
+        False,
+    )
+    assert link.password and link.password != "s3cret-pass"
+    assert link.expires_at is not None  # the policy forces an expiry on anyone links
+    url = out.strip().splitlines()[-1]
+    path = url.removeprefix("https://share.example.test")
+    assert b"Password required" in client.get(path).content
+
+
+def test_share_unknown_collection():
+    with pytest.raises(CommandError, match="no collection with the id 999"):
+        share("--collection", "999", "--audience", "organization")

@@ -1,4 +1,4 @@
-"""``manage.py securelink_share``: share a document with specific people, print the URL.
+"""``manage.py securelink_share``: share a document or a collection, print the URL.
 
 The URL is printed alone on the last line, so scripts can take it with ``tail -n 1``.
 """
@@ -11,9 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
+from wagtail.models import Collection
 
 from wagtail_securelink import services
-from wagtail_securelink.choices import Role
+from wagtail_securelink.choices import Audience, Role
 
 
 def validation_message(error: ValidationError) -> str:
@@ -56,33 +57,70 @@ def end_of_day(value: str) -> datetime.datetime:
 
 class Command(BaseCommand):
     help = (
-        "Share a document with specific people: create a secure link, email the "
+        "Share a document or a collection: create a secure link, email the "
         "invitations, and print the link's URL on the last line."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument(
             "--document",
             type=int,
-            required=True,
             metavar="ID",
             help="ID of the Wagtail document to share.",
+        )
+        target.add_argument(
+            "--collection",
+            type=int,
+            metavar="ID",
+            help="ID of the Wagtail collection to share (with its subcollections "
+            "unless --no-subcollections).",
+        )
+        parser.add_argument(
+            "--no-subcollections",
+            action="store_true",
+            help="With --collection: share only the collection's own documents.",
+        )
+        parser.add_argument(
+            "--audience",
+            choices=list(Audience.values),
+            default=None,
+            help="Who may open the link: 'specific' people (the --to addresses, "
+            "verified by emailed code), 'organization' (signed-in users of the site) "
+            "or 'anyone' with the URL. Default: the site policy's default audience.",
         )
         parser.add_argument(
             "--to",
             action="append",
-            required=True,
+            default=[],
             metavar="ADDRESS",
             dest="recipients",
-            help="Recipient email address. Repeat the option, or separate addresses "
-            "with commas, to share with several people.",
+            help="Recipient email address (needed for 'specific' links). Repeat the "
+            "option, or separate addresses with commas, to share with several people.",
         )
         parser.add_argument(
             "--role",
-            choices=[Role.VIEW, Role.DOWNLOAD],
+            choices=list(Role.values),
             default=None,
-            help="What the link allows: 'view' (in the browser only) or 'download'. "
-            "Default: the site policy's default role.",
+            help="What the link allows: 'view' (in the browser only), 'download', "
+            "'edit' (also upload new versions or documents) or 'upload' (collections "
+            "only: upload without seeing the contents). Default: the site policy's "
+            "default role.",
+        )
+        parser.add_argument(
+            "--password",
+            default="",
+            help="With --audience anyone: a password visitors must type. Prefer the "
+            "admin's share form: a password on a command line can end up in shell "
+            "history.",
+        )
+        parser.add_argument(
+            "--reverify-days",
+            type=int,
+            default=None,
+            metavar="DAYS",
+            help="Ask visitors for a new code after this many days (shorter than the "
+            "site's reverification period).",
         )
         parser.add_argument(
             "--expires",
@@ -106,14 +144,25 @@ class Command(BaseCommand):
             "sharer). The command itself runs with the operator's rights.",
         )
 
-    def handle(self, *args, **options):
-        Document = get_document_model()
-        document = Document.objects.filter(pk=options["document"]).first()
-        if document is None:
+    def find_target(self, options):
+        if options["document"] is not None:
+            target = get_document_model().objects.filter(pk=options["document"]).first()
+            if target is None:
+                raise CommandError(
+                    _("There is no document with the id %(id)s.")
+                    % {"id": options["document"]}
+                )
+            return target
+        target = Collection.objects.filter(pk=options["collection"]).first()
+        if target is None:
             raise CommandError(
-                _("There is no document with the id %(id)s.")
-                % {"id": options["document"]}
+                _("There is no collection with the id %(id)s.")
+                % {"id": options["collection"]}
             )
+        return target
+
+    def handle(self, *args, **options):
+        target = self.find_target(options)
         user = find_user(options["username"]) if options["username"] else None
         expires_at = end_of_day(options["expires"]) if options["expires"] else None
         recipients = [
@@ -122,17 +171,22 @@ class Command(BaseCommand):
             for address in value.split(",")
             if address.strip()
         ]
-        if not recipients:
+        audience = options["audience"] or services.get_policy().default_audience
+        if audience == Audience.SPECIFIC and not recipients:
             raise CommandError(_("Give at least one recipient address with --to."))
 
         try:
             link = services.create_link(
-                target=document,
+                target=target,
                 created_by=user,
                 recipients=recipients,
+                audience=audience,
                 role=options["role"],
                 expires_at=expires_at,
                 message=options["message"],
+                password=options["password"],
+                reverification_days=options["reverify_days"],
+                include_descendants=not options["no_subcollections"],
                 send_invitations=not options["no_email"],
             )
         except ValidationError as exc:
@@ -146,10 +200,11 @@ class Command(BaseCommand):
 
     def write_summary(self, link):
         self.stdout.write(
-            _("Created link %(id)s to %(title)r (%(role)s).")
+            _("Created link %(id)s to %(title)r (%(audience)s, %(role)s).")
             % {
                 "id": link.pk,
                 "title": link.target_title,
+                "audience": link.get_audience_display(),
                 "role": link.get_role_display(),
             }
         )
