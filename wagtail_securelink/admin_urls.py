@@ -10,6 +10,7 @@ registered in ``wagtail_hooks``.
 
 from django.urls import path
 
+from .reports import ActivityReportView
 from .views import admin, manage
 
 app_name = "wagtail_securelink_admin"
@@ -35,6 +36,12 @@ urlpatterns = [
         "collections/<int:collection_id>/access/",
         manage.ManageCollectionAccessView.as_view(),
         name="manage_collection",
+    ),
+    path("activity/", ActivityReportView.as_view(), name="activity"),
+    path(
+        "activity/results/",
+        ActivityReportView.as_view(results_only=True),
+        name="activity_results",
     ),
     path(
         "links/<int:link_id>/shared/",

@@ -36,7 +36,7 @@ from wagtail.admin.widgets import HeaderButton
 
 from .choices import Audience, Role, TargetType
 from .models import Recipient, ShareLink
-from .permissions import links_visible_to, user_can_manage_links
+from .permissions import links_visible_to, user_can_manage_link, user_can_manage_links
 
 __all__ = ["ShareLinkFilterSet", "ShareLinkIndexView", "ShareLinkViewSet"]
 
@@ -185,6 +185,18 @@ class ShareLinkIndexView(generic.IndexView):
         return []
 
 
+class ShareLinkAdminURLFinder:
+    """Where Wagtail's site history and search link a ShareLink to: its Manage access page."""
+
+    def __init__(self, user=None):
+        self.user = user
+
+    def get_edit_url(self, instance):
+        if self.user is not None and not user_can_manage_link(self.user, instance):
+            return None
+        return manage_url_for(instance)
+
+
 class ShareLinkViewSet(ModelViewSet):
     model = ShareLink
     icon = "link"
@@ -201,6 +213,7 @@ class ShareLinkViewSet(ModelViewSet):
     template_prefix = "wagtail_securelink/admin/"
     index_template_name = "wagtail_securelink/admin/links_index.html"
     list_per_page = 50
+    url_finder_class = ShareLinkAdminURLFinder
 
     @cached_property
     def menu_item_class(self):

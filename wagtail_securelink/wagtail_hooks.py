@@ -1,10 +1,11 @@
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 from . import admin_urls
 from .bulk_actions import RevokeBulkAction
-from .permissions import get_securelink_permissions
+from .permissions import get_securelink_permissions, user_can_manage_links
 from .viewsets import ShareLinkViewSet
 
 
@@ -66,6 +67,22 @@ def register_shared_links_viewset():
 
 
 hooks.register("register_bulk_action", RevokeBulkAction)
+
+
+class ActivityReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return user_can_manage_links(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_activity_report_menu_item():
+    return ActivityReportMenuItem(
+        _("Secure link activity"),
+        reverse("wagtail_securelink_admin:activity"),
+        name="securelink-activity",
+        icon_name="link",
+        order=900,
+    )
 
 
 @hooks.register("register_permissions")

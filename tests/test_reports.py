@@ -1,0 +1,205 @@
+"""The Secure link activity report and Wagtail's site history (SPEC §5, S15)."""
+
+import csv
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import make_collection, make_document, make_link, make_user
+from wagtail_securelink import services
+from wagtail_securelink.events import record_event
+from wagtail_securelink.models import AccessEvent
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = "wagtailadmin.access_admin"
+ADD_LINK = "wagtail_securelink.add_sharelink"
+REPORT = "wagtail_securelink_admin:activity"
+RESULTS = "wagtail_securelink_admin:activity_results"
+
+
+@pytest.fixture
+def legal():
+    return make_collection("Legal")
+
+
+@pytest.fixture
+def finance():
+    return make_collection("Finance")
+
+
+@pytest.fixture
+def superuser():
+    return make_user("root", superuser=True)
+
+
+@pytest.fixture
+def editor(legal):
+    return make_user(
+        "editor",
+        perms=[ADMIN, ADD_LINK],
+        collection_perms=[(legal, "change_document")],
+    )
+
+
+@pytest.fixture
+def events(legal, finance):
+    contract = make_document("Contract", collection=legal)
+    budget = make_document("Budget", collection=finance)
+    mine = make_link(contract, ["alice@example.com"])
+    theirs = make_link(budget, ["bob@example.com"])
+    alice = mine.recipients.get()
+    record_event("opened", link=mine)
+    record_event("verified", link=mine, recipient=alice)
+    record_event("unlisted_address", link=mine, email="eve@example.org")
+    old = record_event("downloaded", link=theirs, recipient=theirs.recipients.get())
+    AccessEvent.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    return {"mine": mine, "theirs": theirs}
+
+
+def rows(response):
+    return list(response.context["object_list"])
+
+
+def test_report_lists_events_for_superuser(client, superuser, events):
+    client.force_login(superuser)
+    response = client.get(reverse(REPORT))
+    assert response.status_code == 200
+    assert len(rows(response)) == AccessEvent.objects.count() == 6
+    html = response.content.decode()
+    assert "Unlisted address tried the link" in html
+    assert "Download CSV" in html and "Download XLSX" in html
+
+
+def test_editor_sees_only_events_of_links_they_may_manage(client, editor, events):
+    client.force_login(editor)
+    response = client.get(reverse(REPORT))
+    assert {event.link_id for event in rows(response)} == {events["mine"].pk}
+
+
+def test_report_is_refused_without_securelink_permission(client, legal, events):
+    plain = make_user(
+        "plain", perms=[ADMIN], collection_perms=[(legal, "change_document")]
+    )
+    client.force_login(plain)
+    assert client.get(reverse(REPORT)).status_code == 403
+    assert client.get(reverse(REPORT), {"export": "csv"}).status_code == 403
+
+
+def test_filters(client, superuser, events):
+    client.force_login(superuser)
+
+    def only(**params):
+        return rows(client.get(reverse(RESULTS), params))
+
+    assert {e.event for e in only(event=["verified", "opened"])} == {
+        "verified",
+        "opened",
+    }
+    assert [e.email for e in only(email="eve@")] == ["eve@example.org"]
+    assert {e.link_id for e in only(link=events["theirs"].pk)} == {events["theirs"].pk}
+    assert {e.link_id for e in only(item="budg")} == {events["theirs"].pk}
+    since = (timezone.now() - datetime.timedelta(days=7)).date().isoformat()
+    recent = only(created_at_from=since)
+    assert "downloaded" not in {e.event for e in recent}
+    assert len(recent) == 5
+
+
+def test_csv_export_holds_the_filtered_rows(client, superuser, events):
+    client.force_login(superuser)
+    response = client.get(
+        reverse(REPORT), {"export": "csv", "event": ["unlisted_address", "verified"]}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0][:3] == ["Date", "Event", "Link number"]
+    body = table[1:]
+    assert sorted(row[1] for row in body) == [
+        "Unlisted address tried the link",
+        "Verified",
+    ]
+    assert {row[4] for row in body} == {"eve@example.org", "alice@example.com"}
+    assert all(row[3] == "Contract" for row in body)
+
+
+def test_xlsx_export_holds_the_filtered_rows(client, superuser, events):
+    client.force_login(superuser)
+    response = client.get(
+        reverse(REPORT), {"export": "xlsx", "link": events["theirs"].pk}
+    )
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook.active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:2] == ("Date", "Event")
+    events_found = sorted(row[1] for row in values[1:])
+    assert events_found == ["Downloaded", "Link created"]
+    assert all(row[2] == events["theirs"].pk for row in values[1:])
+    assert isinstance(values[1][0], datetime.datetime)
+
+
+def test_report_query_count_is_constant(client, superuser, events):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(superuser)
+    client.get(reverse(REPORT))
+    with CaptureQueriesContext(connection) as before:
+        client.get(reverse(REPORT))
+    for _ in range(40):
+        record_event("viewed", link=events["mine"], user=superuser)
+    with CaptureQueriesContext(connection) as after:
+        client.get(reverse(REPORT))
+    assert len(after) == len(before)
+
+
+def test_menu_item_in_reports(client, editor):
+    client.force_login(editor)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse(REPORT) in html
+
+
+# Wagtail's site history --------------------------------------------------------------
+
+
+def test_create_and_revoke_appear_in_site_history(client, superuser, legal):
+    document = make_document("Contract", collection=legal)
+    link = make_link(document, ["alice@example.com"], created_by=superuser)
+    services.add_recipients(
+        link, ["bob@example.com"], added_by=superuser, send_invitations=False
+    )
+    services.revoke_link(link, user=superuser)
+    client.force_login(superuser)
+    response = client.get(reverse("wagtailadmin_reports:site_history"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Shared link created" in html
+    assert "Shared link revoked" in html
+    assert "Recipients added to shared link" in html
+    # And the filter offers our actions with their labels.
+    response = client.get(
+        reverse("wagtailadmin_reports:site_history"),
+        {"action": "wagtail_securelink.revoke"},
+    )
+    assert "Shared link revoked" in response.content.decode()
+    assert "Shared link created" not in response.content.decode().split("<tbody")[-1]
+
+
+def test_expiry_change_appears_in_site_history(client, superuser, legal):
+    from wagtail_securelink import editing
+
+    link = make_link(make_document(collection=legal), ["a@example.com"])
+    editing.change_expiry(
+        link, timezone.now() + datetime.timedelta(days=3), user=superuser
+    )
+    client.force_login(superuser)
+    html = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
+    assert "Shared link changed" in html
