@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,6 +72,7 @@ __all__ = [
     "pending_email",
     "reverification_days",
     "record_event",
+    "erase_address",
 ]
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -413,3 +415,26 @@ def unlock_recipient(recipient: Recipient, *, user=None, request=None) -> None:
         user=user,
         request=request,
     )
+
+
+def erase_address(address: str) -> dict:
+    """Erase a person's data: their recipient rows (with codes and grants) and the email,
+    IP and user agent of their access events. The events stay, so the chain (which
+    covers a keyed digest of those fields, not the fields) remains verifiable."""
+    from .models import AccessEvent
+
+    address = normalise_email(address)
+    with transaction.atomic():
+        recipients = list(
+            Recipient.objects.filter(email=address).values_list("pk", flat=True)
+        )
+        events = AccessEvent.objects.filter(
+            Q(email=address) | Q(recipient_id__in=recipients)
+        ).update(email="", ip_address="", user_agent="")
+        Recipient.objects.filter(pk__in=recipients).delete()
+    logger.info(
+        "Erased the data of one address: %s recipients, %s events",
+        len(recipients),
+        events,
+    )
+    return {"address": address, "recipients": len(recipients), "events": events}

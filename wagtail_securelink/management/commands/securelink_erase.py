@@ -1,0 +1,37 @@
+"""``manage.py securelink_erase ADDRESS``: erase one person's data (right to erasure)."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from wagtail_securelink import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Erase an email address and the IP addresses and user agents recorded with it: "
+        "the address is removed from every link (ending its access), its codes and "
+        "grants are deleted, and its access events are blanked. The audit chain stays "
+        "verifiable."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("address", help="The email address to erase.")
+
+    def handle(self, *args, address, **options):
+        try:
+            report = services.erase_address(address)
+        except ValidationError:
+            raise CommandError(
+                _("%(value)r is not a valid email address.") % {"value": address}
+            ) from None
+        self.stdout.write(
+            _(
+                "Erased %(address)s: %(recipients)s recipient entries, %(events)s access events."
+            )
+            % {
+                "address": report["address"],
+                "recipients": report["recipients"],
+                "events": report["events"],
+            }
+        )
