@@ -1,0 +1,34 @@
+"""Connects the sharer notifications (``notifications``) to the signals that raise them.
+
+``register()`` is idempotent (every receiver has a ``dispatch_uid``). It belongs in
+``AppConfig.ready()``; until then ``wagtail_hooks`` calls it, which every process that
+serves Wagtail's URLconf imports.
+"""
+
+from django.core.signals import request_finished, request_started
+from django.db.models.signals import post_save
+
+from . import notifications, signals
+from .models import AccessEvent
+
+__all__ = ["register"]
+
+
+def register() -> None:
+    signals.visitor_verified.connect(
+        notifications.on_visitor_verified,
+        dispatch_uid="wagtail_securelink.notify_first_open",
+    )
+    post_save.connect(
+        notifications.on_access_event_saved,
+        sender=AccessEvent,
+        dispatch_uid="wagtail_securelink.notify_unlisted_attempt",
+    )
+    request_started.connect(
+        notifications.on_request_started,
+        dispatch_uid="wagtail_securelink.notices_request_started",
+    )
+    request_finished.connect(
+        notifications.on_request_finished,
+        dispatch_uid="wagtail_securelink.notices_request_finished",
+    )
