@@ -174,18 +174,33 @@ def test_non_atomic_cache_warns_outside_the_embedded_default():
     """S6: the database cache warns when the database is not the embedded SQLite."""
     from django.conf import settings
 
+    from wagtail_securelink.checks import check_rate_limit_cache
+
+    # Explicit, so that the test holds whatever the suite runs on (SQLite or
+    # PostgreSQL, the database cache or Redis).
+    database_cache = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "securelink_cache",
+        }
+    }
     databases = {
         "default": {
             **settings.DATABASES["default"],
             "ENGINE": "django.db.backends.postgresql",
         }
     }
-    with override_settings(DATABASES=databases):
-        from wagtail_securelink.checks import check_rate_limit_cache
-
+    with override_settings(DATABASES=databases, CACHES=database_cache):
         ids = [message.id for message in check_rate_limit_cache(None)]
     assert "wagtail_securelink.W001" in ids
-    assert check_rate_limit_cache(None) == []
+    embedded = {
+        "default": {
+            **settings.DATABASES["default"],
+            "ENGINE": "django.db.backends.sqlite3",
+        }
+    }
+    with override_settings(DATABASES=embedded, CACHES=database_cache):
+        assert check_rate_limit_cache(None) == []
 
 
 @pytest.mark.parametrize(
