@@ -88,6 +88,14 @@ def register_activity_report_menu_item():
     )
 
 
+@hooks.register("construct_homepage_panels")
+def add_shared_links_panel(request, panels):
+    if user_can_manage_links(request.user):
+        from .panels import SharedLinksPanel
+
+        panels.append(SharedLinksPanel(request))
+
+
 @hooks.register("register_permissions")
 def register_permissions():
     return get_securelink_permissions()
