@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from tests.factories import make_collection, make_document, make_link, make_user
+from tests.factories import make_document, make_link, make_user
 from tests.helpers import enter_code_url, landing_url, request_code, verify
 from wagtail_securelink import services
 from wagtail_securelink.models import (
