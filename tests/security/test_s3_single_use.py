@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -77,6 +78,21 @@ def test_a_new_code_kills_the_old_one(client, link):
         assert response.status_code == 400
         assert not Grant.objects.exists()
         assert client.post(enter_code_url(link), {"code": second}).status_code == 303
+
+
+@pytest.mark.django_db
+def test_a_new_code_from_another_browser_kills_the_old_one(client, link, other_client):
+    """S3: a code sent to browser B for the same address kills the one browser A holds."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        request_code(client, link, ALICE)
+        first = last_code(ALICE)
+    with time_machine.travel(start + datetime.timedelta(seconds=61), tick=False):
+        request_code(other_client, link, ALICE)
+        assert len(mail.outbox) == 2
+        response = client.post(enter_code_url(link), {"code": first})
+        assert response.status_code == 400
+        assert not Grant.objects.exists()
 
 
 @pytest.mark.django_db

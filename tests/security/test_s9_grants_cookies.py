@@ -84,6 +84,8 @@ def test_cookie_from_one_link_is_refused_on_another(client, link):
     other = make_link(link.document, [ALICE])
     verify(client, link, ALICE)
     value = client.cookies[grants.cookie_name(link, secure=False)].value
+    assert grants.load(link, value) is not None
+    assert grants.load(other, value) is None  # the signature itself is per link
     thief = Client()
     thief.cookies[grants.cookie_name(other, secure=False)] = value
     assert not has_access(thief, other)
