@@ -4,6 +4,7 @@ in the browser session that asked for it."""
 
 import datetime
 import threading
+from unittest import mock
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from tests.helpers import enter_code_url, landing_url, last_code, request_code
 from tests.security.conftest import ALICE, wrong_code
+from wagtail_securelink import codes
 from wagtail_securelink.models import Grant, SecureLinkPolicy, VerificationCode
 
 LIFETIME = datetime.timedelta(minutes=10)  # the policy's default
@@ -141,7 +143,13 @@ def test_code_dies_after_the_wrong_try_limit(client, link):
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_simultaneous_right_answers_make_exactly_one_grant(link, client):
-    """S3: ten threads (own DB connections) submit the right code at once: one grant."""
+    """S3: ten threads (own DB connections) submit the right code at once: one grant.
+
+    A barrier inside the code comparison (a spy that calls the real function) holds
+    every request until all ten have read the unused code row, so the race the
+    conditional UPDATE must win is open every time, not only when the scheduler
+    happens to interleave the threads.
+    """
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip(
             "needs a database that several connections can write to at once: "
@@ -149,14 +157,22 @@ def test_ten_simultaneous_right_answers_make_exactly_one_grant(link, client):
         )
     request_code(client, link, ALICE)
     code = last_code(ALICE)
-    barrier = threading.Barrier(10)
+    barrier = threading.Barrier(10, timeout=10)
+    real_matches = codes.matches
+
+    def matches_when_all_have_read(*args):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass  # a thread that never got here is reported below
+        return real_matches(*args)
+
     statuses, errors = [], []
 
     def submit():
         browser = Client()
         browser.cookies = client.cookies  # the same browser session, ten tabs at once
         try:
-            barrier.wait(timeout=10)
             statuses.append(
                 browser.post(enter_code_url(link), {"code": code}).status_code
             )
@@ -165,12 +181,14 @@ def test_ten_simultaneous_right_answers_make_exactly_one_grant(link, client):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with mock.patch.object(codes, "matches", matches_when_all_have_read):
+        threads = [threading.Thread(target=submit) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not barrier.broken
     assert errors == []
-    assert statuses.count(303) == 1
+    assert sorted(statuses) == [303] + [400] * 9
     assert Grant.objects.count() == 1
     assert VerificationCode.objects.filter(used_at__isnull=False).count() == 1
