@@ -236,9 +236,17 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Emails are queued through the task framework Wagtail itself uses. Immediate:
-# sent during the request. Point TASKS at a worker-backed backend to send them
-# out of band.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# sent during the request. TASK_BACKEND=database queues them in the database
+# (django-tasks-db, `pip install wagtail-securelink[scaleout]`), where a worker
+# (`manage.py db_worker`) sends them: requests never wait on SMTP.
+TASK_BACKEND = os.environ.get("TASK_BACKEND", "immediate").strip().lower()
+if TASK_BACKEND == "database":
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASK_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(f"Unsupported TASK_BACKEND: {TASK_BACKEND!r}")
 
 # --- Auth -----------------------------------------------------------------------
 
