@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from django.core import mail
 from django.core.cache.backends.base import BaseCache
 from django.test import Client
 from wagtail.models import Collection
 
 from tests.factories import make_document, make_link
+from tests.helpers import CODE_RE
 
 ALICE = "alice@example.com"
 BOB = "bob@example.org"
@@ -17,6 +19,13 @@ _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 def without_csrf(html: str) -> str:
     return _CSRF.sub('name="csrfmiddlewaretoken" value=""', html)
+
+
+def code_mails(to=None) -> list:
+    """The code emails sent so far (not the notices to the sharer), optionally to one address."""
+    return [
+        m for m in mail.outbox if CODE_RE.search(m.body) and (to is None or to in m.to)
+    ]
 
 
 def wrong_code(right: str) -> str:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tests.factories import make_link
 from tests.helpers import enter_code_url, last_code, request_code, send_code_url
-from tests.security.conftest import ALICE, BOB, without_csrf
+from tests.security.conftest import ALICE, BOB, code_mails, without_csrf
 from wagtail_securelink import signals
 from wagtail_securelink.models import Recipient, SecureLinkPolicy
 
@@ -46,7 +46,7 @@ def _answers(client, link, email):
 def test_every_kind_of_address_gets_the_same_answers(link):
     """S7: listed, unlisted, locked, cooldown-limited and hour-capped addresses alike."""
     answers = {"listed": _answers(Client(), link, ALICE)}
-    assert len(mail.outbox) == 1
+    assert len(code_mails()) == 1
     if last_code(ALICE) == "000000":  # pragma: no cover (one chance in a million)
         pytest.skip("the real code happened to be the wrong one we type")
     answers["unlisted"] = _answers(Client(), link, UNLISTED)
@@ -59,9 +59,9 @@ def test_every_kind_of_address_gets_the_same_answers(link):
     capped = make_link(link.document, ["carol@example.com"])
     for _ in range(5):  # the fifth code this hour for this (link, address)
         request_code(Client(), capped, "carol@example.com")
-    assert len(mail.outbox) == 6
+    assert len(code_mails()) == 6
     answers["hour_cap"] = _answers(Client(), capped, "carol@example.com")
-    assert len(mail.outbox) == 6  # only the listed, unlimited addresses got a code
+    assert len(code_mails()) == 6  # only the listed, unlimited addresses got a code
     assert answers["listed"]["send"][0] == 303
     for name, answer in answers.items():
         assert answer == answers["listed"], name
@@ -74,7 +74,8 @@ def test_unicode_look_alikes_do_not_match(link):
     for typed in ("mıke@example.com", "\u212aate@example.com", "MİKE@example.com"):
         response = request_code(Client(), lookalikes, typed)
         assert response.status_code in (303, 400)
-    assert mail.outbox == []
+    reached = {"mike@example.com", "kate@example.com"}
+    assert [m.to for m in mail.outbox if reached & set(m.to)] == []
 
 
 @pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_mail_goes_to_the_stored_address(client, link):
     """S7: an address typed in another case gets the code at the stored address."""
     response = request_code(client, link, "ALICE@EXAMPLE.COM")
     assert response.status_code == 303
-    assert [m.to for m in mail.outbox] == [[ALICE]]
+    assert [m.to for m in code_mails()] == [[ALICE]]
     assert Recipient.objects.get(link=link, email=ALICE).email == ALICE
 
 
@@ -92,18 +93,25 @@ def test_mail_goes_to_the_stored_address(client, link):
 class SlowEmailBackend(EmailBackend):
     """An SMTP server that takes 300 ms per message."""
 
+    sent = threading.Event()
+
     def send_messages(self, messages):
         time.sleep(0.3)
-        return super().send_messages(messages)
+        count = super().send_messages(messages)
+        SlowEmailBackend.sent.set()
+        return count
 
 
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def _timed_send(base, link, email):
+def _timed_send(base, link, email, done):
+    """Time one send-code POST from a fresh browser, then wait for the work that runs
+    after the response (``done``), so that it never overlaps the next request."""
     browser = requests.Session()
     page = browser.get(base + "/share/" + link.token + "/", timeout=10)
     token = _CSRF_INPUT.search(page.text).group(1)
+    done.clear()
     start = time.perf_counter()
     response = browser.post(
         base + send_code_url(link),
@@ -113,6 +121,7 @@ def _timed_send(base, link, email):
     )
     elapsed = time.perf_counter() - start
     assert response.status_code == 303
+    assert done.wait(timeout=10)
     return elapsed
 
 
@@ -124,30 +133,30 @@ def _timed_send(base, link, email):
 )
 def test_listed_and_unlisted_take_the_same_time(live_server, document):
     """S7: with a 300 ms mail server, the medians of listed and unlisted sends differ
-    by less than 20 ms: the code is sent after the response."""
+    by less than 20 ms: the code (and the sharer's forward-attempt notice) is sent
+    after the response."""
     rounds = 9
     listed = [f"person{i}@example.com" for i in range(rounds)]
     link = make_link(document, listed)
-    delivered = threading.Event()
+    code_sent = threading.Event()
 
     def on_sent(**kwargs):
-        delivered.set()
+        code_sent.set()
 
     signals.code_sent.connect(on_sent, weak=False)
     try:
         times = {"listed": [], "unlisted": []}
         for i in range(rounds):
-            delivered.clear()
-            times["listed"].append(_timed_send(live_server.url, link, listed[i]))
-            # Let the deferred send finish before the next request shares the database.
-            assert delivered.wait(timeout=10)
+            times["listed"].append(
+                _timed_send(live_server.url, link, listed[i], code_sent)
+            )
+            stranger = f"stranger{i}@example.net"
             times["unlisted"].append(
-                _timed_send(live_server.url, link, f"stranger{i}@example.net")
+                _timed_send(live_server.url, link, stranger, SlowEmailBackend.sent)
             )
     finally:
         signals.code_sent.disconnect(on_sent)
-    assert len(mail.outbox) == rounds
+    assert len(code_mails()) == rounds
     medians = {k: statistics.median(v) for k, v in times.items()}
-    assert min(times["listed"]) < 0.3, medians  # the 300 ms is not on the request path
-    print("send-code medians (s):", medians)
+    assert max(min(times["listed"]), min(times["unlisted"])) < 0.3, medians
     assert abs(medians["listed"] - medians["unlisted"]) < 0.020, medians
