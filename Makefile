@@ -20,6 +20,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 
 .PHONY: help venv test test-wagtail test-wagtail-baseline lint format demo \
 	build test-wheel check clean distclean
+.PHONY: services-up services-down test-scaleout loadtest
 
 help:
 	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
@@ -34,6 +35,10 @@ help:
 	@echo "make check        system checks and migration check on the example site"
 	@echo "make clean        remove build and test artefacts (keeps $(VENV))"
 	@echo "make distclean    clean, and remove $(VENV) and the demo database and media"
+	@echo "make services-up  start throw-away PostgreSQL and Redis on 127.0.0.1 (installs them if missing)"
+	@echo "make services-down  stop them and delete their data"
+	@echo "make test-scaleout  the whole pytest suite on PostgreSQL + Redis, multi-process tests included"
+	@echo "make loadtest     $(LOADTEST_VISITORS) visitors for $(LOADTEST_SECONDS) s through 2 gunicorns on PostgreSQL + Redis"
 
 venv: $(STAMP)
 
@@ -105,3 +110,25 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) example_site/db.sqlite3 example_site/media example_site/static
+
+# -- Scale-out shape (SPEC §9): PostgreSQL, Redis, a task worker, several processes --
+# scripts/services.sh starts the servers on 127.0.0.1 with throw-away data and, with
+# `run`, stops what it started once the command is done (pass or fail).
+
+SCALEOUT_PYTEST_ARGS ?= -x -q -p no:cacheprovider
+LOADTEST_VISITORS ?= 100
+LOADTEST_SECONDS ?= 60
+LOADTEST_ARGS ?=
+
+services-up:
+	scripts/services.sh up
+
+services-down:
+	scripts/services.sh down
+
+test-scaleout: venv
+	SCALEOUT_REQUIRED=1 scripts/services.sh run $(PY) -m pytest $(SCALEOUT_PYTEST_ARGS) $(PYTEST_ARGS)
+
+loadtest: venv
+	scripts/services.sh run $(PY) benchmarks/loadtest.py \
+		--visitors $(LOADTEST_VISITORS) --seconds $(LOADTEST_SECONDS) $(LOADTEST_ARGS)

@@ -6,7 +6,8 @@
 #   scripts/services.sh down            stop both and delete their data
 #   scripts/services.sh env             print DATABASE_URL and REDIS_URL as export lines
 #   scripts/services.sh status          say what runs
-#   scripts/services.sh run CMD [ARG…]  up, run CMD with the env, down (whatever CMD did)
+#   scripts/services.sh run CMD [ARG…]  up, run CMD with the env, then stop what it
+#                                       started (servers already up stay up)
 #
 # Both servers keep their data in SERVICES_DIR (a temporary directory, deleted by
 # `down`), listen on 127.0.0.1 only, and trade durability for speed (no fsync, no
@@ -68,10 +69,13 @@ redis_running() {
     redis-cli -h "$HOST" -p "$REDIS_PORT" ping >/dev/null 2>&1
 }
 
+STARTED=""
+
 start_postgres() {
     local bin
     bin=$(pg_bindir)
     if pg_running; then return 0; fi
+    STARTED="$STARTED pg"
     mkdir -p "$SERVICES_DIR"
     rm -rf "$SERVICES_DIR/pg"
     if [ "$(id -u)" = 0 ]; then chown postgres: "$SERVICES_DIR"; fi
@@ -91,6 +95,7 @@ start_postgres() {
 
 start_redis() {
     if redis_running; then return 0; fi
+    STARTED="$STARTED redis"
     mkdir -p "$SERVICES_DIR/redis"
     redis-server --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no \
         --daemonize yes --dir "$SERVICES_DIR/redis" \
@@ -107,15 +112,33 @@ start_redis() {
     log "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on $HOST:$REDIS_PORT"
 }
 
-stop_all() {
+stop_redis() {
     if redis_running; then
         redis-cli -h "$HOST" -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
     fi
+    rm -rf "$SERVICES_DIR/redis"
+}
+
+stop_postgres() {
     if [ -d "$SERVICES_DIR/pg" ] && pg_running; then
         as_pg "$(pg_bindir)/pg_ctl" -D "$SERVICES_DIR/pg" -m fast -w stop >/dev/null || true
     fi
+    rm -rf "$SERVICES_DIR/pg" "$SERVICES_DIR"/*.log
+}
+
+stop_all() {
+    stop_redis
+    stop_postgres
     rm -rf "$SERVICES_DIR"
     log "stopped"
+}
+
+# What `run` started, and only that.
+stop_started() {
+    case "$STARTED" in *redis*) stop_redis ;; esac
+    case "$STARTED" in *pg*) stop_postgres ;; esac
+    rmdir "$SERVICES_DIR" 2>/dev/null || true
+    [ -z "$STARTED" ] || log "stopped$STARTED"
 }
 
 print_env() {
@@ -143,7 +166,7 @@ status)
 run)
     shift
     [ $# -gt 0 ] || { log "usage: $0 run CMD [ARG…]"; exit 2; }
-    trap stop_all EXIT
+    trap stop_started EXIT
     install_missing
     start_postgres
     start_redis

@@ -6,6 +6,8 @@ PostgreSQL, ``REDIS_URL`` set and ``redis-server`` installed), as
 here touches pytest-django's test database: the cluster has a database of its own.
 """
 
+import os
+
 import pytest
 
 from .cluster import Cluster, Mailbox, Postgres, Redis, scaleout_environment
@@ -19,6 +21,12 @@ SKIP_REASON = (
 def pytest_collection_modifyitems(config, items):
     if scaleout_environment() is not None:
         return
+    if os.environ.get("SCALEOUT_REQUIRED"):
+        # `make test-scaleout` (and so CI) must not pass by skipping them.
+        raise pytest.UsageError(
+            f"SCALEOUT_REQUIRED is set and the multi-process tests would be skipped: "
+            f"the scale-out tests {SKIP_REASON}"
+        )
     skip = pytest.mark.skip(reason=SKIP_REASON)
     for item in items:
         if "scaleout" in item.keywords:
