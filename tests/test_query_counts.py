@@ -1,0 +1,111 @@
+"""Query counts on the hot paths, side by side with Wagtail's own serve view (SPEC §8).
+
+No timings here (benchmarks/ measures those); only the number of SQL statements, which
+does not depend on the machine. Transaction control (BEGIN, SAVEPOINT, RELEASE) is left
+out of the counts: inside a test it is a savepoint, in production a BEGIN, and Wagtail's
+view has none.
+"""
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import make_collection, make_document, make_link
+from tests.helpers import download_url
+from wagtail_securelink import grants, services
+
+pytestmark = pytest.mark.django_db
+
+ALICE = "alice@example.com"
+# Ours over Wagtail's: link (with its document), policy and grant stand where Wagtail
+# reads the document, its collection and the collection's view restrictions; the three
+# more are the audit event that S15 asks for on every download, appended to the hash
+# chain (lock and read the chain head, insert the event, move the head).
+AUDIT_APPEND = 3
+_TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
+
+
+def statements(client, url, **headers) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, headers=headers)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code in (200, 206), response.status_code
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].upper().startswith(_TRANSACTION_CONTROL)
+    ]
+
+
+def verified_client(client, link):
+    recipient = link.recipients.filter(email=ALICE).first()
+    _grant, value = services.open_grant(
+        link, RequestFactory().get("/"), recipient=recipient
+    )
+    client.cookies[grants.cookie_name(link, False)] = value
+    return client
+
+
+@pytest.fixture
+def document():
+    return make_document(filename="report.pdf", content=b"%PDF-1.4\n" + b"x" * 100_000)
+
+
+def test_verified_download_against_wagtail_serve(client, document):
+    link = make_link(document, [ALICE])
+    verified_client(client, link)
+    # Warm both paths (the first request creates the policy and chain-head rows).
+    statements(client, download_url(link))
+    statements(client, document.url)
+
+    ours = statements(client, download_url(link))
+    wagtails = statements(client, document.url)
+    assert len(wagtails) == 3
+    assert len(ours) == len(wagtails) + AUDIT_APPEND, ours
+    # A range request costs the same as a whole download.
+    assert len(statements(client, download_url(link), Range="bytes=0-99")) == len(ours)
+
+
+def test_collection_download_costs_one_more_lookup(client, document):
+    folder = make_collection("Shared")
+    document.collection = folder
+    document.save()
+    link = make_link(folder, [ALICE])
+    verified_client(client, link)
+    url = reverse(
+        "wagtail_securelink:collection_download", args=[link.token, document.pk]
+    )
+    statements(client, url)
+    # The document is looked up inside the link's scope at request time (S11).
+    assert len(statements(client, url)) == 3 + 1 + AUDIT_APPEND
+
+
+def test_anyone_link_without_password_needs_no_grant(client, document):
+    link = make_link(document, audience="anyone")
+    statements(client, download_url(link))
+    assert len(statements(client, download_url(link))) == 2 + AUDIT_APPEND
+
+
+def test_collection_listing_and_search_do_not_grow(client):
+    folder = make_collection("Big")
+    link = make_link(folder, [ALICE])
+    verified_client(client, link)
+    landing = reverse("wagtail_securelink:landing", args=[link.token])
+
+    def counts():
+        return (
+            len(statements(client, landing)),
+            len(statements(client, landing + "?q=Doc")),
+            len(statements(client, landing + "?sort=largest&page=2")),
+        )
+
+    for i in range(10):
+        make_document(title=f"Doc {i}", filename=f"d{i}.txt", collection=folder)
+    statements(client, landing)
+    few = counts()
+    for i in range(10, 130):
+        make_document(title=f"Doc {i}", filename=f"d{i}.txt", collection=folder)
+    assert counts() == few
