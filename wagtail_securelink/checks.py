@@ -37,6 +37,16 @@ def check_base_url(app_configs, **kwargs):
 
 @checks.register(checks.Tags.caches)
 def check_rate_limit_cache(app_configs, **kwargs):
+    if getattr(django_settings, "RATELIMIT_FAIL_OPEN", False):
+        # With it, django-ratelimit stops counting when the cache answers without
+        # counting: code guessing would then be limited only by the per-code tries (S6).
+        return [
+            checks.Error(
+                "RATELIMIT_FAIL_OPEN is True: rate limits would switch off while the cache is down.",
+                hint="Remove it; wagtail-securelink fails closed with a 503 page instead.",
+                id="wagtail_securelink.E004",
+            )
+        ]
     alias = getattr(django_settings, "RATELIMIT_USE_CACHE", "default")
     backend = django_settings.CACHES.get(alias, {}).get("BACKEND", "")
     if backend in _NOT_SHARED:
