@@ -132,3 +132,17 @@ test-scaleout: venv
 loadtest: venv
 	scripts/services.sh run $(PY) benchmarks/loadtest.py \
 		--visitors $(LOADTEST_VISITORS) --seconds $(LOADTEST_SECONDS) $(LOADTEST_ARGS)
+
+# Benchmarks (docs/performance.md): a throw-away site on 127.0.0.1, every scenario side
+# by side, a markdown table on stdout and in benchmarks/results/latest.md. Needs wrk,
+# nginx, curl and zip from Debian (installed here when missing and running as root).
+# DATABASE_URL=postgres://… runs it on an empty, throw-away PostgreSQL database.
+.PHONY: bench
+bench: venv
+	@for tool in wrk nginx curl zip; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light curl zip; \
+		else echo "make bench needs:$$missing (apt-get install wrk nginx-light curl zip)"; exit 2; fi; \
+	fi
+	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
+	timeout 1800 $(PY) benchmarks/run.py
