@@ -59,6 +59,8 @@ def get_document(link, document_id):
 
 def get_folder(link, collection_id: int | None = None) -> Collection | None:
     root = link.collection
+    if root is None:  # a document link reaches no folder
+        return None
     if collection_id is None or collection_id == root.pk:
         return root
     if not link.include_descendants:
