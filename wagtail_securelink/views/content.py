@@ -117,9 +117,8 @@ def document_page(request, link, access, document, status=200, upload_error=""):
         "uploaded": request.GET.get("uploaded") == "1",
     }
     if link.target_type == TargetType.COLLECTION:
-        context["breadcrumbs"] = browsing.list_folder(
-            link, document.collection
-        ).breadcrumbs
+        crumbs = browsing.list_folder(link, document.collection).breadcrumbs
+        context["breadcrumbs"] = [(crumb, folder_urls(link, crumb)) for crumb in crumbs]
         context["folder_urls"] = folder_urls(link, document.collection)
     return render_page(request, T + "document.html", context, status=status)
 
