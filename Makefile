@@ -25,6 +25,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 help:
 	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
 	@echo "make test         run the pytest suite, then Wagtail's documents suite with our app"
+	@echo "make test-e2e     browser tests: Chromium drives the example site (installs Chromium, Playwright, axe-core)"
 	@echo "make test-wagtail run Wagtail's own documents tests with wagtail_securelink installed"
 	@echo "make test-wagtail-baseline   the same tests without wagtail_securelink"
 	@echo "make lint         ruff check + ruff format --check"
@@ -146,3 +147,12 @@ bench: venv
 	fi
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	timeout 1800 $(PY) benchmarks/run.py
+
+# -- Browser tests (tests/e2e): Playwright drives Debian's Chromium against the example
+# site under gunicorn on 127.0.0.1, with a real SMTP server; axe-core checks each page.
+# scripts/install-browser.sh installs what is missing (Chromium needs root or sudo).
+E2E_PYTEST_ARGS ?= -p no:cacheprovider
+.PHONY: test-e2e
+test-e2e: venv
+	scripts/install-browser.sh $(VENV)
+	$(PY) -m pytest -m e2e tests/e2e $(E2E_PYTEST_ARGS)

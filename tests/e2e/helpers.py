@@ -1,0 +1,101 @@
+"""What the browser tests do again and again: sign in, read mail, run axe, use the keyboard."""
+
+import re
+
+from .site import Mailbox
+
+CODE_RE = re.compile(r"Your code is (\d{6,10})")
+LINK_RE = re.compile(r"https?://127\.0\.0\.1:\d+/share/[^\s\"<>]+/")
+ADMIN = ("admin", "changeme")  # load_demo's superuser
+# WCAG 2.0, 2.1 and 2.2, levels A and AA, plus axe's best practices.
+AXE_TAGS = [
+    "wcag2a",
+    "wcag2aa",
+    "wcag21a",
+    "wcag21aa",
+    "wcag22aa",
+    "best-practice",
+]
+BLOCKING = {"serious", "critical"}
+
+
+def sign_in_to_admin(page) -> None:
+    page.goto("/admin/login/")
+    page.fill("#id_username", ADMIN[0])
+    page.fill("#id_password", ADMIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def invitation_link(mailbox: Mailbox, address: str) -> str:
+    mail = mailbox.wait_for(address, lambda m: LINK_RE.search(m.body) is not None)
+    return LINK_RE.search(mail.body).group(0)
+
+
+def code_from(mailbox: Mailbox, address: str, after: int = 0) -> str:
+    """The code in the newest code email to ``address`` beyond the first ``after``."""
+    codes = []
+
+    def is_new_code(mail):
+        if CODE_RE.search(mail.body) is None:
+            return False
+        codes.append(mail)
+        return len(codes) > after
+
+    mail = mailbox.wait_for(address, is_new_code)
+    return CODE_RE.search(mail.body).group(1)
+
+
+def codes_sent_to(mailbox: Mailbox, address: str) -> int:
+    return sum(1 for m in mailbox.to(address) if CODE_RE.search(m.body))
+
+
+def axe(page, source: str, results: dict | None = None) -> list[dict]:
+    """Run axe-core on the page; return its serious and critical violations.
+
+    ``results``, when given, collects every violation by page title, for the report.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=source)
+    report = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+    if results is not None:
+        results[page.title()] = report
+    return [v for v in report if v["impact"] in BLOCKING]
+
+
+def focus_ring(page) -> dict:
+    """The focused element's name and the styles that make its focus visible."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const s = getComputedStyle(el);
+            return {
+                tag: el.tagName.toLowerCase(),
+                text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim(),
+                outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+                shadow: s.boxShadow !== 'none',
+                visible: el.getBoundingClientRect().width > 0,
+            };
+        }"""
+    )
+
+
+def tab_to(page, text: str, limit: int = 30) -> dict:
+    """Press Tab until the focused element's text contains ``text``; every stop on the
+    way must show a focus indicator (WCAG 2.4.7)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = focus_ring(page)
+        assert focused["outline"] or focused["shadow"], f"no visible focus: {focused}"
+        if text in focused["text"]:
+            return focused
+    raise AssertionError(f"{text!r} not reached with {limit} presses of Tab")

@@ -1,0 +1,136 @@
+"""The example site for the browser tests and the visitor screenshots.
+
+The same servers as ``tests/acceptance`` (gunicorn on 127.0.0.1 with a throw-away
+SQLite database and MEDIA_ROOT, aiosmtpd keeping mail in memory), with two
+differences: ``DEBUG=1``, so that Django serves the visitor stylesheet and the Wagtail
+admin's own CSS and JavaScript (the admin is driven, and axe measures colours and
+focus), and the demo data of ``manage.py load_demo`` plus a subcollection, a site name
+and a password-protected link.
+"""
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.acceptance.servers import (
+    HOST,
+    UNLISTED_DOMAIN,
+    Mailbox,
+    Site,
+    free_port,
+    site_env,
+    start_server,
+    stop_server,
+    wait_until_serving,
+)
+
+__all__ = [
+    "HOST",
+    "UNLISTED_DOMAIN",
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "AXE_JS",
+    "SITE_NAME",
+    "PASSWORD",
+    "Demo",
+    "Mailbox",
+    "free_port",
+    "start_demo",
+    "stop_server",
+]
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root, in a sandbox with no network but loopback: no sandbox of Chromium's own,
+# and nothing that phones home (each attempt would be refused, slowly).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
+SITE_NAME = "Northwind Legal"
+PASSWORD = "correct horse battery"
+
+# After migrate: the demo data (admin/changeme, two collections, four documents), a
+# subcollection with one more document, the default site's name, and a password link.
+SET_UP_DEMO = """
+import json, os
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from wagtail.documents import get_document_model
+from wagtail.models import Collection, Site
+from wagtail_securelink import services
+from demo import samples
+
+call_command("createcachetable", verbosity=0)
+call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))
+Site.objects.filter(is_default_site=True).update(site_name=os.environ["SITE_NAME"])
+Document = get_document_model()
+contracts = Collection.objects.get(name="Contracts")
+signed = contracts.get_children().filter(name="Signed").first() or contracts.add_child(name="Signed")
+countersigned = Document(title="Countersigned agreement", collection=signed)
+countersigned.file.save(
+    "countersigned-agreement.pdf",
+    ContentFile(samples.pdf_bytes("Countersigned agreement")),
+    save=False,
+)
+countersigned._set_document_file_metadata()
+countersigned.save()
+from django.contrib.auth import get_user_model
+admin = get_user_model().objects.get(username="admin")
+press = Document.objects.get(title="Press release")
+password_link = services.create_link(
+    target=press, created_by=admin, audience="anyone", role="download",
+    password=os.environ["LINK_PASSWORD"], send_invitations=False,
+)
+print(json.dumps({
+    "msa": Document.objects.get(title="Master services agreement").pk,
+    "contracts": contracts.pk,
+    "signed": signed.pk,
+    "password_url": services.link_url(password_link),
+}))
+"""
+
+
+@dataclass
+class Demo:
+    site: Site
+    ids: dict = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return self.site.base_url
+
+
+def start_demo(directory: Path, mailbox_port: int) -> Demo:
+    """Start gunicorn on a fresh demo database; the caller stops it with stop_server."""
+    port = free_port()
+    base_url = f"http://{HOST}:{port}"
+    site = Site(
+        base_url=base_url,
+        env={**site_env(directory, base_url, mailbox_port), "DEBUG": "1"},
+        directory=directory,
+    )
+    start_server(site, port)
+    try:
+        site.manage("migrate", "--noinput", "-v", "0")
+        result = site.manage(
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            SET_UP_DEMO,
+            extra_env={"SITE_NAME": SITE_NAME, "LINK_PASSWORD": PASSWORD},
+        )
+        ids = json.loads(result.stdout.strip().splitlines()[-1])
+        wait_until_serving(site)
+    except BaseException:
+        stop_server(site)
+        raise
+    return Demo(site=site, ids=ids)
