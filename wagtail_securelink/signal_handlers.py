@@ -1,8 +1,7 @@
 """Connects the sharer notifications (``notifications``) to the signals that raise them.
 
-``register()`` is idempotent (every receiver has a ``dispatch_uid``). It belongs in
-``AppConfig.ready()``; until then ``wagtail_hooks`` calls it, which every process that
-serves Wagtail's URLconf imports.
+``register()`` is idempotent (every receiver has a ``dispatch_uid``) and is called
+from ``AppConfig.ready()``. ``unregister()`` is for tests.
 """
 
 from django.core.signals import request_finished, request_started
@@ -11,7 +10,7 @@ from django.db.models.signals import post_save
 from . import notifications, signals
 from .models import AccessEvent
 
-__all__ = ["register"]
+__all__ = ["register", "unregister"]
 
 
 def register() -> None:
@@ -31,4 +30,19 @@ def register() -> None:
     request_finished.connect(
         notifications.on_request_finished,
         dispatch_uid="wagtail_securelink.notices_request_finished",
+    )
+
+
+def unregister() -> None:
+    signals.visitor_verified.disconnect(
+        dispatch_uid="wagtail_securelink.notify_first_open"
+    )
+    post_save.disconnect(
+        sender=AccessEvent, dispatch_uid="wagtail_securelink.notify_unlisted_attempt"
+    )
+    request_started.disconnect(
+        dispatch_uid="wagtail_securelink.notices_request_started"
+    )
+    request_finished.disconnect(
+        dispatch_uid="wagtail_securelink.notices_request_finished"
     )

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -93,6 +93,16 @@ def manage_url_for(link) -> str | None:
     return reverse(f"wagtail_securelink_admin:{name}", args=[quote(pk)])
 
 
+class ExactDateColumn(Column):
+    """A date shown as a date: Wagtail's DateColumn says "Just now" for future dates."""
+
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        if value is None:
+            return "—"
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
 class RecipientsColumn(Column):
     def get_value(self, instance):
         if instance.audience != Audience.SPECIFIC:
@@ -145,7 +155,7 @@ class ShareLinkIndexView(generic.IndexView):
             ),
             UserColumn("created_by", label=_("Created by")),
             DateColumn("created_at", label=_("Created"), sort_key="created_at"),
-            DateColumn("expires_at", label=_("Expires"), sort_key="expires_at"),
+            ExactDateColumn("expires_at", label=_("Expires"), sort_key="expires_at"),
             DateColumn(
                 "last_opened_at", label=_("Last opened"), sort_key="last_opened_at"
             ),

@@ -3,13 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import admin_urls, signal_handlers
+from . import admin_urls
 from .bulk_actions import RevokeBulkAction
 from .permissions import get_securelink_permissions, user_can_manage_links
 from .viewsets import ShareLinkViewSet
-
-# Until AppConfig.ready() does it (idempotent): see signal_handlers.
-signal_handlers.register()
 
 
 @hooks.register("register_log_actions")
