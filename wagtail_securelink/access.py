@@ -198,6 +198,16 @@ def deliver_code(code_id: int) -> str:
     )
     if code is None or code.expires_at <= timezone.now():
         return "skipped"
+    # Mark the code sent *before* handing it to the mail server, with a conditional
+    # UPDATE. With a task worker the email can reach the visitor, and be typed in,
+    # before anything after ``send`` has committed, and verify_code accepts only codes
+    # marked sent. The UPDATE is also a claim: of two runs of one task, only one sends.
+    # A failed send deletes the row below, so nothing is counted then (S14).
+    claimed = VerificationCode.objects.filter(pk=code.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"
     recipient, link = code.recipient, code.recipient.link
     from .services import link_url
 
