@@ -6,14 +6,19 @@
 #   scripts/services.sh down            stop both and delete their data
 #   scripts/services.sh env             print DATABASE_URL and REDIS_URL as export lines
 #   scripts/services.sh status          say what runs
-#   scripts/services.sh run CMD [ARG…]  up, run CMD with the env, then stop what it
-#                                       started (servers already up stay up)
+#   scripts/services.sh run CMD [ARG…]  start a private pair (own directory, free
+#                                       ports), run CMD with the env, stop them
 #
 # Both servers keep their data in SERVICES_DIR (a temporary directory, deleted by
 # `down`), listen on 127.0.0.1 only, and trade durability for speed (no fsync, no
-# snapshots): nothing here is worth keeping. Ports: PG_PORT and REDIS_PORT.
+# snapshots): nothing here is worth keeping. `up` uses PG_PORT (55432) and REDIS_PORT
+# (56379); `run` uses free ones unless PG_PORT, REDIS_PORT or SERVICES_DIR are set.
 set -euo pipefail
 
+# What the caller chose; `run` picks a private directory and free ports for the rest.
+CHOSEN_DIR=${SERVICES_DIR:-}
+CHOSEN_PG_PORT=${PG_PORT:-}
+CHOSEN_REDIS_PORT=${REDIS_PORT:-}
 SERVICES_DIR=${SERVICES_DIR:-${TMPDIR:-/tmp}/wagtail-securelink-services}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
@@ -24,6 +29,10 @@ HOST=127.0.0.1
 DEADLINE=${SERVICES_DEADLINE:-60}
 
 log() { echo "services: $*" >&2; }
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
 pg_bindir() {
     local dir
@@ -137,7 +146,7 @@ stop_all() {
 stop_started() {
     case "$STARTED" in *redis*) stop_redis ;; esac
     case "$STARTED" in *pg*) stop_postgres ;; esac
-    rmdir "$SERVICES_DIR" 2>/dev/null || true
+    if [ -z "$CHOSEN_DIR" ]; then rm -rf "$SERVICES_DIR"; else rmdir "$SERVICES_DIR" 2>/dev/null || true; fi
     [ -z "$STARTED" ] || log "stopped$STARTED"
 }
 
@@ -166,6 +175,12 @@ status)
 run)
     shift
     [ $# -gt 0 ] || { log "usage: $0 run CMD [ARG…]"; exit 2; }
+    # Servers of its own (unless told otherwise), so that two runs at once on one
+    # machine (two checkouts, CI beside a developer) never share or stop each other's.
+    [ -n "$CHOSEN_DIR" ] ||
+        SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/wagtail-securelink-services.XXXXXX")
+    [ -n "$CHOSEN_PG_PORT" ] || PG_PORT=$(free_port)
+    [ -n "$CHOSEN_REDIS_PORT" ] || REDIS_PORT=$(free_port)
     trap stop_started EXIT
     install_missing
     start_postgres
@@ -174,7 +189,7 @@ run)
     "$@"
     ;;
 *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
