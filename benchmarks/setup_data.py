@@ -251,10 +251,10 @@ def phase_main(code_sessions: int) -> dict:
         cookie = grant_cookie(link)
         state["listing"][key] = {
             "url": landing,
-            "search": landing + "?q=Document+0004",
+            "search": landing + "?q=Document+0000",
             "cookie": cookie,
             "queries": count_queries(landing, cookie),
-            "search_queries": count_queries(landing + "?q=Document+0004", cookie),
+            "search_queries": count_queries(landing + "?q=Document+0000", cookie),
         }
     state["small"]["queries"] = count_queries(
         state["small"]["link"], state["small"]["cookie"]
