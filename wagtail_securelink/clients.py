@@ -45,7 +45,8 @@ def client_ip(request) -> str:
     """
     remote = _parse(request.META.get("REMOTE_ADDR", ""))
     if remote is None:
-        return "0.0.0.0"  # noqa: S104 (a placeholder key, never bound to)
+        # A placeholder rate-limit key for a request without a peer address, never bound to.
+        return "0.0.0.0"  # noqa: S104  # nosec B104
     if not _is_trusted(remote):
         return str(remote)
     hops = [
