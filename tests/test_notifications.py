@@ -26,16 +26,6 @@ ALICE = "alice@example.com"
 OWNER = "owner@example.com"
 
 
-@pytest.fixture(autouse=True)
-def _notifications_connected():
-    """Connected as AppConfig.ready() will do (see signal_handlers)."""
-    from wagtail_securelink import signal_handlers
-
-    signal_handlers.register()
-    yield
-    signal_handlers.unregister()
-
-
 @pytest.fixture
 def link():
     return make_link(make_document("Contract"), [ALICE])

@@ -105,12 +105,14 @@ def _account_holder(email: str):
     return None
 
 
-def request_code(link: ShareLink, email: str, request) -> Callable[[], None] | None:
-    """Prepare a code for ``email`` on ``link``; return the work that sends it, or ``None``.
+def request_code(link: ShareLink, email: str, request) -> Callable[[], None]:
+    """Remember the address in this browser's session; return the work that follows.
 
-    The caller runs the returned callable after the response has been sent, so listed
-    and unlisted addresses take the same time (S7); the visitor sees the same page in
-    every case. ``email`` must already be normalised.
+    Everything that depends on *which* address was typed (is it a recipient, locked,
+    in its cooldown, over its hourly cap, an account holder?) happens in the returned
+    callable, which the view runs after the response has been sent. The request itself
+    does the same work for every address, so neither the page nor its timing tells
+    listed from unlisted addresses (S7). ``email`` must already be normalised.
     """
     policy = _policy(request)
     now = timezone.now()
@@ -120,38 +122,53 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None] | N
         "at": now.timestamp(),
     }
     request.session.save()  # the code is bound to this session's key (S3)
+    session_hash = _session_hash(request.session.session_key)
+
+    def work():
+        try:
+            _prepare_code(link, email, request, policy, session_hash, now)
+        except Exception:
+            # The visitor already has their (generic) answer; never let this escape into
+            # the WSGI server's close(). The code is simply not sent.
+            logger.exception("Preparing a verification code failed")
+
+    return work
+
+
+def _prepare_code(link, email, request, policy, session_hash, now) -> None:
     recipient = _find_recipient(link, email)
     if recipient is None:
         record_event(
             EventType.UNLISTED_ADDRESS, link=link, email=email, request=request
         )
-        return None
+        return
     record_event(
         EventType.CODE_REQUESTED, link=link, recipient=recipient, request=request
     )
     if recipient.is_locked:
-        return None
+        return
     cooldown = datetime.timedelta(seconds=policy.resend_cooldown_seconds)
     if recipient.last_code_sent_at and now - recipient.last_code_sent_at < cooldown:
-        return None
+        return
     sent_last_hour = recipient.codes.filter(
         sent_at__gte=now - datetime.timedelta(hours=1)
     ).count()
     if sent_last_hour >= settings.RATE_SEND_PER_ADDRESS:
-        return None
+        return
     if _account_holder(email) is not None:
-        return lambda: enqueue(send_sign_in_email, recipient.pk)
+        enqueue(send_sign_in_email, recipient.pk)
+        return
     nonce = codes.new_nonce()
     code = VerificationCode.objects.create(
         recipient=recipient,
         nonce=nonce,
         digits=policy.code_length,
         code_hash=codes.hash_code(nonce, codes.derive_code(nonce, policy.code_length)),
-        session_hash=_session_hash(request.session.session_key),
+        session_hash=session_hash,
         expires_at=now + datetime.timedelta(minutes=policy.code_lifetime_minutes),
         max_attempts=policy.code_max_attempts,
     )
-    return lambda: enqueue(send_code_email, code.pk)
+    enqueue(send_code_email, code.pk)
 
 
 def deliver_sign_in_reminder(recipient_id: int) -> str:

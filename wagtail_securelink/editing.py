@@ -73,7 +73,7 @@ def change_expiry(
     old = link.expires_at
     with transaction.atomic():
         ShareLink.objects.filter(pk=link.pk).update(
-            expires_at=expires_at, updated_at=now
+            expires_at=expires_at, updated_at=now, expiry_notified_at=None
         )
         link.expires_at = expires_at
         record_event(

@@ -57,12 +57,15 @@ class AfterResponse(TemplateResponse):
         self._after = after
 
     def close(self):
+        # The body has been sent by now. The work runs before ``super().close()`` fires
+        # ``request_finished``, so it still belongs to this request (database
+        # connection handling, notices queued for the end of the request).
         try:
-            super().close()
-        finally:
             if self._after is not None:
                 work, self._after = self._after, None
                 work()
+        finally:
+            super().close()
 
 
 def render_page(request, template, context=None, status=200, after=None):
@@ -80,9 +83,9 @@ def run_after_response(response, work):
 
     def close():
         try:
-            previous_close()
-        finally:
             work()
+        finally:
+            previous_close()
 
     response.close = close
     return response

@@ -99,6 +99,8 @@ class ShareLink(models.Model):
         related_name="+",
     )
     last_opened_at = models.DateTimeField(_("last opened"), null=True, blank=True)
+    # When the sharer was told the link expires soon, so the notice goes out once.
+    expiry_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     open_count = models.PositiveIntegerField(_("opens"), default=0)
 
     objects = ShareLinkQuerySet.as_manager()

@@ -241,21 +241,26 @@ def enqueue_notice(task_obj, *args):
 
 
 def send_expiry_notices(now=None) -> int:
-    """Queue an expiry notice for each active link expiring in 2–3 days from ``now``.
+    """Queue one expiry notice for each active link that expires within 3 days.
 
-    Run once a day: each link falls in that one-day window exactly once.
+    Each link is claimed with a conditional UPDATE of ``expiry_notified_at`` first, so
+    it is told once however often (and from however many processes) the job runs;
+    changing a link's expiry clears the mark.
     """
     from . import editing
 
     now = now or timezone.now()
     links = editing.expiring_between(
-        now + datetime.timedelta(days=EXPIRY_NOTICE_DAYS - 1),
-        now + datetime.timedelta(days=EXPIRY_NOTICE_DAYS),
-    ).filter(created_by__isnull=False)
+        now, now + datetime.timedelta(days=EXPIRY_NOTICE_DAYS)
+    ).filter(created_by__isnull=False, expiry_notified_at__isnull=True)
     count = 0
     for link_id in links.values_list("pk", flat=True):
-        enqueue_notice(expiring_task, link_id)
-        count += 1
+        claimed = ShareLink.objects.filter(
+            pk=link_id, expiry_notified_at__isnull=True
+        ).update(expiry_notified_at=now)
+        if claimed:
+            enqueue_notice(expiring_task, link_id)
+            count += 1
     return count
 
 

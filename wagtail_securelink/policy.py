@@ -91,6 +91,15 @@ class SecureLinkPolicy(BaseGenericSetting):
         validators=_bounded(0, 730),
         help_text=_("Leave empty (or 0) for links that do not expire by default."),
     )
+    expire_unused_links_days = models.PositiveIntegerField(
+        _("links unused for this many days expire (days)"),
+        null=True,
+        blank=True,
+        validators=_bounded(1, 3650),
+        help_text=_(
+            "Empty: links never expire for being unused. Applied by securelink_purge."
+        ),
+    )
     allowed_domains = models.TextField(
         _("allowed recipient domains"),
         blank=True,
@@ -140,6 +149,7 @@ class SecureLinkPolicy(BaseGenericSetting):
                 FieldPanel("default_role"),
                 FieldPanel("default_expiry_days"),
                 FieldPanel("anyone_max_expiry_days"),
+                FieldPanel("expire_unused_links_days"),
             ],
             heading=_("Links"),
         ),

@@ -73,6 +73,11 @@ __all__ = [
     "reverification_days",
     "record_event",
     "erase_address",
+    # re-exported from .editing
+    "change_expiry",
+    "extend_link",
+    "resend_invitation",
+    "revoke_links",
 ]
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -438,3 +443,7 @@ def erase_address(address: str) -> dict:
         events,
     )
     return {"address": address, "recipients": len(recipients), "events": events}
+
+
+# Editor-side changes to existing links live in ``editing``; they are part of this API.
+from .editing import change_expiry, extend_link, resend_invitation, revoke_links  # noqa: E402
