@@ -3,6 +3,8 @@
 Run by ``make test-e2e`` only (the default run deselects the ``e2e`` marker).
 """
 
+from collections import Counter
+
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -98,3 +100,27 @@ def axe_source():
             f"{AXE_JS} is missing: run `make test-e2e`, which installs axe-core"
         )
     return AXE_JS.read_text()
+
+
+# Every axe run of the session: page title -> violations, summed up at the end.
+AXE_RESULTS: dict[str, list[dict]] = {}
+
+
+@pytest.fixture(scope="session")
+def axe_results():
+    return AXE_RESULTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not AXE_RESULTS:
+        return
+    terminalreporter.section(
+        "axe-core: violations by page (WCAG 2.2 A/AA + best practice)"
+    )
+    for title, violations in AXE_RESULTS.items():
+        impacts = Counter(v["impact"] for v in violations)
+        summary = ", ".join(f"{n} {impact}" for impact, n in sorted(impacts.items()))
+        rules = " ".join(sorted({v["id"] for v in violations}))
+        terminalreporter.write_line(
+            f"{title}: {summary or 'none'}{f' ({rules})' if rules else ''}"
+        )

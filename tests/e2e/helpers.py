@@ -33,17 +33,13 @@ def invitation_link(mailbox: Mailbox, address: str) -> str:
 
 
 def code_from(mailbox: Mailbox, address: str, after: int = 0) -> str:
-    """The code in the newest code email to ``address`` beyond the first ``after``."""
-    codes = []
+    """The code of the first code email to ``address`` beyond the first ``after``."""
 
-    def is_new_code(mail):
-        if CODE_RE.search(mail.body) is None:
-            return False
-        codes.append(mail)
-        return len(codes) > after
+    def codes():
+        return [m for m in mailbox.to(address) if CODE_RE.search(m.body)]
 
-    mail = mailbox.wait_for(address, is_new_code)
-    return CODE_RE.search(mail.body).group(1)
+    mailbox.wait_for(address, lambda mail: len(codes()) > after)
+    return CODE_RE.search(codes()[after].body).group(1)
 
 
 def codes_sent_to(mailbox: Mailbox, address: str) -> int:
@@ -68,7 +64,10 @@ def axe(page, source: str, results: dict | None = None) -> list[dict]:
         AXE_TAGS,
     )
     if results is not None:
-        results[page.title()] = report
+        title, n = page.title(), 2
+        while title in results:
+            title, n = f"{page.title()} ({n})", n + 1
+        results[title] = report
     return [v for v in report if v["impact"] in BLOCKING]
 
 
