@@ -1,0 +1,30 @@
+"""Template tags for the few Wagtail admin templates this app extends."""
+
+from django import template
+from django.urls import reverse
+
+from ..permissions import user_can_manage_target, user_can_share_collection
+
+register = template.Library()
+
+
+@register.inclusion_tag(
+    "wagtail_securelink/admin/collection_buttons.html", takes_context=True
+)
+def securelink_collection_buttons(context, collection):
+    """Share / Manage access buttons for a collection, shown only to users who may use them."""
+    user = context["request"].user
+    can_share = user_can_share_collection(user, collection)
+    can_manage = user_can_manage_target(user, collection)
+    return {
+        "share_url": reverse(
+            "wagtail_securelink_admin:share_collection", args=[collection.pk]
+        )
+        if can_share
+        else "",
+        "manage_url": reverse(
+            "wagtail_securelink_admin:manage_collection", args=[collection.pk]
+        )
+        if can_manage
+        else "",
+    }
