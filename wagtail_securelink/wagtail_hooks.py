@@ -5,6 +5,7 @@ from wagtail.admin.menu import MenuItem
 
 from . import admin_urls
 from .bulk_actions import RevokeBulkAction
+from .document_bulk_actions import ShareDocumentsBulkAction
 from .permissions import get_securelink_permissions, user_can_manage_links
 from .viewsets import ShareLinkViewSet
 
@@ -67,6 +68,7 @@ def register_shared_links_viewset():
 
 
 hooks.register("register_bulk_action", RevokeBulkAction)
+hooks.register("register_bulk_action", ShareDocumentsBulkAction)
 
 
 class ActivityReportMenuItem(MenuItem):
