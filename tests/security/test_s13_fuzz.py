@@ -305,3 +305,15 @@ def test_header_safe_leaves_no_line_break():
 
     for piece in NASTY_PIECES + list(BREAKS):
         assert not any(ch in header_safe(f"a{piece}b") for ch in BREAKS)
+
+
+def test_subjects_are_plain_text_not_html(document):
+    """S13: a header is plain text: a title with ``&``, quotes or ``<`` is not turned
+    into HTML entities (the subject templates render with autoescape off)."""
+    document.title = 'R&D "plan" <v2>'
+    document.save()
+    link = make_link(document, [ALICE], send_invitations=True)
+    request_code(Client(), link, ALICE)
+    subjects = [m.subject for m in mail.outbox]
+    assert subjects[0].endswith('shared "R&D "plan" <v2>" with you'), subjects
+    assert not any("&amp;" in s or "&quot;" in s or "&lt;" in s for s in subjects)
