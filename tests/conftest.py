@@ -48,3 +48,53 @@ def _clear_cache(django_db_setup, django_db_blocker):
         for cache in caches.all():
             cache.clear()
     yield
+
+
+# -- people and items shared by the admin tests ------------------------------------------
+# An editor who may share in "Legal" only; "Finance" is out of their reach.
+
+
+@pytest.fixture
+def legal():
+    from tests.factories import make_collection
+
+    return make_collection("Legal")
+
+
+@pytest.fixture
+def finance():
+    from tests.factories import make_collection
+
+    return make_collection("Finance")
+
+
+@pytest.fixture
+def superuser():
+    from tests.factories import make_user
+
+    return make_user("root", superuser=True)
+
+
+@pytest.fixture
+def editor(legal):
+    from tests.factories import make_user
+
+    return make_user(
+        "editor",
+        perms=["wagtailadmin.access_admin", "wagtail_securelink.add_sharelink"],
+        collection_perms=[(legal, "change_document")],
+    )
+
+
+@pytest.fixture
+def contract(legal):
+    from tests.factories import make_document
+
+    return make_document("Contract", collection=legal)
+
+
+@pytest.fixture
+def budget(finance):
+    from tests.factories import make_document
+
+    return make_document("Budget", collection=finance)

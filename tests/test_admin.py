@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import resolve, reverse
 
-from tests.factories import make_collection, make_document, make_user
+from tests.factories import make_collection, make_user
 from wagtail_securelink.admin_forms import split_addresses
 from wagtail_securelink.models import AccessEvent, Recipient, ShareLink
 from wagtail_securelink.views import admin as admin_views
@@ -15,21 +15,6 @@ pytestmark = pytest.mark.django_db
 
 ADMIN = "wagtailadmin.access_admin"
 ADD_LINK = "wagtail_securelink.add_sharelink"
-
-
-@pytest.fixture
-def legal():
-    return make_collection("Legal")
-
-
-@pytest.fixture
-def finance():
-    return make_collection("Finance")
-
-
-@pytest.fixture
-def superuser():
-    return make_user("root", superuser=True)
 
 
 @pytest.fixture
@@ -48,16 +33,6 @@ def no_share_editor(legal):
     return make_user(
         "plain", perms=[ADMIN], collection_perms=[(legal, "change_document")]
     )
-
-
-@pytest.fixture
-def contract(legal):
-    return make_document("Contract", collection=legal)
-
-
-@pytest.fixture
-def budget(finance):
-    return make_document("Budget", collection=finance)
 
 
 def share_url(document):

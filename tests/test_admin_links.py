@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_collection, make_document, make_link, make_user
+from tests.factories import make_link, make_user
 from wagtail_securelink.models import AccessEvent, Recipient, ShareLink
 from wagtail_securelink.tokens import new_link_key
 
@@ -18,40 +18,6 @@ ADMIN = "wagtailadmin.access_admin"
 ADD_LINK = "wagtail_securelink.add_sharelink"
 INDEX = "wagtail_securelink_sharelink:index"
 RESULTS = "wagtail_securelink_sharelink:index_results"
-
-
-@pytest.fixture
-def legal():
-    return make_collection("Legal")
-
-
-@pytest.fixture
-def finance():
-    return make_collection("Finance")
-
-
-@pytest.fixture
-def superuser():
-    return make_user("root", superuser=True)
-
-
-@pytest.fixture
-def editor(legal):
-    return make_user(
-        "editor",
-        perms=[ADMIN, ADD_LINK],
-        collection_perms=[(legal, "change_document")],
-    )
-
-
-@pytest.fixture
-def contract(legal):
-    return make_document("Contract", collection=legal)
-
-
-@pytest.fixture
-def budget(finance):
-    return make_document("Budget", collection=finance)
 
 
 def listed(response):

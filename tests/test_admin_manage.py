@@ -7,42 +7,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_collection, make_document, make_link, make_user
+from tests.factories import make_link, make_user
 from wagtail_securelink.models import AccessEvent, Recipient, ShareLink
 
 pytestmark = pytest.mark.django_db
 
 ADMIN = "wagtailadmin.access_admin"
 ADD_LINK = "wagtail_securelink.add_sharelink"
-
-
-@pytest.fixture
-def legal():
-    return make_collection("Legal")
-
-
-@pytest.fixture
-def finance():
-    return make_collection("Finance")
-
-
-@pytest.fixture
-def editor(legal):
-    return make_user(
-        "editor",
-        perms=[ADMIN, ADD_LINK],
-        collection_perms=[(legal, "change_document")],
-    )
-
-
-@pytest.fixture
-def contract(legal):
-    return make_document("Contract", collection=legal)
-
-
-@pytest.fixture
-def budget(finance):
-    return make_document("Budget", collection=finance)
 
 
 @pytest.fixture

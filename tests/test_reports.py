@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_collection, make_document, make_link, make_user
+from tests.factories import make_document, make_link, make_user
 from wagtail_securelink import services
 from wagtail_securelink.events import record_event
 from wagtail_securelink.models import AccessEvent
@@ -20,30 +20,6 @@ ADMIN = "wagtailadmin.access_admin"
 ADD_LINK = "wagtail_securelink.add_sharelink"
 REPORT = "wagtail_securelink_admin:activity"
 RESULTS = "wagtail_securelink_admin:activity_results"
-
-
-@pytest.fixture
-def legal():
-    return make_collection("Legal")
-
-
-@pytest.fixture
-def finance():
-    return make_collection("Finance")
-
-
-@pytest.fixture
-def superuser():
-    return make_user("root", superuser=True)
-
-
-@pytest.fixture
-def editor(legal):
-    return make_user(
-        "editor",
-        perms=[ADMIN, ADD_LINK],
-        collection_perms=[(legal, "change_document")],
-    )
 
 
 @pytest.fixture

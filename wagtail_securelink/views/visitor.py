@@ -207,21 +207,7 @@ def enter_code(request, link: ShareLink):
             reverse("wagtail_securelink:landing", args=[link.token])
         )
     if outcome.ok:
-        response = HttpResponseRedirect(
-            reverse("wagtail_securelink:landing", args=[link.token])
-        )
-        response.status_code = 303
-        days = services.reverification_days(link, policy)
-        response.set_cookie(
-            grants.cookie_name(link, request.is_secure()),
-            outcome.cookie_value,
-            max_age=days * 86400,
-            path="/",
-            secure=request.is_secure(),
-            httponly=True,
-            samesite="Lax",
-        )
-        return response
+        return _granted(request, link, outcome, policy)
     if outcome.malformed:
         message = _("Enter the %(digits)s-digit code from the email, digits only.") % {
             "digits": policy.code_length
