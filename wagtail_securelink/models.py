@@ -109,7 +109,11 @@ class ShareLink(models.Model):
         verbose_name = _("shared link")
         verbose_name_plural = _("shared links")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["created_by", "created_at"])]
+        indexes = [
+            models.Index(fields=["created_by", "created_at"]),
+            # The Shared links area lists newest first.
+            models.Index(fields=["-created_at", "-id"], name="securelink_link_newest"),
+        ]
 
     def __str__(self):
         return self.target_title or _("Shared link %(id)s") % {"id": self.pk}
