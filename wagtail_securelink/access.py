@@ -1,43 +1,31 @@
-"""The visitor side of the service layer: resolve, send code, verify, grants (SPEC §3).
+"""Access to a link: resolve its token, and decide on every request whether this visitor
+holds access now (S1, S9). Grants are opened here after a successful verification
+(``verification``) and ended on sign-out, revocation, lock or reverification.
 
-Every function here is called by thin views in ``views/visitor.py`` and by tests.
+Called by thin views in ``views/`` and by tests, through ``services``.
 """
 
 import datetime
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from . import codes, grants, signals
+from . import grants, signals
 from .choices import Audience, EventType
-from .conf import settings
-from .emails import get_emails
 from .events import record_event
-from .models import Grant, Recipient, ShareLink, VerificationCode
-from .tasks import enqueue, send_code_email, send_sign_in_email
+from .models import Grant, Recipient, ShareLink
 from .tokens import key_from_token
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "resolve_token",
-    "request_code",
-    "deliver_code",
-    "verify_code",
-    "VerifyOutcome",
     "Access",
     "get_access",
-    "check_password",
     "open_grant",
     "end_grant",
     "sign_out",
-    "pending_email",
     "reverification_days",
 ]
 
@@ -60,310 +48,10 @@ def resolve_token(token: str) -> ShareLink | None:
     )
 
 
-# -- the pending verification, kept in the session of the browser that asked -------------
-
-
-def _session_slot(link) -> str:
-    return f"wagtail_securelink.pending.{link.pk}"
-
-
-def _session_hash(session_key: str) -> str:
-    return salted_hmac(
-        "wagtail_securelink.session", session_key, algorithm="sha256"
-    ).hexdigest()
-
-
-def pending_email(request, link) -> str:
-    state = (
-        request.session.get(_session_slot(link))
-        if hasattr(request, "session")
-        else None
-    )
-    return (state or {}).get("email", "")
-
-
 def _find_recipient(link, email: str) -> Recipient | None:
     if link.audience != Audience.SPECIFIC:
         return None
     return link.recipients.filter(email=email).first()
-
-
-def _account_holder(email: str):
-    """An active user whose address is ``email``, compared in canonical form in Python."""
-    from .services import normalise_email
-
-    User = get_user_model()
-    field = User.get_email_field_name()
-    for user in User._default_manager.filter(
-        **{f"{field}__iexact": email, "is_active": True}
-    ):
-        try:
-            if normalise_email(getattr(user, field)) == email:
-                return user
-        except Exception:  # noqa: S112 (a malformed stored address simply does not match)
-            continue
-    return None
-
-
-def request_code(link: ShareLink, email: str, request) -> Callable[[], None]:
-    """Remember the address in this browser's session; return the work that follows.
-
-    Everything that depends on *which* address was typed (is it a recipient, locked,
-    in its cooldown, over its hourly cap, an account holder?) happens in the returned
-    callable, which the view runs after the response has been sent. The request itself
-    does the same work for every address, so neither the page nor its timing tells
-    listed from unlisted addresses (S7). ``email`` must already be normalised.
-    """
-    policy = _policy(request)
-    now = timezone.now()
-    request.session[_session_slot(link)] = {
-        "email": email,
-        "fails": 0,
-        "at": now.timestamp(),
-    }
-    request.session.save()  # the code is bound to this session's key (S3)
-    session_hash = _session_hash(request.session.session_key)
-
-    def work():
-        try:
-            _prepare_code(link, email, request, policy, session_hash, now)
-        except Exception:
-            # The visitor already has their (generic) answer; never let this escape into
-            # the WSGI server's close(). The code is simply not sent.
-            logger.exception("Preparing a verification code failed")
-
-    return work
-
-
-def _prepare_code(link, email, request, policy, session_hash, now) -> None:
-    recipient = _find_recipient(link, email)
-    if recipient is None:
-        record_event(
-            EventType.UNLISTED_ADDRESS, link=link, email=email, request=request
-        )
-        return
-    record_event(
-        EventType.CODE_REQUESTED, link=link, recipient=recipient, request=request
-    )
-    if recipient.is_locked:
-        return
-    cooldown = datetime.timedelta(seconds=policy.resend_cooldown_seconds)
-    if recipient.last_code_sent_at and now - recipient.last_code_sent_at < cooldown:
-        return
-    sent_last_hour = recipient.codes.filter(
-        sent_at__gte=now - datetime.timedelta(hours=1)
-    ).count()
-    if sent_last_hour >= settings.RATE_SEND_PER_ADDRESS:
-        return
-    if _account_holder(email) is not None:
-        enqueue(send_sign_in_email, recipient.pk)
-        return
-    nonce = codes.new_nonce()
-    code = VerificationCode.objects.create(
-        recipient=recipient,
-        nonce=nonce,
-        digits=policy.code_length,
-        code_hash=codes.hash_code(nonce, codes.derive_code(nonce, policy.code_length)),
-        session_hash=session_hash,
-        expires_at=now + datetime.timedelta(minutes=policy.code_lifetime_minutes),
-        max_attempts=policy.code_max_attempts,
-    )
-    enqueue(send_code_email, code.pk)
-
-
-def deliver_sign_in_reminder(recipient_id: int) -> str:
-    """Tell a recipient who has an account on the site to sign in (runs in a task)."""
-    from django.urls import reverse
-
-    from .services import link_url
-
-    recipient = Recipient.objects.select_related("link").filter(pk=recipient_id).first()
-    if recipient is None:
-        return "skipped"
-    url = link_url(recipient.link)
-    login_url = settings.base_url + reverse(
-        "wagtail_securelink:sign_in", args=[recipient.link.token]
-    )
-    try:
-        emails = get_emails()
-        emails.send(emails.account_sign_in(recipient.link, recipient, url, login_url))
-    except Exception as exc:
-        logger.error("Sign-in reminder could not be sent: %s", type(exc).__name__)
-        return
-    Recipient.objects.filter(pk=recipient_id).update(last_code_sent_at=timezone.now())
-    record_event(
-        EventType.ACCOUNT_SIGN_IN_SENT, link=recipient.link, recipient=recipient
-    )
-
-
-def deliver_code(code_id: int) -> str:
-    """Email one code (runs in a task). Returns "sent", "failed" or "skipped".
-
-    On failure the code row is deleted: it is not counted, the cooldown is not spent,
-    and older codes stay alive (S14). On success every older code of the recipient
-    dies (S3) and the cooldown starts.
-    """
-    code = (
-        VerificationCode.objects.select_related("recipient__link")
-        .filter(
-            pk=code_id,
-            sent_at__isnull=True,
-            used_at__isnull=True,
-            invalidated_at__isnull=True,
-        )
-        .first()
-    )
-    if code is None or code.expires_at <= timezone.now():
-        return "skipped"
-    # Mark the code sent *before* handing it to the mail server, with a conditional
-    # UPDATE. With a task worker the email can reach the visitor, and be typed in,
-    # before anything after ``send`` has committed, and verify_code accepts only codes
-    # marked sent. The UPDATE is also a claim: of two runs of one task, only one sends.
-    # A failed send deletes the row below, so nothing is counted then (S14).
-    claimed = VerificationCode.objects.filter(pk=code.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now()
-    )
-    if not claimed:
-        return "skipped"
-    recipient, link = code.recipient, code.recipient.link
-    from .services import link_url
-
-    try:
-        emails = get_emails()
-        lifetime = max(
-            1, round((code.expires_at - code.created_at).total_seconds() / 60)
-        )
-        plain = codes.derive_code(code.nonce, code.digits)
-        emails.send(emails.code(link, recipient, plain, lifetime, link_url(link)))
-    except Exception as exc:
-        logger.error(
-            "Verification code for link %s could not be sent: %s",
-            link.pk,
-            type(exc).__name__,
-        )
-        code.delete()
-        record_event(EventType.CODE_SEND_FAILED, link=link, recipient=recipient)
-        return "failed"
-    now = timezone.now()
-    with transaction.atomic():
-        VerificationCode.objects.filter(pk=code.pk).update(sent_at=now)
-        VerificationCode.objects.filter(
-            recipient=recipient, used_at__isnull=True, invalidated_at__isnull=True
-        ).exclude(pk=code.pk).update(invalidated_at=now)
-        Recipient.objects.filter(pk=recipient.pk).update(last_code_sent_at=now)
-        record_event(EventType.CODE_SENT, link=link, recipient=recipient)
-    signals.code_sent.send(sender=ShareLink, link=link, recipient=recipient)
-    return "sent"
-
-
-@dataclass
-class VerifyOutcome:
-    ok: bool
-    tries_left: int = 0
-    dead: bool = False  # the code can no longer be used: ask for a new one
-    malformed: bool = False
-    no_pending: bool = False
-    grant: Grant | None = None
-    cookie_value: str = ""
-
-
-def _fake_failure(request, link, state, policy) -> VerifyOutcome:
-    """What an unlisted or locked address sees: the same answers a real wrong code gives."""
-    state["fails"] = state.get("fails", 0) + 1
-    request.session[_session_slot(link)] = state
-    expired = (
-        timezone.now().timestamp()
-        > state.get("at", 0) + policy.code_lifetime_minutes * 60
-    )
-    left = max(0, policy.code_max_attempts - state["fails"])
-    return VerifyOutcome(ok=False, tries_left=left, dead=expired or left == 0)
-
-
-def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
-    policy = _policy(request)
-    state = request.session.get(_session_slot(link))
-    if not state or not request.session.session_key:
-        return VerifyOutcome(ok=False, no_pending=True)
-    submitted = codes.clean_input(submitted)
-    if not codes.is_well_formed(submitted, policy.code_length):
-        return VerifyOutcome(ok=False, malformed=True, tries_left=-1)
-    now = timezone.now()
-    recipient = _find_recipient(link, state.get("email", ""))
-    code = None
-    if recipient is not None and not recipient.is_locked:
-        code = (
-            VerificationCode.objects.filter(
-                recipient=recipient,
-                session_hash=_session_hash(request.session.session_key),
-                sent_at__isnull=False,
-                used_at__isnull=True,
-                invalidated_at__isnull=True,
-            )
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-    if code is None:
-        record_event(
-            EventType.CODE_FAILED,
-            link=link,
-            recipient=recipient,
-            email=state.get("email", ""),
-            request=request,
-            detail={"reason": "no_code"},
-        )
-        return _fake_failure(request, link, state, policy)
-    if code.expires_at <= now or code.attempts >= code.max_attempts:
-        return VerifyOutcome(ok=False, dead=True)
-    if codes.matches(code.nonce, code.code_hash, submitted):
-        # Conditional UPDATE: of any number of simultaneous right answers, in any number
-        # of processes, exactly one sees a changed row (S3).
-        won = VerificationCode.objects.filter(
-            pk=code.pk,
-            used_at__isnull=True,
-            invalidated_at__isnull=True,
-            attempts__lt=F("max_attempts"),
-            expires_at__gt=now,
-        ).update(used_at=now)
-        if won != 1:
-            return VerifyOutcome(ok=False, dead=True)
-        Recipient.objects.filter(pk=recipient.pk).update(failure_count=0)
-        del request.session[_session_slot(link)]
-        request.session.cycle_key()  # no session fixation across verification (S9)
-        grant, cookie_value = open_grant(link, request, recipient=recipient)
-        return VerifyOutcome(ok=True, grant=grant, cookie_value=cookie_value)
-    return _wrong_code(link, request, code, recipient, policy)
-
-
-def _wrong_code(link, request, code, recipient, policy) -> VerifyOutcome:
-    VerificationCode.objects.filter(pk=code.pk, attempts__lt=F("max_attempts")).update(
-        attempts=F("attempts") + 1
-    )
-    Recipient.objects.filter(pk=recipient.pk).update(
-        failure_count=F("failure_count") + 1
-    )
-    attempts = VerificationCode.objects.values_list("attempts", flat=True).get(
-        pk=code.pk
-    )
-    failures = Recipient.objects.values_list("failure_count", flat=True).get(
-        pk=recipient.pk
-    )
-    record_event(
-        EventType.CODE_FAILED,
-        link=link,
-        recipient=recipient,
-        request=request,
-        detail={"attempt": attempts},
-    )
-    if failures >= policy.lockout_threshold:
-        locked = Recipient.objects.filter(
-            pk=recipient.pk, locked_at__isnull=True
-        ).update(locked_at=timezone.now())
-        if locked:
-            record_event(
-                EventType.CODE_LOCKED, link=link, recipient=recipient, request=request
-            )
-    left = max(0, code.max_attempts - attempts)
-    return VerifyOutcome(ok=False, tries_left=left, dead=left == 0)
 
 
 # -- grants -------------------------------------------------------------------------------
@@ -472,20 +160,6 @@ def _grant_access(link, request, policy) -> Access:
         end_grant(grant, "reverification_due", request=request)
         return Access(ok=False, prefill_email=prefill)
     return Access(ok=True, grant=grant, recipient=recipient, user=_signed_in(request))
-
-
-def check_password(link: ShareLink, request, raw: str) -> VerifyOutcome:
-    """Verify an ``anyone`` link's password; a right one opens a grant as a code does."""
-    from django.contrib.auth.hashers import check_password as check_hash
-
-    if link.audience != Audience.ANYONE or not link.password:
-        return VerifyOutcome(ok=False, no_pending=True)
-    if not raw or len(raw) > 4096 or not check_hash(raw, link.password):
-        record_event(EventType.PASSWORD_FAILED, link=link, request=request)
-        return VerifyOutcome(ok=False)
-    request.session.cycle_key()
-    grant, cookie_value = open_grant(link, request)
-    return VerifyOutcome(ok=True, grant=grant, cookie_value=cookie_value)
 
 
 def end_grant(

@@ -1,9 +1,11 @@
 """The one API of wagtail-securelink: admin views, management commands and tests call it.
 
 Editor side: ``create_link``, ``add_recipients``, ``remove_recipient``, ``revoke_link``,
-``unlock_recipient``, ``send_invitations``. Visitor side lives in ``access`` and is
-re-exported here: ``resolve_token``, ``request_code``, ``verify_code``, ``get_access``,
-``open_grant``, ``end_grant``, ``sign_out``.
+``unlock_recipient``, ``send_invitations``, and from ``editing``: ``change_expiry``,
+``extend_link``, ``resend_invitation``, ``revoke_links``. The visitor side lives in
+``access`` and ``verification`` and is re-exported here: ``resolve_token``,
+``request_code``, ``verify_code``, ``check_password``, ``get_access``, ``open_grant``,
+``end_grant``, ``sign_out``.
 """
 
 import datetime
@@ -25,17 +27,12 @@ from wagtail.models import Collection
 
 from . import signals
 from .access import (
-    check_password,
-    deliver_code,
     end_grant,
     get_access,
     open_grant,
-    pending_email,
-    request_code,
     resolve_token,
     reverification_days,
     sign_out,
-    verify_code,
 )
 from .choices import Audience, EventType, Role, TargetType
 from .conf import settings
@@ -44,6 +41,13 @@ from .events import record_event
 from .models import Recipient, SecureLinkPolicy, ShareLink
 from .tasks import enqueue, send_invitation_email
 from .tokens import make_token, new_link_key
+from .verification import (
+    check_password,
+    deliver_code,
+    pending_email,
+    request_code,
+    verify_code,
+)
 
 logger = logging.getLogger(__name__)
 

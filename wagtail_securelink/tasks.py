@@ -12,7 +12,7 @@ __all__ = ["send_code_email", "send_invitation_email", "send_sign_in_email", "en
 
 @task()
 def send_code_email(code_id: int) -> str:
-    from .services import deliver_code
+    from .verification import deliver_code
 
     return deliver_code(code_id)
 
@@ -26,7 +26,7 @@ def send_invitation_email(recipient_id: int) -> str:
 
 @task()
 def send_sign_in_email(recipient_id: int) -> str:
-    from .access import deliver_sign_in_reminder
+    from .verification import deliver_sign_in_reminder
 
     return deliver_sign_in_reminder(recipient_id)
 
