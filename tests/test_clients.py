@@ -99,3 +99,14 @@ def test_anonymise_ip(ip, stored):
 def test_user_agent_is_truncated():
     assert user_agent(req(HTTP_USER_AGENT="x" * 2000)) == "x" * 512
     assert user_agent(req()) == ""
+
+
+def test_user_agent_keeps_printable_characters_only():
+    """A NUL or control character in User-Agent never reaches a stored text field
+    (PostgreSQL refuses NUL: a 500 otherwise)."""
+    from django.test import RequestFactory
+
+    from wagtail_securelink.clients import user_agent
+
+    request = RequestFactory().get("/", HTTP_USER_AGENT="Mozilla\x00/5.0\r\n\x1b[31m")
+    assert user_agent(request) == "Mozilla/5.0[31m"

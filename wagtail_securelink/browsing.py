@@ -94,7 +94,9 @@ def list_folder(
     """One folder page: subfolders and this folder's documents, or search results over the
     whole shared scope. Query count does not grow with the number of documents."""
     sort = sort if sort in SORTS else "title"
-    query = (query or "").strip()[:200]
+    # Printable characters only: PostgreSQL refuses NUL in any text parameter (a 500
+    # otherwise), and no title contains control characters anyway.
+    query = "".join(ch for ch in (query or "") if ch.isprintable()).strip()[:200]
     if query:
         documents = documents_in_scope(link).filter(title__icontains=query)
         subfolders = []

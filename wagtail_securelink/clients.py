@@ -88,4 +88,6 @@ def anonymise_ip(ip_text: str) -> str:
 
 
 def user_agent(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[:512]
+    # Printable characters only: it is stored, and PostgreSQL refuses NUL in text.
+    agent = request.META.get("HTTP_USER_AGENT", "")[:512]
+    return "".join(ch for ch in agent if ch.isprintable())
