@@ -269,6 +269,9 @@ header_text = st.lists(
     min_size=1,
     max_size=6,
 ).map("".join)
+# Titles and names are stored by Wagtail and Django, not by this app: drop NUL, which
+# PostgreSQL refuses in any text column, so the test runs on both databases.
+header_text = header_text.map(lambda text: text.replace("\x00", "") or "x")
 
 
 @settings(FUZZ, max_examples=15)
