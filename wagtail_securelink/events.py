@@ -123,7 +123,7 @@ def record_event(
         row.hash = event_hash(row)
         row.save(force_insert=True)  # post_save feeds the sharer notices
         heads.update(last_hash=row.hash, last_event_id=row.pk)
-    logger.info("securelink event %s link=%s", event, getattr(link, "pk", None))
+    logger.debug("securelink event %s link=%s", event, getattr(link, "pk", None))
     return row
 
 
