@@ -6,16 +6,15 @@ See ``servers.py``. Nothing here touches pytest-django's test database.
 import random
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from .servers import (
     HOST,
     SET_UP_SITE,
     UNLISTED_DOMAIN,
-    Mailbox,
     Site,
     free_port,
     site_env,
+    smtp_sink,
     start_server,
     stop_server,
     wait_until_serving,
@@ -34,14 +33,8 @@ def _clear_cache():
 
 @pytest.fixture(scope="module")
 def mailbox():
-    box = Mailbox()
-    box.port = free_port()
-    controller = Controller(box, hostname=HOST, port=box.port)
-    controller.start()
-    try:
+    with smtp_sink() as box:
         yield box
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")

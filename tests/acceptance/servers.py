@@ -8,6 +8,7 @@ temporary directory, a SQLite database and a MEDIA_ROOT; migrate them with
 process they started.
 """
 
+import contextlib
 import email
 import email.policy
 import os
@@ -119,6 +120,21 @@ class Mailbox:
             f"got mail for {[m.to for m in self.messages]}"
         )
         return mail
+
+
+@contextlib.contextmanager
+def smtp_sink():
+    """An SMTP server on 127.0.0.1 (a free port) that collects every message in memory."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    box.port = free_port()
+    controller = Controller(box, hostname=HOST, port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
 
 
 # -- the example site -------------------------------------------------------------------

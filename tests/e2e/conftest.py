@@ -6,16 +6,13 @@ Run by ``make test-e2e`` only (the default run deselects the ``e2e`` marker).
 from collections import Counter
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from .site import (
     AXE_JS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    HOST,
     UNLISTED_DOMAIN,
-    Mailbox,
-    free_port,
+    smtp_sink,
     start_demo,
     stop_server,
 )
@@ -37,14 +34,8 @@ def _clear_cache():
 
 @pytest.fixture(scope="session")
 def mailbox():
-    box = Mailbox()
-    box.port = free_port()
-    controller = Controller(box, hostname=HOST, port=box.port)
-    controller.start()
-    try:
+    with smtp_sink() as box:
         yield box
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from tests.acceptance.servers import (
     Site,
     free_port,
     site_env,
+    smtp_sink,
     start_server,
     stop_server,
     wait_until_serving,
@@ -36,6 +37,7 @@ __all__ = [
     "Demo",
     "Mailbox",
     "free_port",
+    "smtp_sink",
     "start_demo",
     "stop_server",
 ]
