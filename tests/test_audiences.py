@@ -106,6 +106,8 @@ def test_switching_anyone_off_stops_existing_links(client):
 def test_every_audience_role_target_combination(target, role, allowed, audience):
     item = make_document() if target == "document" else make_collection("C")
     recipients = ["a@example.com"] if audience == "specific" else []
+    # SPEC §6: by default an ``anyone`` link may only view or download.
+    allowed = allowed and not (audience == "anyone" and role in ("edit", "upload"))
     if allowed:
         link = make_link(item, recipients, audience=audience, role=role)
         assert (link.audience, link.role, link.target_type) == (audience, role, target)
@@ -127,6 +129,9 @@ def test_password_only_on_anyone_links_and_recipients_only_on_specific():
 def test_edit_role_on_a_document_uploads_a_new_version(client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    policy = SecureLinkPolicy.load()
+    policy.anyone_roles = ["view", "download", "edit"]
+    policy.save()
     document = make_document("Contract", "contract.pdf", b"%PDF-v1")
     link = make_link(document, audience="anyone", role="edit")
     response = client.post(

@@ -12,7 +12,8 @@ from wagtail.documents import get_document_model
 
 from tests.factories import make_collection, make_document, make_link
 from tests.helpers import landing_url, verify
-from wagtail_securelink.models import AccessEvent, SecureLinkPolicy
+from wagtail_securelink import versions
+from wagtail_securelink.models import AccessEvent, DocumentVersion, SecureLinkPolicy
 
 pytestmark = pytest.mark.django_db
 ALICE = "alice@example.com"
@@ -185,7 +186,9 @@ def test_upload_role_is_a_file_request(client, tree):
     assert event.email == ALICE and event.detail["document"] == new.pk
 
 
-def test_edit_role_uploads_new_documents_and_new_versions(client, tree):
+def test_edit_role_uploads_new_documents_and_new_versions(
+    client, tree, django_capture_on_commit_callbacks
+):
     root, sub, _other, docs = tree
     link = make_link(root, [ALICE], role="edit")
     verified(client, link)
@@ -196,15 +199,21 @@ def test_edit_role_uploads_new_documents_and_new_versions(client, tree):
     assert response.status_code == 303
     assert get_document_model().objects.get(title="extra").collection_id == sub.pk
     old_name = docs["notes"].file.name
-    response = client.post(
-        url("collection_replace", link, docs["notes"].pk),
-        {"file": SimpleUploadedFile("notes-v2.txt", b"v2")},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("collection_replace", link, docs["notes"].pk),
+            {"file": SimpleUploadedFile("notes-v2.txt", b"v2")},
+        )
     assert response.status_code == 303
     docs["notes"].refresh_from_db()
     assert docs["notes"].title == "Notes"
     assert docs["notes"].file.read() == b"v2"
+    # The old file left its public name, and is kept as an earlier version (SPEC §2).
     assert not docs["notes"].file.storage.exists(old_name)
+    version = DocumentVersion.objects.get(document=docs["notes"])
+    assert (version.link, version.replaced_by_email) == (link, ALICE)
+    with versions.storage().open(version.file_name) as kept:
+        assert kept.read() == b"notes"
 
 
 def test_bad_uploads_get_a_clear_message_and_leave_nothing(client, tree, settings):

@@ -80,6 +80,9 @@ def test_editable_in_wagtail_settings(client):
         "allow_anyone": "on",
         "default_audience": "specific",
         "default_role": "view",
+        "specific_roles": ["view", "download", "edit", "upload"],
+        "organization_roles": ["view", "download"],
+        "anyone_roles": ["view"],
         "reverification_days": "7",
         "code_lifetime_minutes": "10",
         "code_length": "8",
@@ -106,6 +109,18 @@ def test_editable_in_wagtail_settings(client):
         "view",
     )
     assert policy.blocked_domain_list == ["evil.example"]
+    assert policy.allowed_roles("anyone") == ["view"]
+    assert policy.allowed_roles("organization") == ["view", "download"]
+    # SPEC §6: the default role must be allowed for the default audience.
+    refused = client.post(url, {**data, "specific_roles": ["download"]})
+    assert refused.status_code == 200
+    assert b"must be allowed for the default audience" in refused.content
+    assert SecureLinkPolicy.load().allowed_roles("specific") == [
+        "view",
+        "download",
+        "edit",
+        "upload",
+    ]
     data["reverification_days"] = "400"
     assert client.post(url, data).status_code == 200  # the form again, with the error
     assert SecureLinkPolicy.load().reverification_days == 7

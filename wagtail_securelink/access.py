@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from . import grants, signals
 from .choices import Audience, EventType
+from .enforcement import address_allowed, stop_reason
 from .events import record_event
 from .models import Grant, Recipient, ShareLink
 from .tokens import key_from_token
@@ -48,10 +49,15 @@ def resolve_token(token: str) -> ShareLink | None:
     )
 
 
-def _find_recipient(link, email: str) -> Recipient | None:
+def _find_recipient(link, email: str, policy=None) -> Recipient | None:
+    """The recipient row for ``email``, or ``None`` — also when the policy no longer
+    allows the address's domain: such a recipient is treated as removed (§6)."""
     if link.audience != Audience.SPECIFIC:
         return None
-    return link.recipients.filter(email=email).first()
+    recipient = link.recipients.filter(email=email).first()
+    if recipient is None or not address_allowed(recipient.email, policy or _policy()):
+        return None
+    return recipient
 
 
 # -- grants -------------------------------------------------------------------------------
@@ -106,7 +112,7 @@ def get_access(link: ShareLink, request) -> Access:
     """Does this request hold access to ``link``? Checked server-side on every request (S9)."""
     policy = _policy(request)
     user = _signed_in(request)
-    if not policy.audience_allowed(link.audience):
+    if stop_reason(link, policy):
         return Access(ok=False, disabled=True)
     if link.audience == Audience.ORGANIZATION:
         return (
@@ -115,7 +121,7 @@ def get_access(link: ShareLink, request) -> Access:
     if link.audience == Audience.ANYONE and not link.password:
         return Access(ok=True, user=user)
     if link.audience == Audience.SPECIFIC and user is not None:
-        recipient = _recipient_for_user(link, user)
+        recipient = _recipient_for_user(link, user, policy)
         if recipient is not None and not recipient.is_locked:
             return Access(ok=True, recipient=recipient, user=user)
     access = _grant_access(link, request, policy)
@@ -124,14 +130,14 @@ def get_access(link: ShareLink, request) -> Access:
     return access
 
 
-def _recipient_for_user(link, user):
+def _recipient_for_user(link, user, policy):
     from .services import normalise_email
 
     try:
         address = normalise_email(getattr(user, user.get_email_field_name(), "") or "")
     except Exception:
         return None
-    return _find_recipient(link, address)
+    return _find_recipient(link, address, policy)
 
 
 def _grant_access(link, request, policy) -> Access:
@@ -155,6 +161,9 @@ def _grant_access(link, request, policy) -> Access:
     ):
         end_grant(grant, "locked" if recipient else "audience_changed", request=request)
         return Access(ok=False, prefill_email=prefill)
+    if recipient is not None and not address_allowed(recipient.email, policy):
+        end_grant(grant, "domain_not_allowed", request=request)
+        return Access(ok=False)
     days = reverification_days(link, policy)
     if grant.created_at + datetime.timedelta(days=days) <= timezone.now():
         end_grant(grant, "reverification_due", request=request)

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
@@ -157,11 +158,34 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             for value, label in Audience.choices
             if policy.audience_allowed(value)
         ]
+        audiences = [value for value, _label in self.fields["audience"].choices]
         self.fields["role"].choices = [
             (value, label)
             for value, label in Role.choices
-            if value != Role.UPLOAD or target_type == TargetType.COLLECTION
+            if (value != Role.UPLOAD or target_type == TargetType.COLLECTION)
+            and any(policy.role_allowed(a, value) for a in audiences)
         ]
+        # Say which roles each audience allows before the service layer refuses one.
+        limits = [
+            _("%(audience)s: %(roles)s")
+            % {
+                "audience": Audience(a).label,
+                "roles": ", ".join(
+                    str(Role(r).label)
+                    for r in policy.allowed_roles(a)
+                    if r in dict(self.fields["role"].choices)
+                )
+                or _("none"),
+            }
+            for a in audiences
+        ]
+        if len(limits) > 1:
+            self.fields["role"].help_text = format_lazy(
+                "{} {}",
+                self.fields["role"].help_text,
+                _("Allowed by the site's policy — %(limits)s.")
+                % {"limits": "; ".join(limits)},
+            )
         days = self.fields["reverification_days"]
         days.max_value = policy.reverification_days
         days.validators.append(MaxValueValidator(policy.reverification_days))

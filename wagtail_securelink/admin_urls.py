@@ -11,7 +11,7 @@ registered in ``wagtail_hooks``.
 from django.urls import path
 
 from .reports import ActivityReportView
-from .views import admin, manage
+from .views import admin, manage, versions
 
 app_name = "wagtail_securelink_admin"
 
@@ -77,6 +77,16 @@ urlpatterns = [
         "recipients/<int:recipient_id>/unlock/",
         manage.UnlockRecipientView.as_view(),
         name="unlock_recipient",
+    ),
+    path(
+        "versions/<int:version_id>/download/",
+        versions.DownloadVersionView.as_view(),
+        name="download_version",
+    ),
+    path(
+        "versions/<int:version_id>/restore/",
+        versions.RestoreVersionView.as_view(),
+        name="restore_version",
     ),
 ]
 

@@ -1,5 +1,6 @@
 """System checks with stable ids for unsafe configuration."""
 
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core import checks
 
@@ -83,3 +84,26 @@ def check_https(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.templates)
+def check_app_order(app_configs, **kwargs):
+    # The Share / Manage access buttons on Wagtail's collection edit view come from a
+    # same-name template override: Wagtail has no hook for that view's buttons and
+    # mounts its URLs before any app can front them. Django picks the template of the
+    # first app in INSTALLED_APPS, so ours must come before wagtail.admin.
+    names = [config.name for config in apps.get_app_configs()]
+    if "wagtail.admin" not in names or "wagtail_securelink" not in names:
+        return []
+    if names.index("wagtail_securelink") < names.index("wagtail.admin"):
+        return []
+    return [
+        checks.Warning(
+            "'wagtail_securelink' is listed after 'wagtail.admin' in INSTALLED_APPS: "
+            "the Share and Manage access buttons will not appear on the collection "
+            "edit view.",
+            hint="Move 'wagtail_securelink' above 'wagtail.admin' in INSTALLED_APPS. "
+            "See https://wagtail-securelink.readthedocs.io/en/latest/installation/",
+            id="wagtail_securelink.W003",
+        )
+    ]

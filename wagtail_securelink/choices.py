@@ -53,3 +53,5 @@ class EventType(models.TextChoices):
     RATE_LIMITED = "rate_limited", _("Rate limited")
     UNLISTED_ADDRESS = "unlisted_address", _("Unlisted address tried the link")
     ACCOUNT_SIGN_IN_SENT = "account_sign_in_sent", _("Sign-in reminder sent")
+    VERSION_DOWNLOADED = "version_downloaded", _("Earlier version downloaded")
+    VERSION_RESTORED = "version_restored", _("Earlier version restored")

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from .choices import Audience, EventType
+from . import enforcement
+from .choices import EventType
 from .events import record_event
 from .models import Recipient, ShareLink
 
@@ -28,13 +29,6 @@ __all__ = [
     "never_opened",
     "unused_since",
 ]
-
-
-def _max_expiry(link: ShareLink, policy, now) -> datetime.datetime | None:
-    """The latest expiry the policy allows for this link (``None``: no limit)."""
-    if link.audience == Audience.ANYONE and policy.anyone_max_expiry_days:
-        return now + datetime.timedelta(days=policy.anyone_max_expiry_days)
-    return None
 
 
 def change_expiry(
@@ -57,19 +51,11 @@ def change_expiry(
         raise ValidationError(
             {"expires_at": _("This link was revoked; it cannot be changed.")}
         )
-    if expires_at is not None and expires_at <= now:
-        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
-    limit = _max_expiry(link, policy, now)
-    if limit is not None and (expires_at is None or expires_at > limit):
-        raise ValidationError(
-            {
-                "expires_at": _(
-                    "The site's policy requires links that work for anyone to "
-                    "expire within %(days)s days."
-                )
-                % {"days": policy.anyone_max_expiry_days}
-            }
-        )
+    # One rule with the share form's (``enforcement.clean_expiry``): no expiry on an
+    # ``anyone`` link becomes the policy's limit, and the limit's own day is accepted.
+    expires_at = enforcement.clean_expiry(
+        link.audience, expires_at, policy, created_at=link.created_at
+    )
     old = link.expires_at
     with transaction.atomic():
         ShareLink.objects.filter(pk=link.pk).update(

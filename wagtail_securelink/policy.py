@@ -1,15 +1,17 @@
 """The administrator's policy (SPEC §6): a Wagtail generic settings model."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from .choices import Audience, IPStorage, Role
 
-__all__ = ["SecureLinkPolicy", "normalise_domains"]
+__all__ = ["SecureLinkPolicy", "RoleSetField", "normalise_domains"]
 
 
 def _bounded(low, high):
@@ -31,6 +33,37 @@ def normalise_domains(text: str) -> list[str]:
     return domains
 
 
+def all_roles() -> list[str]:
+    return list(Role.values)
+
+
+def view_and_download() -> list[str]:
+    return [Role.VIEW, Role.DOWNLOAD]
+
+
+class RoleSetField(models.JSONField):
+    """A set of roles, stored as a JSON list and edited as checkboxes."""
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        if not isinstance(value, list) or not set(value) <= set(Role.values):
+            raise ValidationError(_("Choose roles from the list."), code="invalid")
+
+    def formfield(self, **kwargs):
+        return forms.TypedMultipleChoiceField(
+            choices=Role.choices,
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            label=capfirst(self.verbose_name),
+            help_text=self.help_text,
+        )
+
+
+_ROLES_HELP = _(
+    "Existing links with a role no longer ticked stop working on their next request."
+)
+
+
 @register_setting(icon="link")
 class SecureLinkPolicy(BaseGenericSetting):
     # "Specific people" links cannot be switched off (SPEC §6), so only the other two
@@ -42,6 +75,26 @@ class SecureLinkPolicy(BaseGenericSetting):
         _("allow links that work for anyone"),
         default=True,
         help_text=_("Switching this off stops existing 'anyone' links at once."),
+    )
+    # Roles allowed per audience (SPEC §6). By default an ``anyone`` link cannot edit
+    # or upload: an anonymous visitor would otherwise change the site's documents.
+    specific_roles = RoleSetField(
+        _("roles allowed on links for specific people"),
+        default=all_roles,
+        blank=True,
+        help_text=_ROLES_HELP,
+    )
+    organization_roles = RoleSetField(
+        _("roles allowed on links for people signed in to this site"),
+        default=all_roles,
+        blank=True,
+        help_text=_ROLES_HELP,
+    )
+    anyone_roles = RoleSetField(
+        _("roles allowed on links that work for anyone"),
+        default=view_and_download,
+        blank=True,
+        help_text=_ROLES_HELP,
     )
     default_audience = models.CharField(
         _("default audience"),
@@ -82,7 +135,10 @@ class SecureLinkPolicy(BaseGenericSetting):
         _("'anyone' links must expire within (days)"),
         default=30,
         validators=_bounded(0, 730),
-        help_text=_("0 means no limit."),
+        help_text=_(
+            "0 means no limit. Counted from the day a link was created; lowering it "
+            "shortens existing links on their next request."
+        ),
     )
     default_expiry_days = models.PositiveIntegerField(
         _("default expiry for new links (days)"),
@@ -103,12 +159,18 @@ class SecureLinkPolicy(BaseGenericSetting):
     allowed_domains = models.TextField(
         _("allowed recipient domains"),
         blank=True,
-        help_text=_("One domain a line. Empty: every domain not blocked."),
+        help_text=_(
+            "One domain a line. Empty: every domain not blocked. Recipients outside "
+            "the list lose access on their next request."
+        ),
     )
     blocked_domains = models.TextField(
         _("blocked recipient domains"),
         blank=True,
-        help_text=_("One domain a line. Blocked wins over allowed."),
+        help_text=_(
+            "One domain a line. Blocked wins over allowed. Recipients of a blocked "
+            "domain lose access on their next request."
+        ),
     )
     notify_first_open = models.BooleanField(
         _("notify the sharer on a recipient's first open"), default=True
@@ -145,6 +207,9 @@ class SecureLinkPolicy(BaseGenericSetting):
             [
                 FieldPanel("allow_organization"),
                 FieldPanel("allow_anyone"),
+                FieldPanel("specific_roles"),
+                FieldPanel("organization_roles"),
+                FieldPanel("anyone_roles"),
                 FieldPanel("default_audience"),
                 FieldPanel("default_role"),
                 FieldPanel("default_expiry_days"),
@@ -197,6 +262,14 @@ class SecureLinkPolicy(BaseGenericSetting):
                     )
                 }
             )
+        if not self.role_allowed(self.default_audience, self.default_role):
+            raise ValidationError(
+                {
+                    "default_role": _(
+                        "The default role must be allowed for the default audience."
+                    )
+                }
+            )
         if self.default_role == Role.UPLOAD:
             raise ValidationError(
                 {
@@ -225,6 +298,18 @@ class SecureLinkPolicy(BaseGenericSetting):
             Audience.ORGANIZATION: self.allow_organization,
             Audience.ANYONE: self.allow_anyone,
         }.get(audience, False)
+
+    def allowed_roles(self, audience: str) -> list[str]:
+        """The roles a link for ``audience`` may have, in the order of ``Role``."""
+        chosen = {
+            Audience.SPECIFIC: self.specific_roles,
+            Audience.ORGANIZATION: self.organization_roles,
+            Audience.ANYONE: self.anyone_roles,
+        }.get(audience) or []
+        return [r for r in Role.values if r in chosen]
+
+    def role_allowed(self, audience: str, role: str) -> bool:
+        return role in self.allowed_roles(audience)
 
     @property
     def effective_default_expiry_days(self) -> int | None:

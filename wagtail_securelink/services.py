@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from wagtail.log_actions import log
 from wagtail.models import Collection
 
-from . import signals
+from . import enforcement, signals
 from .access import (
     end_grant,
     get_access,
@@ -37,6 +37,7 @@ from .access import (
 from .choices import Audience, EventType, Role, TargetType
 from .conf import settings
 from .emails import get_emails
+from .enforcement import address_allowed, effective_expiry, is_open, stop_reason
 from .events import record_event
 from .models import Recipient, SecureLinkPolicy, ShareLink
 from .tasks import enqueue, send_invitation_email
@@ -76,6 +77,11 @@ __all__ = [
     "pending_email",
     "reverification_days",
     "record_event",
+    # re-exported from .enforcement
+    "address_allowed",
+    "effective_expiry",
+    "is_open",
+    "stop_reason",
     "erase_address",
     # re-exported from .editing
     "change_expiry",
@@ -126,10 +132,6 @@ def link_url(link: ShareLink) -> str:
     return settings.base_url + path
 
 
-def _domain_matches(domain: str, patterns: list[str]) -> bool:
-    return any(domain == p or domain.endswith("." + p) for p in patterns)
-
-
 def clean_recipients(addresses, policy: SecureLinkPolicy) -> list[str]:
     """Normalise and de-duplicate addresses; raise one error naming every refused one."""
     invalid, refused, clean = [], [], []
@@ -141,11 +143,7 @@ def clean_recipients(addresses, policy: SecureLinkPolicy) -> list[str]:
         except ValidationError:
             invalid.append(raw.strip()[:100])
             continue
-        domain = address.rsplit("@", 1)[1]
-        allowed = policy.allowed_domain_list
-        if _domain_matches(domain, policy.blocked_domain_list) or (
-            allowed and not _domain_matches(domain, allowed)
-        ):
+        if not address_allowed(address, policy):
             refused.append(address)
             continue
         if address not in clean:
@@ -189,7 +187,6 @@ def _clean_link_options(
 ):
     """Check the options against the policy; return the (possibly forced) expiry."""
     errors = {}
-    now = timezone.now()
     if audience not in Audience.values or not policy.audience_allowed(audience):
         errors["audience"] = _("The site's policy does not allow this kind of link.")
     if role not in Role.values:
@@ -198,16 +195,14 @@ def _clean_link_options(
         errors["role"] = _(
             "'Upload only' works on collections, not on a single document."
         )
-    if expires_at is not None and expires_at <= now:
-        errors["expires_at"] = _("The expiry must be in the future.")
-    if audience == Audience.ANYONE and policy.anyone_max_expiry_days:
-        latest = now + datetime.timedelta(days=policy.anyone_max_expiry_days)
-        if expires_at is None:
-            expires_at = latest
-        elif expires_at > latest + datetime.timedelta(days=1):
-            errors["expires_at"] = _(
-                "Links that work for anyone must expire within %(days)s days."
-            ) % {"days": policy.anyone_max_expiry_days}
+    elif audience in Audience.values and not policy.role_allowed(audience, role):
+        errors["role"] = _(
+            "The site's policy does not allow this role on this kind of link."
+        )
+    try:
+        expires_at = enforcement.clean_expiry(audience, expires_at, policy)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if password and audience != Audience.ANYONE:
         errors["password"] = _("Only links that work for anyone can have a password.")
     if reverification_days is not None and not (
@@ -332,7 +327,11 @@ def deliver_invitation(recipient_id: int) -> str:
         .filter(pk=recipient_id)
         .first()
     )
-    if recipient is None or not recipient.link.is_active():
+    if (
+        recipient is None
+        or not enforcement.is_open(recipient.link, get_policy())
+        or not address_allowed(recipient.email, get_policy())
+    ):
         return "skipped"
     link = recipient.link
     try:

@@ -1,14 +1,15 @@
-"""Connects the sharer notifications (``notifications``) to the signals that raise them.
+"""Connects the sharer notifications (``notifications``) to the signals that raise them,
+and removes the files of earlier versions when their document is deleted.
 
 ``register()`` is idempotent (every receiver has a ``dispatch_uid``) and is called
 from ``AppConfig.ready()``. ``unregister()`` is for tests.
 """
 
 from django.core.signals import request_finished, request_started
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
-from . import notifications, signals
-from .models import AccessEvent
+from . import notifications, signals, versions
+from .models import AccessEvent, DocumentVersion
 
 __all__ = ["register", "unregister"]
 
@@ -22,6 +23,11 @@ def register() -> None:
         notifications.on_access_event_saved,
         sender=AccessEvent,
         dispatch_uid="wagtail_securelink.notify_unlisted_attempt",
+    )
+    post_delete.connect(
+        versions.delete_version_file,
+        sender=DocumentVersion,
+        dispatch_uid="wagtail_securelink.delete_version_file",
     )
     request_started.connect(
         notifications.on_request_started,
@@ -39,6 +45,9 @@ def unregister() -> None:
     )
     post_save.disconnect(
         sender=AccessEvent, dispatch_uid="wagtail_securelink.notify_unlisted_attempt"
+    )
+    post_delete.disconnect(
+        sender=DocumentVersion, dispatch_uid="wagtail_securelink.delete_version_file"
     )
     request_started.disconnect(
         dispatch_uid="wagtail_securelink.notices_request_started"

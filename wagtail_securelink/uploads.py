@@ -1,8 +1,8 @@
 """Visitor uploads for ``edit`` and ``upload`` links, through Wagtail's own document form.
 
-Wagtail's form validates ``WAGTAILDOCS_EXTENSIONS`` and ``WAGTAILDOCS_MAX_UPLOAD_SIZE``,
-records the file's size and hash, and deletes the previous file when a new version
-replaces it — exactly what the Wagtail admin does. The policy adds its own size cap.
+Wagtail's form validates ``WAGTAILDOCS_EXTENSIONS`` and ``WAGTAILDOCS_MAX_UPLOAD_SIZE``
+and records the file's size and hash, as in the Wagtail admin; a replaced file is kept
+as an earlier version (``versions``), never deleted. The policy adds its own size cap.
 Nothing is kept from an upload that fails.
 """
 
@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 from wagtail.documents.forms import get_document_form
 
+from . import versions
+
 __all__ = ["save_upload"]
 
 logger = logging.getLogger(__name__)
@@ -26,9 +28,20 @@ def _title_from_filename(name: str) -> str:
     return (stem.replace("_", " ").strip() or _("Untitled"))[:255]
 
 
-def save_upload(*, uploaded_file, collection, document=None, user=None, max_bytes: int):
+def save_upload(
+    *,
+    uploaded_file,
+    collection,
+    document=None,
+    user=None,
+    max_bytes: int,
+    link=None,
+    email: str = "",
+):
     """Save ``uploaded_file`` as a new document in ``collection``, or as a new version of
-    ``document``. Returns the document; raises ``ValidationError`` with a clear message."""
+    ``document`` (the replaced file is kept: ``versions``; ``link`` and ``email`` say
+    who replaced it). Returns the document; raises ``ValidationError`` with a clear
+    message."""
     if uploaded_file is None:
         raise ValidationError(_("Choose a file to upload."))
     if uploaded_file.size > max_bytes:
@@ -54,19 +67,20 @@ def save_upload(*, uploaded_file, collection, document=None, user=None, max_byte
     else:
         instance = document
         data = {"title": document.title, "collection": document.collection_id}
+    previous_name = instance.file.name if document is not None else None
     form = form_class(data=data, files={"file": uploaded_file}, instance=instance)
     if not form.is_valid():
         messages = [m for errors in form.errors.values() for m in errors]
         raise ValidationError(messages or [_("This file cannot be uploaded.")])
     try:
+        if document is not None:
+            return versions.replace_document(form, link=link, email=email, user=user)[0]
         with transaction.atomic():
             return form.save()
     except Exception:
         # The file may already be in storage: remove it so a failed upload leaves nothing.
         name = getattr(form.instance.file, "name", "")
-        if name and (
-            document is None or name != getattr(form.original_file, "name", None)
-        ):
+        if name and name != previous_name:
             form.instance.file.storage.delete(name)
         logger.exception("Upload could not be saved")
         raise ValidationError(

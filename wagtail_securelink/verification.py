@@ -107,7 +107,7 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None]:
 
 
 def _prepare_code(link, email, request, policy, session_hash, now) -> None:
-    recipient = _find_recipient(link, email)
+    recipient = _find_recipient(link, email, policy)
     if recipient is None:
         record_event(
             EventType.UNLISTED_ADDRESS, link=link, email=email, request=request
@@ -259,7 +259,7 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
     if not codes.is_well_formed(submitted, policy.code_length):
         return VerifyOutcome(ok=False, malformed=True, tries_left=-1)
     now = timezone.now()
-    recipient = _find_recipient(link, state.get("email", ""))
+    recipient = _find_recipient(link, state.get("email", ""), policy)
     code = None
     if recipient is not None and not recipient.is_locked:
         code = (

@@ -35,8 +35,9 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
+from . import enforcement
 from .choices import Audience, Role, TargetType
-from .models import Recipient, ShareLink
+from .models import Recipient, SecureLinkPolicy, ShareLink
 from .permissions import links_visible_to, user_can_manage_link, user_can_manage_links
 
 __all__ = ["ShareLinkFilterSet", "ShareLinkIndexView", "ShareLinkViewSet"]
@@ -75,10 +76,13 @@ class ShareLinkFilterSet(WagtailFilterSet):
 
     def filter_status(self, queryset, name, value):
         now = timezone.now()
+        # The policy's limits count (§6): an ``anyone`` link past a lowered maximum
+        # is listed as expired, as its visitors see it.
+        open_q = enforcement.open_links_q(SecureLinkPolicy.load(self.request), now)
         if value == "active":
-            return queryset.active(now)
+            return queryset.filter(open_q)
         if value == "expired":
-            return queryset.expired(now)
+            return queryset.filter(revoked_at__isnull=True).exclude(open_q)
         if value == "revoked":
             return queryset.revoked()
         return queryset

@@ -31,6 +31,16 @@ def register_securelink_log_actions(actions):
         _("Remove recipient"),
         _("Recipient removed from shared link"),
     )
+    actions.register_action(
+        "wagtail_securelink.version_download",
+        _("Download earlier version"),
+        _("Earlier version downloaded"),
+    )
+    actions.register_action(
+        "wagtail_securelink.version_restore",
+        _("Restore earlier version"),
+        _("Earlier version restored"),
+    )
 
 
 @hooks.register("register_admin_urls")

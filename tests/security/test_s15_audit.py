@@ -213,6 +213,32 @@ def _uploaded(f):
     return link, link.recipients.get(), None, True
 
 
+def _replaced_through_edit_link(f):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wagtail_securelink.models import DocumentVersion
+
+    link = make_link(f.document, [ALICE], role="edit")
+    assert verify(f.visitor, link, ALICE).status_code == 303
+    f.visitor.post(
+        reverse("wagtail_securelink:replace", args=[link.token]),
+        {"file": SimpleUploadedFile("contract.txt", b"second")},
+    )
+    return link, DocumentVersion.objects.get(link=link)
+
+
+def _version_downloaded(f):
+    link, version = _replaced_through_edit_link(f)
+    assert f.editor.get(admin_url("download_version", version.pk)).status_code == 200
+    return link, None, f.boss, True
+
+
+def _version_restored(f):
+    link, version = _replaced_through_edit_link(f)
+    f.editor.post(admin_url("restore_version", version.pk))
+    return link, None, f.boss, True
+
+
 def _signed_out(f):
     f.verified().post(reverse("wagtail_securelink:sign_out", args=[f.link.token]))
     return f.link, f.alice(), None, True
@@ -261,6 +287,8 @@ DRIVERS = {
     EventType.RATE_LIMITED: _rate_limited,
     EventType.UNLISTED_ADDRESS: _unlisted_address,
     EventType.ACCOUNT_SIGN_IN_SENT: _account_sign_in_sent,
+    EventType.VERSION_DOWNLOADED: _version_downloaded,
+    EventType.VERSION_RESTORED: _version_restored,
 }
 
 

@@ -283,6 +283,8 @@ def _upload(request, link, access, *, folder=None, document=None):
             document=document,
             user=access.user,
             max_bytes=policy.upload_max_mb * 1024 * 1024,
+            link=link,
+            email=access.recipient.email if access.recipient else "",
         )
     except ValidationError as exc:
         message = " ".join(exc.messages)

@@ -21,7 +21,7 @@ from django.views.generic import TemplateView
 from .. import editing, services
 from ..admin_forms import AddRecipientsForm, ChangeExpiryForm
 from ..choices import Audience, TargetType
-from ..models import Recipient, ShareLink
+from ..models import DocumentVersion, Recipient, ShareLink
 from ..permissions import user_can_manage_link, user_can_manage_target
 from .admin import MANAGE_ICON, TargetMixin, forbidden, manage_url
 
@@ -76,8 +76,10 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         add_to, add_email = self._int_param("link"), self.request.GET.get("add", "")
         extend = self._int_param("extend")
         now = timezone.now()
+        policy = services.get_policy(self.request)
         rows = []
-        for link in self.get_links():
+        links = list(self.get_links())
+        for link in links:
             base = max(link.expires_at or now, now)
             proposed = (base + datetime.timedelta(days=EXTEND_DAYS)).date()
             rows.append(
@@ -106,14 +108,45 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
                         },
                     ),
                     "highlight": link.pk in (add_to, extend),
+                    **self.policy_flags(link, policy, now),
                 }
             )
         context.update(
             rows=rows,
+            versions=self.get_versions(links),
+            policy_anyone_max=policy.anyone_max_expiry_days,
             next_url=self.request.get_full_path(),
             media=ChangeExpiryForm().media,
         )
         return context
+
+    @staticmethod
+    def policy_flags(link, policy, now) -> dict:
+        """What the current policy does to this link (§6), said before it bites."""
+        if link.is_revoked:
+            return {}
+        effective = services.effective_expiry(link, policy)
+        return {
+            "stopped_by": services.stop_reason(link, policy),
+            "effective_expires_at": effective,
+            "shortened": effective != link.expires_at,
+            "policy_expired": effective is not None and effective <= now,
+            "refused_recipients": {
+                r.email
+                for r in link.recipients.all()
+                if not services.address_allowed(r.email, policy)
+            },
+        }
+
+    def get_versions(self, links):
+        """Earlier files of the document; for a collection, those replaced through its
+        links."""
+        queryset = DocumentVersion.objects.select_related(
+            "document", "link", "replaced_by_user"
+        )
+        if self.target_type == TargetType.COLLECTION:
+            return list(queryset.filter(link__in=links))
+        return list(queryset.filter(document=self.target))
 
 
 class ManageCollectionAccessView(ManageDocumentAccessView):

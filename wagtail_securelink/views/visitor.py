@@ -54,7 +54,8 @@ def link_view(view):
     @wraps(view)
     def wrapper(request, token, *args, **kwargs):
         link = services.resolve_token(token)
-        if link is None or not link.is_active():
+        # The policy's limits count too: a lowered maximum ends older links (§6).
+        if link is None or not services.is_open(link, services.get_policy(request)):
             try:
                 ratelimits.check_limits(request, ratelimits.LOOKUP)
             except ratelimits.Limited as exc:
