@@ -107,6 +107,11 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # Wagtail's search index uses PostgreSQL's GIN indexes, which Django 6 refuses to
+    # create without this app (postgres.E005): PostgreSQL sites need it on any Django.
+    INSTALLED_APPS.append("django.contrib.postgres")
+
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
