@@ -75,7 +75,7 @@ print(json.dumps(urls))
 """
 
 VERIFY_CHAIN = """
-from wagtail_securelink.events import verify_chain
+from wagtail_securelink.chain import verify_chain
 problem = verify_chain()
 print("chain ok" if problem is None else f"chain broken at {problem.event_id}: {problem.reason}")
 """

@@ -19,6 +19,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 
 WAGTAIL_SECURELINK_BASE_URL = "https://share.example.test"
+# Seal each access event into the hash chain as it is recorded, so tests can check the
+# chain at once (tests/test_chain.py covers the batched sealing that sites use).
+WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = 0
 WAGTAILADMIN_BASE_URL = "https://share.example.test"
 
 INSTALLED_APPS = [
@@ -103,6 +106,11 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # Wagtail's search index uses PostgreSQL's GIN indexes, which Django 6 refuses to
+    # create without this app (postgres.E005): PostgreSQL sites need it on any Django.
+    INSTALLED_APPS.append("django.contrib.postgres")
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

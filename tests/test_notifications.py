@@ -11,7 +11,8 @@ from django.utils import timezone
 from tests.factories import make_document, make_link, make_user
 from tests.helpers import request_code, verify
 from wagtail_securelink import notifications, retention, services
-from wagtail_securelink.events import record_event, verify_chain
+from wagtail_securelink.chain import verify_chain
+from wagtail_securelink.events import record_event
 from wagtail_securelink.models import (
     AccessEvent,
     AuditChainHead,

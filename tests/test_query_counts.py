@@ -16,14 +16,26 @@ from tests.factories import make_collection, make_document, make_link
 from tests.helpers import download_url
 from wagtail_securelink import grants, services
 
-pytestmark = pytest.mark.django_db
-
 ALICE = "alice@example.com"
-# Ours over Wagtail's: link (with its document), policy and grant stand where Wagtail
-# reads the document, its collection and the collection's view restrictions; the three
-# more are the audit event that S15 asks for on every download, appended to the hash
-# chain (lock and read the chain head, insert the event, move the head).
-AUDIT_APPEND = 3
+# Ours against Wagtail's three (the document, its collection, the collection's view
+# restrictions): the link with its document and the policy's version in one query, the
+# grant with its recipient, and the one INSERT of the access event that S15 asks for on
+# every download. The policy itself comes from this process's copy while its version
+# is unchanged, and the hash chain is sealed later, in batches (tests/test_chain.py), so
+# sites seal as they ship: WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY > 0; here < 0, so that no
+# timer thread touches the test database.
+AUDIT_APPEND = 1
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("batched_sealing"),
+]
+
+
+@pytest.fixture
+def batched_sealing(settings):
+    settings.WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = -1
+
+
 _TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
 
 
@@ -64,7 +76,7 @@ def test_verified_download_against_wagtail_serve(client, document):
     ours = statements(client, download_url(link))
     wagtails = statements(client, document.url)
     assert len(wagtails) == 3
-    assert len(ours) == len(wagtails) + AUDIT_APPEND, ours
+    assert len(ours) <= len(wagtails), ours
     # A range request costs the same as a whole download.
     assert len(statements(client, download_url(link), Range="bytes=0-99")) == len(ours)
 
@@ -80,13 +92,13 @@ def test_collection_download_costs_one_more_lookup(client, document):
     )
     statements(client, url)
     # The document is looked up inside the link's scope at request time (S11).
-    assert len(statements(client, url)) == 3 + 1 + AUDIT_APPEND
+    assert len(statements(client, url)) == 2 + 1 + AUDIT_APPEND
 
 
 def test_anyone_link_without_password_needs_no_grant(client, document):
     link = make_link(document, audience="anyone")
     statements(client, download_url(link))
-    assert len(statements(client, download_url(link))) == 2 + AUDIT_APPEND
+    assert len(statements(client, download_url(link))) == 1 + AUDIT_APPEND
 
 
 def test_collection_listing_and_search_do_not_grow(client):

@@ -9,13 +9,15 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.db.models import Subquery
 from django.utils import timezone
 
 from . import grants, signals
 from .choices import Audience, EventType
 from .enforcement import address_allowed, stop_reason
 from .events import record_event
-from .models import Grant, Recipient, ShareLink
+from .models import Grant, Recipient, SecureLinkPolicy, ShareLink
+from .policy import current_policy
 from .tokens import key_from_token
 
 logger = logging.getLogger(__name__)
@@ -32,9 +34,7 @@ __all__ = [
 
 
 def _policy(request=None):
-    from .services import get_policy
-
-    return get_policy(request)
+    return current_policy(request)
 
 
 def resolve_token(token: str) -> ShareLink | None:
@@ -42,8 +42,15 @@ def resolve_token(token: str) -> ShareLink | None:
     key = key_from_token(token)
     if key is None:
         return None
+    # The policy's version comes along in the same query, so that ``get_access`` can use
+    # this process's copy of the policy without reading it again (policy.current_policy).
     return (
         ShareLink.objects.select_related("document", "collection", "created_by")
+        .annotate(
+            policy_version=Subquery(
+                SecureLinkPolicy.objects.order_by("pk").values("version")[:1]
+            )
+        )
         .filter(key=key)
         .first()
     )
@@ -110,7 +117,7 @@ def _signed_in(request):
 
 def get_access(link: ShareLink, request) -> Access:
     """Does this request hold access to ``link``? Checked server-side on every request (S9)."""
-    policy = _policy(request)
+    policy = current_policy(request, version=getattr(link, "policy_version", None))
     user = _signed_in(request)
     if stop_reason(link, policy):
         return Access(ok=False, disabled=True)

@@ -35,6 +35,12 @@ DEFAULTS = {
     "TASK_BACKEND": "default",
     # Dotted path of a SecureLinkEmails subclass that builds the emails.
     "EMAIL_CLASS": None,
+    # Seconds between recording an access event and sealing it into the hash chain
+    # (S15), in batches, by a timer in the process that recorded it. 0 seals within the
+    # request that records the event (one more write per event; tests use it); a
+    # negative value leaves sealing to securelink_purge / securelink_verify_audit --seal. The
+    # window is documented in docs/security.md; keep it well under 60.
+    "AUDIT_SEAL_DELAY": 5,
     # Where to send visitors who should sign in with their site account.
     "LOGIN_URL": None,
 }

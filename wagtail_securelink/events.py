@@ -1,67 +1,29 @@
-"""Access events: recording and the tamper-evident hash chain (S15).
+"""Access events: recording them (S15). The hash chain over them lives in ``chain``.
 
-Each event's ``hash`` is an HMAC (under ``SECRET_KEY``) over its non-personal fields,
-a keyed digest of its personal fields and the previous event's hash. Editing a row,
-deleting one, or re-ordering them breaks the chain, and without the secret key nobody
-can forge a consistent replacement. Appends are serialised by locking the single
-``AuditChainHead`` row (``select_for_update``; on SQLite the write lock does it).
+Recording is one INSERT, committed before the response it records is sent; no lock
+that every request must take. The chain is sealed after, in batches (``chain.seal_chain``):
+by a timer in this process ``WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY`` seconds after the
+first unsealed event it recorded, at process exit, and by ``securelink_purge`` and
+``securelink_verify_audit --seal``. A delay of 0 seals within ``record_event`` itself; a
+negative one leaves sealing to those commands (a site that runs them from a timer).
 """
 
-import json
+import atexit
 import logging
-from dataclasses import dataclass
+import threading
 
-from django.conf import settings as django_settings
-from django.db import transaction
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.db import DatabaseError, connections
 
+from .chain import personal_digest, seal_chain
 from .choices import IPStorage
 from .clients import anonymise_ip, client_ip, user_agent
-from .models import AccessEvent, AuditChainHead
+from .conf import settings
+from .models import AccessEvent
+from .policy import current_policy
 
-__all__ = [
-    "record_event",
-    "verify_chain",
-    "ChainProblem",
-    "event_hash",
-    "personal_digest",
-]
+__all__ = ["record_event", "schedule_sealing"]
 
 logger = logging.getLogger(__name__)
-
-_CHAIN_SALT = "wagtail_securelink.audit.chain"
-_PERSONAL_SALT = "wagtail_securelink.audit.personal"
-
-
-def personal_digest(email: str, ip: str, agent: str, secret=None) -> str:
-    value = json.dumps([email, ip, agent])
-    return salted_hmac(
-        _PERSONAL_SALT, value, secret=secret, algorithm="sha256"
-    ).hexdigest()
-
-
-def _canonical(event: AccessEvent) -> str:
-    return json.dumps(
-        [
-            event.created_at.isoformat(),
-            event.event,
-            event.link_id,
-            event.recipient_id,
-            event.user_id,
-            event.detail,
-            event.personal_digest,
-            event.prev_hash,
-        ],
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-
-
-def event_hash(event: AccessEvent, secret=None) -> str:
-    return salted_hmac(
-        _CHAIN_SALT, _canonical(event), secret=secret, algorithm="sha256"
-    ).hexdigest()
 
 
 def _stored_ip(request, policy) -> str:
@@ -86,9 +48,7 @@ def record_event(
     ``detail`` must never hold a code, a token or a password: callers pass counts,
     ids and reasons only.
     """
-    from .services import get_policy
-
-    policy = get_policy(request)
+    policy = current_policy(request)
     if (
         user is None
         and request is not None
@@ -111,56 +71,64 @@ def record_event(
         detail=detail or {},
         personal_digest=personal_digest(email, ip, agent),
     )
-    # This runs on every download: three lean statements (lock and read the head, insert,
-    # move the head) rather than model saves, which cost as much again in the ORM.
-    with transaction.atomic():
-        heads = AuditChainHead.objects.select_for_update().filter(pk=1)
-        last_hash = heads.values_list("last_hash", flat=True).first()
-        if last_hash is None:
-            AuditChainHead.objects.get_or_create(pk=1)
-            last_hash = heads.values_list("last_hash", flat=True).get()
-        row.prev_hash = last_hash
-        row.hash = event_hash(row)
-        row.save(force_insert=True)  # post_save feeds the sharer notices
-        heads.update(last_hash=row.hash, last_event_id=row.pk)
+    row.save(force_insert=True)  # post_save feeds the sharer notices
     logger.debug("securelink event %s link=%s", event, getattr(link, "pk", None))
+    delay = settings.AUDIT_SEAL_DELAY
+    if delay == 0:
+        for sealed in seal_chain():
+            if sealed.pk == row.pk:
+                row.seq, row.prev_hash, row.hash = (
+                    sealed.seq,
+                    sealed.prev_hash,
+                    sealed.hash,
+                )
+    elif delay > 0:
+        schedule_sealing(delay)
     return row
 
 
-@dataclass
-class ChainProblem:
-    event_id: int | None
-    reason: str
+class _Sealer:
+    """At most one pending sealing timer per process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._timer = None
+
+    def schedule(self, delay: float) -> None:
+        with self._lock:
+            if self._timer is not None:
+                return
+            self._timer = threading.Timer(delay, self._run)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _run(self) -> None:
+        with self._lock:
+            self._timer = None
+        try:
+            seal_chain()
+        except DatabaseError as exc:
+            # Busy database or a blip: the events are committed; seal on the next round.
+            logger.warning("Sealing the audit chain failed (%s)", type(exc).__name__)
+            self.schedule(settings.AUDIT_SEAL_DELAY or 1)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def drain(self) -> None:
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is None:
+            return
+        timer.cancel()
+        try:
+            seal_chain()
+        except Exception:
+            logger.warning("Sealing the audit chain at exit failed", exc_info=True)
 
 
-def _secrets():
-    return [
-        django_settings.SECRET_KEY,
-        *getattr(django_settings, "SECRET_KEY_FALLBACKS", []),
-    ]
+_sealer = _Sealer()
+atexit.register(_sealer.drain)
 
 
-def _hash_ok(event: AccessEvent) -> bool:
-    return any(
-        constant_time_compare(event_hash(event, secret=s), event.hash)
-        for s in _secrets()
-    )
-
-
-def verify_chain(chunk_size: int = 2000) -> ChainProblem | None:
-    """Walk the whole chain in id order; return the first problem, or ``None``."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    expected_prev = head.anchor_hash if head else ""
-    last = None
-    qs = AccessEvent.objects.order_by("pk")
-    for event in qs.iterator(chunk_size=chunk_size):
-        if not constant_time_compare(event.prev_hash, expected_prev):
-            return ChainProblem(event.pk, "the event before it was deleted or changed")
-        if not _hash_ok(event):
-            return ChainProblem(event.pk, "this event was changed")
-        expected_prev = event.hash
-        last = event
-    if head and head.last_event_id is not None:
-        if last is None or last.pk != head.last_event_id or last.hash != head.last_hash:
-            return ChainProblem(head.last_event_id, "the newest events were deleted")
-    return None
+def schedule_sealing(delay: float) -> None:
+    _sealer.schedule(delay)

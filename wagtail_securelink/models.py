@@ -299,6 +299,9 @@ class AccessEvent(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     personal_digest = models.CharField(max_length=64, blank=True)
+    # Empty until the event is sealed into the chain, in batches (``chain.seal_chain``):
+    # ``seq`` is its place in the chain, which is the sealing order.
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
 
@@ -312,10 +315,11 @@ class AccessEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row locked while an event is appended, so the chain stays linear."""
+    """A single row locked while a batch of events is sealed, so the chain stays linear."""
 
     last_hash = models.CharField(max_length=64, blank=True)
     last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_seq = models.BigIntegerField(null=True, blank=True)
     # Hash of the newest event removed by retention purging: the first remaining event
     # must point at it.
     anchor_hash = models.CharField(max_length=64, blank=True)

@@ -1,4 +1,14 @@
-"""The administrator's policy (SPEC §6): a Wagtail generic settings model."""
+"""The administrator's policy (SPEC §6): a Wagtail generic settings model.
+
+The policy is read on every visitor request, so each process keeps the last copy it
+read together with the row's ``version``. A caller that already knows the stored
+version (the link lookup reads it in the same query, see ``access.resolve_token``)
+gets the cached copy without a query of its own; a saved policy gets a new version, so
+every process sees the change on its very next request (§6: "applies at once").
+"""
+
+import secrets
+import threading
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,7 +21,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from .choices import Audience, IPStorage, Role
 
-__all__ = ["SecureLinkPolicy", "RoleSetField", "normalise_domains"]
+__all__ = ["SecureLinkPolicy", "RoleSetField", "normalise_domains", "current_policy"]
 
 
 def _bounded(low, high):
@@ -202,6 +212,9 @@ class SecureLinkPolicy(BaseGenericSetting):
         default=IPStorage.ANONYMISED,
     )
 
+    # Changed by every save(); compared with the per-process copy (module docstring).
+    version = models.BigIntegerField(default=0, editable=False)
+
     panels = [
         MultiFieldPanel(
             [
@@ -251,6 +264,14 @@ class SecureLinkPolicy(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("Secure links")
+
+    def save(self, *args, **kwargs):
+        # Random rather than +1: two admins saving at once still get distinct versions.
+        self.version = secrets.randbits(62)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -314,3 +335,26 @@ class SecureLinkPolicy(BaseGenericSetting):
     @property
     def effective_default_expiry_days(self) -> int | None:
         return self.default_expiry_days or None
+
+
+_cached = (
+    threading.local()
+)  # per thread: a policy instance is not shared across threads
+
+
+def current_policy(request=None, *, version: int | None = None) -> SecureLinkPolicy:
+    """The site's policy, cached on ``request`` and, when ``version`` is known, per process.
+
+    ``version`` is the stored row's version as read by the caller in a query it makes
+    anyway; when it matches the copy this thread read last, no query is made.
+    """
+    attr = SecureLinkPolicy.get_cache_attr_name()
+    if request is not None and hasattr(request, attr):
+        return getattr(request, attr)
+    policy = getattr(_cached, "policy", None)
+    if version is None or policy is None or policy.version != version:
+        policy = SecureLinkPolicy.load()
+        _cached.policy = policy
+    if request is not None:
+        setattr(request, attr, policy)
+    return policy

@@ -1,8 +1,8 @@
 """Retention (SPEC §6, S15): what ``securelink_purge`` deletes, and links that expire unused.
 
-Access events are hash-chained (``events``). Purging removes the *oldest* part of the
-chain only — a prefix in id order — and records the hash of the newest removed event
-as the chain's anchor, so ``events.verify_chain()`` still passes and any other gap is
+Access events are hash-chained (``chain``). Purging removes the *oldest* part of the
+chain only — a prefix in sealing order — and records the hash of the newest removed event
+as the chain's anchor, so ``chain.verify_chain()`` still passes and any other gap is
 still detected. The newest event is never purged: the chain head points at it.
 """
 
@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from .chain import seal_chain
 from .choices import EventType
 from .events import record_event
 from .models import AccessEvent, AuditChainHead, Grant, ShareLink, VerificationCode
@@ -53,30 +54,33 @@ def purge_grants(cutoff) -> int:
 
 
 def purge_events(cutoff) -> int:
-    """Delete the events older than ``cutoff`` that form the oldest part of the chain."""
+    """Delete the events older than ``cutoff`` that form the oldest part of the chain.
+
+    Seals first, so that only sealed events, a prefix in sealing order, are removed.
+    """
+    seal_chain()
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None or head.last_event_id is None:
+        if head is None or not head.last_seq:
             return 0
         # The first event that must stay: the oldest one not past retention, or the
-        # newest event of all (the head points at it). Everything before it goes.
+        # newest sealed event of all (the head points at it). Everything before it goes.
         keep = (
-            AccessEvent.objects.filter(
-                Q(created_at__gte=cutoff) | Q(pk=head.last_event_id)
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)
+            AccessEvent.objects.filter(seq__isnull=False)
+            .filter(Q(created_at__gte=cutoff) | Q(seq=head.last_seq))
+            .order_by("seq")
+            .values_list("seq", flat=True)
             .first()
         )
         newest_purged = (
-            AccessEvent.objects.filter(pk__lt=keep)
-            .order_by("-pk")
-            .only("pk", "hash")
+            AccessEvent.objects.filter(seq__lt=keep)
+            .order_by("-seq")
+            .only("pk", "seq", "hash")
             .first()
         )
         if newest_purged is None:
             return 0
-        count = AccessEvent.objects.filter(pk__lte=newest_purged.pk).delete()[0]
+        count = AccessEvent.objects.filter(seq__lte=newest_purged.seq).delete()[0]
         head.anchor_hash = newest_purged.hash
         head.save(update_fields=["anchor_hash"])
     return count

@@ -40,6 +40,7 @@ from .emails import get_emails
 from .enforcement import address_allowed, effective_expiry, is_open, stop_reason
 from .events import record_event
 from .models import Recipient, SecureLinkPolicy, ShareLink
+from .policy import current_policy
 from .tasks import enqueue, send_invitation_email
 from .tokens import make_token, new_link_key
 from .verification import (
@@ -95,7 +96,7 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 def get_policy(request=None) -> SecureLinkPolicy:
     """The site's policy; cached on ``request`` when given, so one request reads it once."""
-    return SecureLinkPolicy.load(request)
+    return current_policy(request)
 
 
 def normalise_email(value: str) -> str:

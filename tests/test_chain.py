@@ -1,0 +1,180 @@
+"""The audit chain sealed in batches (S15): ``chain.seal_chain`` and the sealing timer.
+
+Recording an event is one INSERT; sealing comes later, in order, with no lock that
+every request takes. These tests show that nothing is lost while events wait, that the
+chain verifies once sealed (in one process or four at once), and that tampering with a
+sealed event is still found.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+
+from wagtail_securelink import events
+from wagtail_securelink.chain import seal_chain, unsealed_count, verify_chain
+from wagtail_securelink.events import record_event
+from wagtail_securelink.models import AccessEvent, AuditChainHead
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def manual_sealing(settings):
+    settings.WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = -1
+
+
+def _record(n, start=0):
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
+    return [
+        record_event("opened", email=f"p{i}@example.com", request=request)
+        for i in range(start, start + n)
+    ]
+
+
+@pytest.mark.django_db
+def test_events_wait_unsealed_then_seal_in_order(manual_sealing):
+    rows = _record(5)
+    assert unsealed_count() == 5
+    assert all(row.hash == "" for row in AccessEvent.objects.all())
+    assert verify_chain() is None  # nothing sealed yet is not a broken chain
+
+    sealed = seal_chain(batch_size=2)
+    assert [e.pk for e in sealed] == [r.pk for r in rows]
+    assert unsealed_count() == 0
+    chain = list(AccessEvent.objects.order_by("seq"))
+    assert [e.seq for e in chain] == [1, 2, 3, 4, 5]
+    assert chain[0].prev_hash == ""
+    for before, after in zip(chain, chain[1:], strict=False):
+        assert after.prev_hash == before.hash
+    head = AuditChainHead.objects.get()
+    assert (head.last_seq, head.last_hash) == (5, chain[-1].hash)
+    assert verify_chain() is None
+
+    # Later events continue the same chain.
+    _record(2, start=5)
+    seal_chain()
+    assert verify_chain() is None
+    assert AccessEvent.objects.order_by("-seq").first().seq == 7
+
+
+@pytest.mark.django_db
+def test_tampering_with_sealed_events_is_found(manual_sealing):
+    _record(4)
+    seal_chain()
+    second = AccessEvent.objects.get(seq=2)
+    AccessEvent.objects.filter(pk=second.pk).update(detail={"forged": True})
+    assert verify_chain().event_id == second.pk
+    AccessEvent.objects.filter(pk=second.pk).update(detail={})
+    assert verify_chain() is None
+
+    AccessEvent.objects.filter(seq=3).delete()
+    assert verify_chain().reason == "the event before it was deleted or changed"
+
+
+@pytest.mark.django_db
+def test_deleting_the_newest_sealed_event_is_found(manual_sealing):
+    _record(3)
+    seal_chain()
+    AccessEvent.objects.filter(seq=3).delete()
+    assert verify_chain().reason == "the newest events were deleted"
+
+
+@pytest.mark.django_db
+def test_an_event_committed_late_is_sealed_in_the_next_batch(manual_sealing):
+    """On PostgreSQL a smaller id can commit after a larger one was sealed."""
+    first, second = _record(2)
+    late = AccessEvent.objects.get(pk=first.pk)
+    AccessEvent.objects.filter(pk=first.pk).delete()  # not committed yet, as it were
+    seal_chain()
+    late.save(force_insert=True)  # commits now, with its smaller id
+    late_row = AccessEvent.objects.get(pk=first.pk)
+    assert late_row.seq is None
+    seal_chain()
+    late_row.refresh_from_db()
+    assert late_row.seq == AccessEvent.objects.get(pk=second.pk).seq + 1
+    assert verify_chain() is None
+
+
+@pytest.mark.django_db
+def test_verify_command_reports_events_awaiting_sealing(manual_sealing, capsys):
+    _record(3)
+    call_command("securelink_verify_audit")
+    out = capsys.readouterr().out
+    assert "0 sealed events" in out
+    assert "3 newer events await sealing" in out
+    call_command("securelink_verify_audit", "--seal")
+    out = capsys.readouterr().out
+    assert "3 sealed events" in out
+    assert "await sealing" not in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_timer_seals_what_this_process_recorded(settings):
+    settings.WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = 0.05
+    _record(3)
+    timer = events._sealer._timer
+    assert timer is not None
+    timer.join(timeout=10)  # the timer thread runs seal_chain, then ends
+    assert unsealed_count() == 0
+    assert verify_chain() is None
+
+
+_WORKER = textwrap.dedent(
+    """
+    import sys
+    import django
+    django.setup()
+    from django.test.utils import override_settings
+    from wagtail_securelink.events import record_event
+
+    delay = float(sys.argv[1])
+    with override_settings(WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY=delay):
+        for i in range(int(sys.argv[2])):
+            record_event("downloaded", email=f"w{i}@example.com", detail={"i": i})
+    # Leaving the process seals what is still pending (atexit).
+    """
+)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_processes_appending_at_once_lose_nothing():
+    """S15 under concurrency: two processes seal as they go, two by a timer."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": _database_url(),
+        "PYTHONPATH": ROOT,
+    }
+    per_process = 60
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, delay, str(per_process)],
+            cwd=ROOT,
+            env=env,
+        )
+        for delay in ("0", "0", "0.01", "0.01")
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    assert AccessEvent.objects.count() == 4 * per_process
+    seal_chain()  # anything a timer had not reached yet
+    assert unsealed_count() == 0
+    seqs = list(AccessEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, 4 * per_process + 1))
+    assert verify_chain() is None
