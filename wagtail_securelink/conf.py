@@ -37,6 +37,13 @@ DEFAULTS = {
     "EMAIL_CLASS": None,
     # Where to send visitors who should sign in with their site account.
     "LOGIN_URL": None,
+    # Whether a site account's email address is proof of owning it (S17). Only when
+    # True does a signed-in user whose address matches a recipient open a ``specific``
+    # link without a code, and is a recipient with an account told to sign in instead
+    # of getting a code. Leave False while users can change their own address without
+    # proving it (Wagtail's WAGTAIL_EMAIL_MANAGEMENT_ENABLED, default True): check
+    # wagtail_securelink.W003 says so.
+    "ACCOUNT_EMAILS_VERIFIED": False,
 }
 
 

@@ -60,9 +60,16 @@ def pending_email(request, link) -> str:
 
 
 def _account_holder(email: str):
-    """An active user whose address is ``email``, compared in canonical form in Python."""
+    """An active user whose address is ``email``, compared in canonical form in Python.
+
+    Only where the site declares account addresses verified (S17): otherwise a user who
+    set a recipient's address on their own account would divert that recipient's codes
+    into "sign in" reminders, and lock them out.
+    """
     from .services import normalise_email
 
+    if not settings.ACCOUNT_EMAILS_VERIFIED:
+        return None
     User = get_user_model()
     field = User.get_email_field_name()
     for user in User._default_manager.filter(
