@@ -251,10 +251,10 @@ def digest_task(user_id: int) -> str:
 
 
 def enqueue_notice(task_obj, *args):
-    from .tasks import enqueue
+    from .tasks import enqueue_off_request
 
     try:
-        return enqueue(task_obj, *args)
+        return enqueue_off_request(task_obj, *args)
     except Exception as exc:  # a queue outage must never break the visitor's request
         logger.error("Notification task could not be queued: %s", type(exc).__name__)
         return None

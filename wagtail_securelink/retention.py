@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from . import address_state
+from . import address_state, delivery
 from .choices import EventType
 from .events import record_event
 from .models import AccessEvent, AuditChainHead, Grant, ShareLink, VerificationCode
@@ -45,6 +45,7 @@ def purge_codes(now=None) -> int:
     """
     now = now or timezone.now()
     address_state.purge(now)
+    delivery.run_leftovers(now)  # emails a stopped process did not get to
     dead = VerificationCode.objects.filter(
         Q(expires_at__lte=now)
         | Q(used_at__isnull=False)

@@ -22,7 +22,7 @@ from .conf import settings
 from .emails import get_emails
 from .events import record_event
 from .models import Grant, Recipient, ShareLink, VerificationCode
-from .tasks import enqueue, send_code_email, send_sign_in_email
+from .tasks import enqueue_off_request, send_code_email, send_sign_in_email
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def _prepare_code(link, email, request, policy, session_hash, now) -> None:
     if not issued or recipient.is_locked:
         return
     if _account_holder(email) is not None:
-        enqueue(send_sign_in_email, recipient.pk)
+        enqueue_off_request(send_sign_in_email, recipient.pk)
         return
     nonce = codes.new_nonce()
     code = VerificationCode.objects.create(
@@ -141,7 +141,7 @@ def _prepare_code(link, email, request, policy, session_hash, now) -> None:
         expires_at=now + datetime.timedelta(minutes=policy.code_lifetime_minutes),
         max_attempts=policy.code_max_attempts,
     )
-    enqueue(send_code_email, code.pk)
+    enqueue_off_request(send_code_email, code.pk)
 
 
 def deliver_sign_in_reminder(recipient_id: int) -> str:
