@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
@@ -192,6 +193,7 @@ def test_per_link_reverification_is_shorter(client, time_machine):
     assert b"Verify your identity" in client.get(landing_url(link)).content
 
 
+@override_settings(WAGTAIL_SECURELINK_ACCOUNT_EMAILS_VERIFIED=True)
 def test_account_holder_is_asked_to_sign_in_and_opens_when_signed_in(client):
     make_user("alice", email="Alice@Example.com")
     link = make_link(make_document(), ["alice@example.com"])

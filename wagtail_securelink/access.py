@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from . import grants, signals
 from .choices import Audience, EventType
+from .conf import settings
 from .enforcement import address_allowed, stop_reason
 from .events import record_event
 from .models import Grant, Recipient, SecureLinkPolicy, ShareLink
@@ -130,6 +131,8 @@ def get_access(link: ShareLink, request) -> Access:
     if link.audience == Audience.SPECIFIC and user is not None:
         recipient = _recipient_for_user(link, user, policy)
         if recipient is not None and not recipient.is_locked:
+            if recipient.first_opened_at is None:
+                _account_first_open(link, recipient, request)
             return Access(ok=True, recipient=recipient, user=user)
     access = _grant_access(link, request, policy)
     if not access.ok and link.audience == Audience.ANYONE:
@@ -138,13 +141,40 @@ def get_access(link: ShareLink, request) -> Access:
 
 
 def _recipient_for_user(link, user, policy):
+    """The recipient a signed-in user stands for, only where account addresses are
+    proof of owning them (S17): otherwise anyone who may edit their own account email
+    could type a recipient's address there and walk in without a code."""
     from .services import normalise_email
 
+    if not settings.ACCOUNT_EMAILS_VERIFIED:
+        return None
     try:
         address = normalise_email(getattr(user, user.get_email_field_name(), "") or "")
     except Exception:
         return None
     return _find_recipient(link, address, policy)
+
+
+def _account_first_open(link, recipient, request) -> None:
+    """A recipient opening the link through their verified account counts as verified:
+    record the first open, and tell the sharer, as a code would (S17)."""
+    claimed = Recipient.objects.filter(
+        pk=recipient.pk, first_opened_at__isnull=True
+    ).update(first_opened_at=timezone.now())
+    if not claimed:
+        return
+    record_event(
+        EventType.VERIFIED,
+        link=link,
+        recipient=recipient,
+        request=request,
+        detail={"method": "account"},
+    )
+    # ``recipient`` still holds first_opened_at=None: the first-open notice goes out.
+    signals.visitor_verified.send(
+        sender=ShareLink, link=link, recipient=recipient, grant=None, request=request
+    )
+    recipient.first_opened_at = timezone.now()
 
 
 def _grant_access(link, request, policy) -> Access:

@@ -107,3 +107,29 @@ def check_app_order(app_configs, **kwargs):
             id="wagtail_securelink.W003",
         )
     ]
+
+
+ACCOUNT_ADDRESSES_DOCS = (
+    "https://wagtail-securelink.readthedocs.io/en/latest/security/#account-addresses"
+)
+
+
+@checks.register(checks.Tags.security)
+def check_account_addresses(app_configs, **kwargs):
+    """S17: account addresses stand for recipients only where they are proven."""
+    if not settings.ACCOUNT_EMAILS_VERIFIED:
+        return []
+    if getattr(django_settings, "WAGTAIL_EMAIL_MANAGEMENT_ENABLED", True):
+        return [
+            checks.Warning(
+                "WAGTAIL_SECURELINK_ACCOUNT_EMAILS_VERIFIED is True while Wagtail lets "
+                "users change their own email address without proving it "
+                "(WAGTAIL_EMAIL_MANAGEMENT_ENABLED): any user could type a recipient's "
+                "address on their account and open that recipient's links without a code.",
+                hint=f"Set WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False, or leave the "
+                f"setting False unless addresses are verified elsewhere (single "
+                f"sign-on). See {ACCOUNT_ADDRESSES_DOCS}",
+                id="wagtail_securelink.W004",
+            )
+        ]
+    return []

@@ -33,6 +33,11 @@ DEFAULTS = {
     "COOKIE_NAME": "securelink",
     # Task backend alias (TASKS setting) used for email.
     "TASK_BACKEND": "default",
+    # With the immediate task backend, run the visitor-facing emails (codes, sign-in
+    # reminders, notices to the sharer) in a background thread, recorded in the
+    # database first, so the worker closes the connection as early for a listed
+    # address as for an unlisted one (S7). See wagtail_securelink/delivery.py.
+    "BACKGROUND_DELIVERY": True,
     # Dotted path of a SecureLinkEmails subclass that builds the emails.
     "EMAIL_CLASS": None,
     # Seconds between recording an access event and sealing it into the hash chain
@@ -43,6 +48,13 @@ DEFAULTS = {
     "AUDIT_SEAL_DELAY": 5,
     # Where to send visitors who should sign in with their site account.
     "LOGIN_URL": None,
+    # Whether a site account's email address is proof of owning it (S17). Only when
+    # True does a signed-in user whose address matches a recipient open a ``specific``
+    # link without a code, and is a recipient with an account told to sign in instead
+    # of getting a code. Leave False while users can change their own address without
+    # proving it (Wagtail's WAGTAIL_EMAIL_MANAGEMENT_ENABLED, default True): check
+    # wagtail_securelink.W004 says so.
+    "ACCOUNT_EMAILS_VERIFIED": False,
 }
 
 

@@ -6,6 +6,7 @@ from functools import wraps
 from django.template.response import TemplateResponse
 
 __all__ = [
+    "accepts_upload",
     "secure_headers",
     "PAGE_CSP",
     "FILE_CSP",
@@ -36,6 +37,12 @@ def apply_headers(response):
     ):
         del response["Content-Encoding"]
     return response
+
+
+def accepts_upload(view):
+    """Mark a view whose POST carries a file: its body may reach the upload cap."""
+    view.accepts_upload = True
+    return view
 
 
 def secure_headers(view):

@@ -12,6 +12,8 @@ __all__ = [
     "ShareLink",
     "Recipient",
     "VerificationCode",
+    "AddressState",
+    "PendingDelivery",
     "Grant",
     "AccessEvent",
     "AuditChainHead",
@@ -230,6 +232,58 @@ class VerificationCode(models.Model):
 
     def __str__(self):
         return f"code {self.pk} for recipient {self.recipient_id}"
+
+
+class AddressState(models.Model):
+    """What a code request has done for one typed address on one link: cooldown,
+    codes this hour, and the code of the browser that asked last, with its tries.
+
+    Kept for *every* address a visitor types, listed or not, and the pages are drawn
+    from it alone, so they evolve the same way for all of them (S7). The address is a
+    keyed digest: nothing here names an unlisted visitor. ``securelink_purge`` removes
+    a row only when nothing in it counts any more, so purging never loosens the hourly
+    cap. Updated by compare-and-swap on ``version``, so concurrent processes never
+    lose a send or a try.
+    """
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(default=0)
+    # Unix times of the codes issued in the last hour (at most the hourly cap).
+    sends = models.JSONField(default=list)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    session_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "digest"], name="securelink_address_state_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"address state {self.pk} on link {self.link_id}"
+
+
+class PendingDelivery(models.Model):
+    """An email task recorded before it runs off the request cycle (``delivery``).
+
+    Deleted once it has run; a row left behind by a process that stopped is run again
+    by the next process to start delivering, or by ``securelink_purge``. Holds the
+    task's path and its row ids only: no code, token or address.
+    """
+
+    task = models.CharField(max_length=255)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"pending {self.task} {self.args}"
 
 
 class Grant(models.Model):

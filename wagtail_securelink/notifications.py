@@ -50,6 +50,10 @@ DIGEST_EXPIRING_DAYS = 7
 # One forward-attempt notice per (link, address) per day: a visitor retrying must not
 # flood the sharer's inbox.
 UNLISTED_NOTICE_EVERY = datetime.timedelta(days=1)
+# And at most this many forward-attempt notices per link per day, whatever the
+# addresses: someone typing many addresses must not flood the sharer either. The
+# notice says so, and Manage access / the activity report list every attempt.
+UNLISTED_NOTICES_PER_LINK = 10
 
 
 def admin_url(path: str) -> str:
@@ -140,9 +144,25 @@ def notify_unlisted_attempt(event_id: int) -> str:
     to = _sharer_address(link)
     if not to or earlier.exists():
         return "skipped"
+    # Every earlier address of the day got its one notice (the first event of each).
+    noticed_today = (
+        AccessEvent.objects.filter(
+            event=EventType.UNLISTED_ADDRESS,
+            link=link,
+            pk__lt=event.pk,
+            created_at__gte=event.created_at - UNLISTED_NOTICE_EVERY,
+        )
+        .exclude(email=event.email)
+        .values("email")
+        .distinct()
+        .count()
+    )
+    if noticed_today >= UNLISTED_NOTICES_PER_LINK:
+        return "skipped"
     context = {
         "link": link,
         "email": event.email,
+        "per_link": UNLISTED_NOTICES_PER_LINK,
         "manage_url": manage_url(link),
         "add_url": manage_url(link, {"link": link.pk, "add": event.email}),
     }
@@ -231,10 +251,10 @@ def digest_task(user_id: int) -> str:
 
 
 def enqueue_notice(task_obj, *args):
-    from .tasks import enqueue
+    from .tasks import enqueue_off_request
 
     try:
-        return enqueue(task_obj, *args)
+        return enqueue_off_request(task_obj, *args)
     except Exception as exc:  # a queue outage must never break the visitor's request
         logger.error("Notification task could not be queued: %s", type(exc).__name__)
         return None

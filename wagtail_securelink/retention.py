@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from . import address_state, delivery
 from .chain import seal_chain
 from .choices import EventType
 from .events import record_event
@@ -38,8 +39,14 @@ class PurgeReport:
 
 
 def purge_codes(now=None) -> int:
-    """Delete codes that can no longer be used: expired, used or invalidated."""
+    """Delete codes that can no longer be used: expired, used or invalidated.
+
+    The hourly cap and the cooldown are counted in ``AddressState`` rows, which go only
+    once nothing in them counts any more: purging, however often, loosens no limit.
+    """
     now = now or timezone.now()
+    address_state.purge(now)
+    delivery.run_leftovers(now)  # emails a stopped process did not get to
     dead = VerificationCode.objects.filter(
         Q(expires_at__lte=now)
         | Q(used_at__isnull=False)

@@ -16,7 +16,8 @@ link_created = Signal()
 link_revoked = Signal()
 # sender=ShareLink, link=..., recipient=...  (after the email left successfully)
 code_sent = Signal()
-# sender=ShareLink, link=..., recipient=... (None for password grants), grant=..., request=...
+# sender=ShareLink, link=..., recipient=... (None for password grants), grant=... (None
+# when a recipient first opens through a verified site account, S17), request=...
 visitor_verified = Signal()
 # sender=ShareLink, link=..., document=..., action="view"|"download", request=...
 item_accessed = Signal()

@@ -7,7 +7,13 @@ delivers them and requests never wait on SMTP.
 
 from django_tasks import task
 
-__all__ = ["send_code_email", "send_invitation_email", "send_sign_in_email", "enqueue"]
+__all__ = [
+    "send_code_email",
+    "send_invitation_email",
+    "send_sign_in_email",
+    "enqueue",
+    "enqueue_off_request",
+]
 
 
 @task()
@@ -35,3 +41,10 @@ def enqueue(task_obj, *args):
     from .conf import settings
 
     return task_obj.using(backend=settings.TASK_BACKEND).enqueue(*args)
+
+
+def enqueue_off_request(task_obj, *args) -> None:
+    """Enqueue an email that nobody waits for: off the request cycle (``delivery``)."""
+    from .delivery import enqueue_off_request as submit
+
+    submit(task_obj, *args)

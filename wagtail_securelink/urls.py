@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from .views import content, visitor
 
@@ -55,4 +55,6 @@ urlpatterns = [
         L(content.replace),
         name="collection_replace",
     ),
+    # Everything else under the prefix: our 404 page with the S10 headers.
+    re_path(r"^(?P<rest>.*)$", visitor.not_found, name="not_found"),
 ]

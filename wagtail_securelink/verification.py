@@ -15,14 +15,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from . import codes, signals
+from . import address_state, codes, signals
 from .access import _find_recipient, _policy, open_grant
 from .choices import Audience, EventType
 from .conf import settings
 from .emails import get_emails
 from .events import record_event
 from .models import Grant, Recipient, ShareLink, VerificationCode
-from .tasks import enqueue, send_code_email, send_sign_in_email
+from .tasks import enqueue_off_request, send_code_email, send_sign_in_email
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +60,16 @@ def pending_email(request, link) -> str:
 
 
 def _account_holder(email: str):
-    """An active user whose address is ``email``, compared in canonical form in Python."""
+    """An active user whose address is ``email``, compared in canonical form in Python.
+
+    Only where the site declares account addresses verified (S17): otherwise a user who
+    set a recipient's address on their own account would divert that recipient's codes
+    into "sign in" reminders, and lock them out.
+    """
     from .services import normalise_email
 
+    if not settings.ACCOUNT_EMAILS_VERIFIED:
+        return None
     User = get_user_model()
     field = User.get_email_field_name()
     for user in User._default_manager.filter(
@@ -107,6 +114,9 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None]:
 
 
 def _prepare_code(link, email, request, policy, session_hash, now) -> None:
+    # The counters first, by the same rules for every address (S7): only the email
+    # below depends on whether the address is listed.
+    issued = address_state.issue(link, email, session_hash, policy, now)
     recipient = _find_recipient(link, email, policy)
     if recipient is None:
         record_event(
@@ -116,18 +126,10 @@ def _prepare_code(link, email, request, policy, session_hash, now) -> None:
     record_event(
         EventType.CODE_REQUESTED, link=link, recipient=recipient, request=request
     )
-    if recipient.is_locked:
-        return
-    cooldown = datetime.timedelta(seconds=policy.resend_cooldown_seconds)
-    if recipient.last_code_sent_at and now - recipient.last_code_sent_at < cooldown:
-        return
-    sent_last_hour = recipient.codes.filter(
-        sent_at__gte=now - datetime.timedelta(hours=1)
-    ).count()
-    if sent_last_hour >= settings.RATE_SEND_PER_ADDRESS:
+    if not issued or recipient.is_locked:
         return
     if _account_holder(email) is not None:
-        enqueue(send_sign_in_email, recipient.pk)
+        enqueue_off_request(send_sign_in_email, recipient.pk)
         return
     nonce = codes.new_nonce()
     code = VerificationCode.objects.create(
@@ -139,7 +141,7 @@ def _prepare_code(link, email, request, policy, session_hash, now) -> None:
         expires_at=now + datetime.timedelta(minutes=policy.code_lifetime_minutes),
         max_attempts=policy.code_max_attempts,
     )
-    enqueue(send_code_email, code.pk)
+    enqueue_off_request(send_code_email, code.pk)
 
 
 def deliver_sign_in_reminder(recipient_id: int) -> str:
@@ -213,6 +215,7 @@ def deliver_code(code_id: int) -> str:
             type(exc).__name__,
         )
         code.delete()
+        address_state.release(link, recipient.email)
         record_event(EventType.CODE_SEND_FAILED, link=link, recipient=recipient)
         return "failed"
     now = timezone.now()
@@ -238,8 +241,10 @@ class VerifyOutcome:
     cookie_value: str = ""
 
 
-def _fake_failure(request, link, state, policy) -> VerifyOutcome:
-    """What an unlisted or locked address sees: the same answers a real wrong code gives."""
+def _no_code_here(request, link, state, policy) -> VerifyOutcome:
+    """This browser asked for no code that is still counted: a wrong answer counted in
+    its session alone. It depends on nothing but the session, so it is the same for
+    every address (S7)."""
     state["fails"] = state.get("fails", 0) + 1
     request.session[_session_slot(link)] = state
     expired = (
@@ -251,6 +256,9 @@ def _fake_failure(request, link, state, policy) -> VerifyOutcome:
 
 
 def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
+    """Check a typed code. What the visitor is told (tries left, dead) comes from the
+    address's counters (``address_state``) whatever the address; a real recipient's
+    code only decides whether the answer is right."""
     policy = _policy(request)
     state = request.session.get(_session_slot(link))
     if not state or not request.session.session_key:
@@ -259,33 +267,37 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
     if not codes.is_well_formed(submitted, policy.code_length):
         return VerifyOutcome(ok=False, malformed=True, tries_left=-1)
     now = timezone.now()
-    recipient = _find_recipient(link, state.get("email", ""), policy)
+    email = state.get("email", "")
+    session_hash = _session_hash(request.session.session_key)
+    counted = address_state.live_code(link, email, session_hash)
+    recipient = _find_recipient(link, email, policy)
+    if counted is None:
+        record_event(
+            EventType.CODE_FAILED,
+            link=link,
+            recipient=recipient,
+            email=email,
+            request=request,
+            detail={"reason": "no_code"},
+        )
+        return _no_code_here(request, link, state, policy)
+    if address_state.is_dead(counted, now):
+        return VerifyOutcome(ok=False, dead=True)
     code = None
     if recipient is not None and not recipient.is_locked:
         code = (
             VerificationCode.objects.filter(
                 recipient=recipient,
-                session_hash=_session_hash(request.session.session_key),
+                session_hash=session_hash,
                 sent_at__isnull=False,
                 used_at__isnull=True,
                 invalidated_at__isnull=True,
+                expires_at__gt=now,
             )
             .order_by("-created_at", "-pk")
             .first()
         )
-    if code is None:
-        record_event(
-            EventType.CODE_FAILED,
-            link=link,
-            recipient=recipient,
-            email=state.get("email", ""),
-            request=request,
-            detail={"reason": "no_code"},
-        )
-        return _fake_failure(request, link, state, policy)
-    if code.expires_at <= now or code.attempts >= code.max_attempts:
-        return VerifyOutcome(ok=False, dead=True)
-    if codes.matches(code.nonce, code.code_hash, submitted):
+    if code is not None and codes.matches(code.nonce, code.code_hash, submitted):
         # Conditional UPDATE: of any number of simultaneous right answers, in any number
         # of processes, exactly one sees a changed row (S3).
         won = VerificationCode.objects.filter(
@@ -302,10 +314,23 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
         request.session.cycle_key()  # no session fixation across verification (S9)
         grant, cookie_value = open_grant(link, request, recipient=recipient)
         return VerifyOutcome(ok=True, grant=grant, cookie_value=cookie_value)
-    return _wrong_code(link, request, code, recipient, policy)
+    if code is not None:
+        _wrong_code(link, request, code, recipient, policy)
+    else:
+        record_event(
+            EventType.CODE_FAILED,
+            link=link,
+            recipient=recipient,
+            email=email,
+            request=request,
+            detail={"reason": "no_code"},
+        )
+    left = address_state.spend_try(counted)
+    return VerifyOutcome(ok=False, tries_left=left, dead=left == 0)
 
 
-def _wrong_code(link, request, code, recipient, policy) -> VerifyOutcome:
+def _wrong_code(link, request, code, recipient, policy) -> None:
+    """Count a wrong try on a real code and on its recipient's consecutive failures (S3, S4)."""
     VerificationCode.objects.filter(pk=code.pk, attempts__lt=F("max_attempts")).update(
         attempts=F("attempts") + 1
     )
@@ -333,8 +358,6 @@ def _wrong_code(link, request, code, recipient, policy) -> VerifyOutcome:
             record_event(
                 EventType.CODE_LOCKED, link=link, recipient=recipient, request=request
             )
-    left = max(0, code.max_attempts - attempts)
-    return VerifyOutcome(ok=False, tries_left=left, dead=left == 0)
 
 
 def check_password(link: ShareLink, request, raw: str) -> VerifyOutcome:

@@ -78,12 +78,17 @@ class Mail:
 class Mailbox:
     """An aiosmtpd handler that keeps every message, and lets tests wait for one."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay  # seconds the server takes to accept each message
         self.messages: list[Mail] = []
         self._changed = threading.Condition()
         self.port = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(
             envelope.original_content or envelope.content, policy=email.policy.default
         )
@@ -123,11 +128,12 @@ class Mailbox:
 
 
 @contextlib.contextmanager
-def smtp_sink():
-    """An SMTP server on 127.0.0.1 (a free port) that collects every message in memory."""
+def smtp_sink(delay: float = 0.0):
+    """An SMTP server on 127.0.0.1 (a free port) that collects every message in memory,
+    taking ``delay`` seconds to accept each one (a slow mail server)."""
     from aiosmtpd.controller import Controller
 
-    box = Mailbox()
+    box = Mailbox(delay)
     box.port = free_port()
     controller = Controller(box, hostname=HOST, port=box.port)
     controller.start()

@@ -81,6 +81,14 @@ def _view_only(link):
     return _verified(view_only).get(download_url(view_only))
 
 
+def _csrf_failure(link):
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(landing_url(link))
+    response = browser.post(send_code_url(link), {"email": ALICE})
+    assert b"CSRF" in response.content or b"Forbidden" in response.content
+    return response
+
+
 def _html_view(link):
     html = make_document("Page", "page.html", b"<script>alert(1)</script>")
     html_link = make_link(html, [ALICE])
@@ -122,6 +130,18 @@ STATES = {
     "sign_out": (lambda link: _verified(link).post(url("sign_out", link)), 200),
     "sign_out_get": (lambda link: Client().get(url("sign_out", link)), 405),
     "sign_in": (lambda link: Client().get(url("sign_in", link)), 302),
+    # Django's own pages under the prefix: a CSRF failure, a path no view knows.
+    "csrf_failure": (_csrf_failure, 403),
+    "unknown_path": (lambda link: Client().get(landing_url(link) + "nothing/"), 404),
+    "unknown_deep_path": (lambda link: Client().get("/share/a/b/c/d/"), 404),
+    "prefix_itself": (lambda link: Client().get("/share/"), 404),
+    "missing_slash": (lambda link: Client().get(landing_url(link)[:-1]), 302),
+    "body_too_big": (
+        lambda link: Client().post(
+            send_code_url(link), {"email": "x" * 70_000 + "@example.com"}
+        ),
+        413,
+    ),
 }
 
 

@@ -48,6 +48,7 @@ def test_invitation_ignores_the_host_of_the_editors_request(document):
     assert EVIL not in text
 
 
+@override_settings(WAGTAIL_SECURELINK_ACCOUNT_EMAILS_VERIFIED=True)
 def test_visitor_emails_ignore_the_host_header(link):
     """S12: a visitor who reaches the site as ``evil.example`` gets emails that point at
     the configured host (the code email, and the sign-in reminder with its URLs)."""

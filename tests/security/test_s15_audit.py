@@ -256,6 +256,7 @@ def _unlisted_address(f):
     return f.link, None, None, True
 
 
+@override_settings(WAGTAIL_SECURELINK_ACCOUNT_EMAILS_VERIFIED=True)
 def _account_sign_in_sent(f):
     make_user("alice", email=ALICE)
     request_code(f.visitor, f.link, ALICE)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import browsing, services, signals, uploads
 from ..choices import EventType, Role, TargetType
-from ..http import render_page
+from ..http import accepts_upload, render_page
 from ..models import ShareLink
 from ..serving import is_inline_safe, preview_kind, serve_document
 from ..zipstream import stream_zip, zip_entries
@@ -312,6 +312,7 @@ def _upload(request, link, access, *, folder=None, document=None):
     return response
 
 
+@accepts_upload
 @require_POST
 @with_access
 def upload(request, link, access, folder_id=None):
@@ -321,6 +322,7 @@ def upload(request, link, access, folder_id=None):
     return error or _upload(request, link, access, folder=found)
 
 
+@accepts_upload
 @require_POST
 @with_access
 def replace(request, link, access, document_id=None):

@@ -12,8 +12,10 @@ from urllib.parse import urlencode
 from django.conf import settings as django_settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import grants, ratelimits, services
@@ -47,11 +49,59 @@ def _unavailable(request):
     return response
 
 
+# A form on a visitor page (an address, a code, a password) is well under this.
+FORM_BODY_MAX = 64 * 1024
+# Room for the multipart boundaries and part headers around an uploaded file.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+def _body_too_big(request, view):
+    """Refuse a POST by its ``Content-Length``, before anything reads the body.
+
+    Django's CSRF check reads ``request.POST``, which spools an upload to disk: the
+    cap must be applied before it. Django never reads past ``Content-Length`` (its
+    ``LimitedStream``), and a request without one has no body for it, so checking the
+    header stops reading past the cap too.
+    """
+    if request.method != "POST":
+        return None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if getattr(view, "accepts_upload", False):
+        cap = services.get_policy(request).upload_max_mb * 1024 * 1024
+        if length <= cap + UPLOAD_OVERHEAD:
+            return None
+    elif length <= FORM_BODY_MAX:
+        return None
+    else:
+        cap = FORM_BODY_MAX
+    response = render_page(
+        request, T + "too_big.html", {"max": filesizeformat(cap)}, status=413
+    )
+    response["Connection"] = "close"  # the rest of the body is never read
+    return response
+
+
 def link_view(view):
-    """Resolve the token to an active link, or answer with the removed/limited page."""
+    """Resolve the token to an active link, or answer with the removed/limited page.
+
+    Django's CSRF middleware is told to skip these views and the same check runs
+    inside them instead, after the size check, so that a CSRF failure is one of our
+    pages with the S10 headers, and nothing reads an oversized body (S10, uploads).
+    """
 
     @secure_headers
     @wraps(view)
+    def outer(request, token, *args, **kwargs):
+        refused = _body_too_big(request, view)
+        return refused or protected(request, token, *args, **kwargs)
+
+    @csrf_protect
+    def protected(request, token, *args, **kwargs):
+        return wrapper(request, token, *args, **kwargs)
+
     def wrapper(request, token, *args, **kwargs):
         link = services.resolve_token(token)
         # The policy's limits count too: a lowered maximum ends older links (§6).
@@ -78,7 +128,24 @@ def link_view(view):
         except ratelimits.CacheUnavailable:
             return _unavailable(request)
 
-    return wrapper
+    outer.csrf_exempt = True  # checked by ``protected`` instead
+    return outer
+
+
+@secure_headers
+def not_found(request, rest=""):
+    """Any other path under the link prefix: our 404 page, with the S10 headers,
+    instead of Django's own (or the slash redirect CommonMiddleware would give)."""
+    if django_settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        from django.urls import Resolver404, resolve
+
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return HttpResponseRedirect(request.path + "/")
+    return _removed(request)
 
 
 def _verify_context(link, policy, **extra):
