@@ -94,9 +94,13 @@ __all__ = [
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
-def get_policy(request=None) -> SecureLinkPolicy:
-    """The site's policy; cached on ``request`` when given, so one request reads it once."""
-    return current_policy(request)
+def get_policy(request=None, *, link=None) -> SecureLinkPolicy:
+    """The site's policy; cached on ``request`` when given, so one request reads it once.
+
+    A ``link`` from ``resolve_token`` carries the stored policy's version: while it is
+    unchanged, this thread's copy is used and no query is made (``current_policy``).
+    """
+    return current_policy(request, version=getattr(link, "policy_version", None))
 
 
 def normalise_email(value: str) -> str:

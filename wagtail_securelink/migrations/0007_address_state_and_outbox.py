@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_securelink', '0004_link_newest_index'),
+        ('wagtail_securelink', '0006_sealed_chain_policy_version'),
     ]
 
     operations = [
