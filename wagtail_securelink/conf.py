@@ -37,6 +37,10 @@ DEFAULTS = {
     "EMAIL_CLASS": None,
     # Where to send visitors who should sign in with their site account.
     "LOGIN_URL": None,
+    # Dotted path of a callable ``scanner(uploaded_file, context)`` run on every file
+    # received through a link before it is saved (a virus scanner, a content check).
+    # It raises ValidationError with a message to refuse the file. None: no scan.
+    "UPLOAD_SCANNER": None,
 }
 
 
