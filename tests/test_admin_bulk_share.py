@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_collection, make_document, make_user
@@ -81,3 +82,12 @@ def test_documents_the_user_may_not_share_are_left_out(client, documents):
     assert list(ShareLink.objects.values_list("document_id", flat=True)) == [
         documents[0].pk
     ]
+
+
+def test_bulk_share_makes_documents_private_unless_kept_public(client, documents):
+    client.force_login(make_user("root", superuser=True))
+    data = {"recipients": "a@example.com", "role": "download"}
+    client.post(bulk_url(documents[0]), data)
+    client.post(bulk_url(documents[1]), {**data, "keep_public": "on"})
+    assert Client().get(documents[0].url).status_code == 404
+    assert Client().get(documents[1].url).status_code == 200

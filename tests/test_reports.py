@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.factories import make_document, make_link, make_user
 from wagtail_securelink import services
 from wagtail_securelink.events import record_event
-from wagtail_securelink.models import AccessEvent
+from wagtail_securelink.models import AccessEvent, SecureLinkPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,10 @@ RESULTS = "wagtail_securelink_admin:activity_results"
 
 @pytest.fixture
 def events(legal, finance):
+    # Only the events below: sharing leaves the items public (no privacy events).
+    policy = SecureLinkPolicy.load()
+    policy.private_by_default = False
+    policy.save()
     contract = make_document("Contract", collection=legal)
     budget = make_document("Budget", collection=finance)
     mine = make_link(contract, ["alice@example.com"])

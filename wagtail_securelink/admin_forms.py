@@ -136,6 +136,17 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "link and send it yourself."
         ),
     )
+    keep_public = forms.BooleanField(
+        label=_("Keep it public"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "Tick to let the site keep serving it to everyone at its public document "
+            "address. Left unticked, a link for specific people or for people signed "
+            "in makes it private: only those with a link, and admin users who may see "
+            "it, can open it. Links that work for anyone never change this."
+        ),
+    )
 
     # Errors from services.create_link use these keys; map them onto our fields.
     SERVICE_FIELDS = {
@@ -149,7 +160,14 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
         "message": "message",
     }
 
-    def __init__(self, *args, policy, target_type=TargetType.DOCUMENT, **kwargs):
+    def __init__(
+        self,
+        *args,
+        policy,
+        target_type=TargetType.DOCUMENT,
+        offer_keep_public=False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.policy = policy
         self.target_type = target_type
@@ -195,6 +213,10 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             del self.fields["password"]
         if target_type != TargetType.COLLECTION:
             del self.fields["include_descendants"]
+        # Only a choice while the item is public and the policy makes shared items
+        # private; otherwise there is nothing to keep.
+        if not offer_keep_public:
+            del self.fields["keep_public"]
 
     def clean_recipients(self) -> list[str]:
         return split_addresses(self.cleaned_data["recipients"])
@@ -215,6 +237,7 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "reverification_days": data.get("reverification_days"),
             "include_descendants": data.get("include_descendants", True),
             "send_invitations": data["send_invitations"],
+            "keep_public": data.get("keep_public", False),
         }
 
 

@@ -11,7 +11,7 @@ registered in ``wagtail_hooks``.
 from django.urls import path
 
 from .reports import ActivityReportView
-from .views import admin, manage, versions
+from .views import admin, manage, privacy, versions
 
 app_name = "wagtail_securelink_admin"
 
@@ -36,6 +36,26 @@ urlpatterns = [
         "collections/<int:collection_id>/access/",
         manage.ManageCollectionAccessView.as_view(),
         name="manage_collection",
+    ),
+    path(
+        "documents/<int:document_id>/make-public/",
+        privacy.MakeDocumentPublicView.as_view(),
+        name="make_document_public",
+    ),
+    path(
+        "documents/<int:document_id>/make-private/",
+        privacy.MakeDocumentPrivateView.as_view(),
+        name="make_document_private",
+    ),
+    path(
+        "collections/<int:collection_id>/make-public/",
+        privacy.MakeCollectionPublicView.as_view(),
+        name="make_collection_public",
+    ),
+    path(
+        "collections/<int:collection_id>/make-private/",
+        privacy.MakeCollectionPrivateView.as_view(),
+        name="make_collection_private",
     ),
     path("activity/", ActivityReportView.as_view(), name="activity"),
     path(

@@ -3,6 +3,7 @@
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core import checks
+from django.utils.module_loading import import_string
 
 from .conf import settings
 
@@ -133,3 +134,47 @@ def check_account_addresses(app_configs, **kwargs):
             )
         ]
     return []
+
+
+DOCS = "https://wagtail-securelink.readthedocs.io/en/latest/"
+
+
+@checks.register(checks.Tags.security)
+def check_direct_serve_method(app_configs, **kwargs):
+    # With "direct", a document's URL is the storage's own (MEDIA_URL, a bucket), which
+    # no Django view answers: private documents (S16) would be public there.
+    if getattr(django_settings, "WAGTAILDOCS_SERVE_METHOD", None) == "direct":
+        return [
+            checks.Warning(
+                "WAGTAILDOCS_SERVE_METHOD is 'direct': documents are served by the "
+                "storage itself, so documents shared privately or received through a "
+                "link stay public at their storage URL.",
+                hint="Use 'serve_view' (or 'redirect' with a private bucket and signed "
+                f"URLs), see {DOCS}security/#private-documents",
+                id="wagtail_securelink.W005",
+            )
+        ]
+    return []
+
+
+@checks.register()
+def check_upload_scanner(app_configs, **kwargs):
+    dotted = settings.UPLOAD_SCANNER
+    if not dotted:
+        return []
+    try:
+        scanner = import_string(dotted)
+    except ImportError as error:
+        scanner, reason = None, str(error)
+    else:
+        reason = "it is not callable"
+    if callable(scanner):
+        return []
+    return [
+        checks.Error(
+            f"WAGTAIL_SECURELINK_UPLOAD_SCANNER {dotted!r} cannot be used: {reason}.",
+            hint="Give the dotted path of a callable scanner(uploaded_file, context), "
+            f"see {DOCS}configuration/#upload-scanner",
+            id="wagtail_securelink.E007",
+        )
+    ]

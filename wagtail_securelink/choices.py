@@ -1,7 +1,14 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Audience", "Role", "TargetType", "EventType", "IPStorage"]
+__all__ = [
+    "Audience",
+    "Role",
+    "TargetType",
+    "EventType",
+    "IPStorage",
+    "PrivacyReason",
+]
 
 
 class Audience(models.TextChoices):
@@ -55,3 +62,18 @@ class EventType(models.TextChoices):
     ACCOUNT_SIGN_IN_SENT = "account_sign_in_sent", _("Sign-in reminder sent")
     VERSION_DOWNLOADED = "version_downloaded", _("Earlier version downloaded")
     VERSION_RESTORED = "version_restored", _("Earlier version restored")
+    # Private items (S16): the editor's choice on the share form, and the explicit
+    # "Make public" / "Make private again" of Manage access.
+    ITEM_MADE_PRIVATE = "item_made_private", _("Item made private")
+    ITEM_KEPT_PUBLIC = "item_kept_public", _("Item kept public")
+    ITEM_MADE_PUBLIC = "item_made_public", _("Item made public")
+
+
+class PrivacyReason(models.TextChoices):
+    """Why an item is private or public (the newest decision on it)."""
+
+    SHARED = "shared", _("Shared with specific people or the organisation")
+    UPLOADED = "uploaded", _("Received through a link")
+    KEPT_PUBLIC = "kept_public", _("Kept public when shared")
+    MADE_PUBLIC = "made_public", _("Made public by an editor")
+    MADE_PRIVATE = "made_private", _("Made private again by an editor")

@@ -55,6 +55,10 @@ DEFAULTS = {
     # proving it (Wagtail's WAGTAIL_EMAIL_MANAGEMENT_ENABLED, default True): check
     # wagtail_securelink.W004 says so.
     "ACCOUNT_EMAILS_VERIFIED": False,
+    # Dotted path of a callable ``scanner(uploaded_file, context)`` run on every file
+    # received through a link before it is saved (a virus scanner, a content check).
+    # It raises ValidationError with a message to refuse the file. None: no scan.
+    "UPLOAD_SCANNER": None,
 }
 
 

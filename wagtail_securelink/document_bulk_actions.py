@@ -36,6 +36,16 @@ class BulkShareForm(forms.Form):
     send_invitations = forms.BooleanField(
         label=_("Email the recipients"), required=False, initial=True
     )
+    keep_public = forms.BooleanField(
+        label=_("Keep them public"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "Left unticked, each document becomes private: the site stops serving it "
+            "at its public document address. Tick to keep the public ones public "
+            "(for instance when live pages link to them)."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.pop("user", None)
@@ -78,6 +88,7 @@ class ShareDocumentsBulkAction(DocumentBulkAction):
             "expires_at": end_of_day(data["expires_on"]),
             "message": data["message"],
             "send_invitations": data["send_invitations"],
+            "keep_public": data["keep_public"],
             "request": self.request,
         }
 

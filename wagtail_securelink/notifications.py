@@ -8,6 +8,8 @@
   with a one-click *Extend* that opens Manage access with a later date filled in.
 * **Weekly digest**: ``securelink_digest``, links that expire soon, were never opened,
   or have not been used for 90 days.
+* **File received**: a visitor uploaded a file through a link; it is private (S16)
+  and the notice links to the document in the admin, to review and publish it.
 
 The policy switches the first two on or off. Tasks take row ids only. A notice never
 holds a token, a code or a password; the links in it lead to the admin, where the
@@ -23,11 +25,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
+from wagtail.documents import get_document_model
 
 from .choices import Audience, EventType, TargetType
 from .conf import settings
 from .emails import get_emails
-from .models import AccessEvent, Recipient, ShareLink
+from .models import AccessEvent, PrivateItem, Recipient, ShareLink
 
 __all__ = [
     "admin_url",
@@ -35,6 +38,8 @@ __all__ = [
     "notify_first_open",
     "notify_unlisted_attempt",
     "notify_expiring",
+    "notify_upload",
+    "on_upload",
     "send_digest",
     "send_expiry_notices",
     "digest_for",
@@ -184,6 +189,27 @@ def notify_expiring(link_id: int) -> str:
     return _send("notify_expiring", context, to)
 
 
+def notify_upload(link_id: int, document_id: int) -> str:
+    link = ShareLink.objects.select_related("created_by").filter(pk=link_id).first()
+    document = get_document_model().objects.filter(pk=document_id).first()
+    if link is None or document is None:
+        return "skipped"
+    to = _sharer_address(link)
+    if not to:
+        return "skipped"
+    item = PrivateItem.objects.filter(document=document).first()
+    context = {
+        "link": link,
+        "document": document,
+        "uploaded_by": item.uploaded_by_label if item else "",
+        "review_url": admin_url(reverse("wagtaildocs:edit", args=[document.pk])),
+        "manage_url": admin_url(
+            reverse("wagtail_securelink_admin:manage_document", args=[document.pk])
+        ),
+    }
+    return _send("notify_upload", context, to)
+
+
 def digest_for(user, now=None) -> dict:
     """The hygiene lists for one editor: expiring soon, never opened, unused."""
     from . import editing
@@ -248,6 +274,11 @@ def expiring_task(link_id: int) -> str:
 @task()
 def digest_task(user_id: int) -> str:
     return send_digest(user_id)
+
+
+@task()
+def upload_task(link_id: int, document_id: int) -> str:
+    return notify_upload(link_id, document_id)
 
 
 def enqueue_notice(task_obj, *args):
@@ -319,6 +350,11 @@ def on_visitor_verified(sender, link, recipient=None, **kwargs):
     if recipient is None or recipient.first_opened_at is not None:
         return
     _defer(first_open_task, recipient.pk)
+
+
+def on_upload(link, document) -> None:
+    """Tell the sharer that a file arrived (after the response, like every notice)."""
+    _defer(upload_task, link.pk, document.pk)
 
 
 def on_access_event_saved(sender, instance, created, **kwargs):

@@ -39,6 +39,8 @@ __all__ = [
     "user_can_manage_target",
     "user_can_manage_link",
     "links_visible_to",
+    "user_can_see_document_in_admin",
+    "user_can_change_privacy",
 ]
 
 ADD_SHARELINK = "wagtail_securelink.add_sharelink"
@@ -214,3 +216,31 @@ def links_visible_to(user, queryset=None) -> QuerySet:
             collection__in=shareable_collections(user).values("pk"),
         )
     )
+
+
+# Private items (S16) ----------------------------------------------------------------
+
+
+def user_can_see_document_in_admin(user, document) -> bool:
+    """Whether the user would find this document in Wagtail's documents listing.
+
+    The listing (``wagtail.documents.views.documents.IndexView``) shows the documents
+    on which the user holds *change* or *delete* under Wagtail's collection ownership
+    policy (so an uploader sees their own); the admin itself needs ``access_admin``.
+    The *choose* permission alone is not enough: it lets an editor pick a document in
+    a chooser, not open it.
+    """
+    if not (user.is_active and user.is_authenticated):
+        return False
+    if _is_superuser(user):
+        return True
+    return user.has_perm("wagtailadmin.access_admin") and (
+        get_document_permission_policy().user_has_any_permission_for_instance(
+            user, ["change", "delete"], document
+        )
+    )
+
+
+def user_can_change_privacy(user, target) -> bool:
+    """Who may press "Make public" / "Make private again": whoever manages its links."""
+    return user_can_manage_target(user, target)

@@ -202,6 +202,16 @@ class SecureLinkPolicy(BaseGenericSetting):
             "The largest file a visitor may upload through an 'edit' or 'upload' link."
         ),
     )
+    private_by_default = models.BooleanField(
+        _("shared and received documents are private"),
+        default=True,
+        help_text=_(
+            "A document or collection shared with specific people or with people "
+            "signed in to this site is no longer served by Wagtail's own document "
+            "URLs, unless the editor chooses to keep it public. Files received "
+            "through a link are always private until an editor publishes them."
+        ),
+    )
     event_retention_days = models.PositiveIntegerField(
         _("access event retention (days)"), default=365, validators=_bounded(30, 3650)
     )
@@ -242,6 +252,10 @@ class SecureLinkPolicy(BaseGenericSetting):
                 FieldPanel("show_item_name_before_verification"),
             ],
             heading=_("Verification"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("private_by_default")],
+            heading=_("Privacy of shared items"),
         ),
         MultiFieldPanel(
             [FieldPanel("allowed_domains"), FieldPanel("blocked_domains")],

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from wagtail.log_actions import log
 from wagtail.models import Collection
 
-from . import enforcement, signals
+from . import enforcement, privacy, signals
 from .access import (
     end_grant,
     get_access,
@@ -39,8 +39,10 @@ from .conf import settings
 from .emails import get_emails
 from .enforcement import address_allowed, effective_expiry, is_open, stop_reason
 from .events import record_event
-from .models import Recipient, SecureLinkPolicy, ShareLink
+from .models import PrivateItem, Recipient, SecureLinkPolicy, ShareLink
+from .notifications import on_upload as notify_upload
 from .policy import current_policy
+from .privacy import item_state, live_pages_using, make_private, make_public
 from .tasks import enqueue, send_invitation_email
 from .tokens import make_token, new_link_key
 from .verification import (
@@ -84,6 +86,12 @@ __all__ = [
     "is_open",
     "stop_reason",
     "erase_address",
+    # private items (S16), from .privacy
+    "item_state",
+    "live_pages_using",
+    "make_public",
+    "make_private",
+    "notify_upload",
     # re-exported from .editing
     "change_expiry",
     "extend_link",
@@ -234,9 +242,14 @@ def create_link(
     reverification_days: int | None = None,
     include_descendants: bool = True,
     send_invitations: bool = True,
+    keep_public: bool = False,
     request=None,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
+
+    A ``specific`` or ``organization`` link makes its item private (S16) unless
+    ``keep_public`` is true or the policy's ``private_by_default`` is off; the returned
+    link's ``privacy`` attribute says what happened (see ``privacy.apply_share``).
 
     Raises ``ValidationError`` (with a dict of field errors) when the policy or the
     input refuses the link; nothing is created then. The returned link has an
@@ -294,6 +307,13 @@ def create_link(
             detail={"audience": audience, "role": role, "recipients": len(rows)},
         )
         log(instance=link, action="wagtail_securelink.create", user=created_by)
+        link.privacy = privacy.apply_share(
+            link,
+            keep_public=keep_public,
+            policy=policy,
+            user=created_by,
+            request=request,
+        )
     signals.link_created.send(sender=ShareLink, link=link, user=created_by)
     if send_invitations and rows:
         link.invitations = send_invitations_to(link, rows)
@@ -444,6 +464,7 @@ def erase_address(address: str) -> dict:
         events = AccessEvent.objects.filter(
             Q(email=address) | Q(recipient_id__in=recipients)
         ).update(email="", ip_address="", user_agent="")
+        PrivateItem.objects.filter(uploaded_by=address).update(uploaded_by="")
         Recipient.objects.filter(pk__in=recipients).delete()
     logger.info(
         "Erased the data of one address: %s recipients, %s events",

@@ -1,12 +1,17 @@
+from django.http import Http404
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import admin_urls
+from . import admin_urls, privacy
 from .bulk_actions import RevokeBulkAction
 from .document_bulk_actions import ShareDocumentsBulkAction
-from .permissions import get_securelink_permissions, user_can_manage_links
+from .permissions import (
+    get_securelink_permissions,
+    user_can_manage_links,
+    user_can_see_document_in_admin,
+)
 from .viewsets import ShareLinkViewSet
 
 
@@ -41,6 +46,37 @@ def register_securelink_log_actions(actions):
         _("Restore earlier version"),
         _("Earlier version restored"),
     )
+    actions.register_action(
+        "wagtail_securelink.make_private",
+        _("Make private"),
+        _("Made private: Wagtail's document URLs no longer serve it to the public"),
+    )
+    actions.register_action(
+        "wagtail_securelink.keep_public",
+        _("Keep public"),
+        _("Kept public when shared"),
+    )
+    actions.register_action(
+        "wagtail_securelink.make_public",
+        _("Make public"),
+        _("Made public: Wagtail's document URLs serve it to everyone"),
+    )
+
+
+@hooks.register("before_serve_document")
+def refuse_private_document(document, request):
+    """Wagtail's own document URLs (serve view, ``redirect`` method) and private items (S16).
+
+    A private document is served only to admin users who may see it in the admin.
+    Everyone else gets the very 404 that an unknown id gets, so the URL tells nothing
+    about which documents exist. The ``direct`` serve method never reaches this view:
+    see ``checks.check_direct_serve_method``.
+    """
+    if user_can_see_document_in_admin(request.user, document):
+        return None
+    if privacy.is_private(document):
+        raise Http404("No document matches the given query.")
+    return None
 
 
 @hooks.register("register_admin_urls")

@@ -224,10 +224,11 @@ def test_a_link_does_not_open_wagtails_own_url_to_a_private_collection(tree):
     assert Client().get(_wagtail_url(docs["inside"])).status_code in (302, 403)
 
 
-def test_a_link_changes_nothing_for_wagtails_url_to_a_public_collection(tree):
-    """S11: without a restriction Wagtail's URL is public with or without a link, which
-    is why the docs tell site owners to restrict shared collections."""
+def test_wagtails_url_is_no_way_around_a_link_to_a_public_collection(tree):
+    """S11 with S16: a link for specific people makes the document private, so Wagtail's
+    URL no longer serves it to the public; an ``anyone`` link leaves it public."""
     _folders, docs = tree
+    make_link(docs["in_sibling"], audience="anyone")
+    assert Client().get(_wagtail_url(docs["in_sibling"])).status_code == 200
     make_link(docs["inside"], [ALICE])
-    response = Client().get(_wagtail_url(docs["inside"]))
-    assert response.status_code == 200
+    assert Client().get(_wagtail_url(docs["inside"])).status_code == 404

@@ -263,6 +263,28 @@ def _account_sign_in_sent(f):
     return f.link, f.alice(), None, False
 
 
+def _shared_fresh_document(f, **extra):
+    fresh = make_document("Fresh", "fresh.pdf")
+    f.editor.post(
+        admin_url("share_document", fresh.pk),
+        {"audience": "specific", "recipients": ALICE, "role": "download", **extra},
+    )
+    return ShareLink.objects.get(document=fresh), None, f.boss, True
+
+
+def _item_made_private(f):
+    return _shared_fresh_document(f)
+
+
+def _item_kept_public(f):
+    return _shared_fresh_document(f, keep_public="on")
+
+
+def _item_made_public(f):
+    f.editor.post(admin_url("make_document_public", f.document.pk))
+    return None, None, f.boss, True
+
+
 DRIVERS = {
     EventType.LINK_CREATED: _link_created,
     EventType.LINK_CHANGED: _link_changed,
@@ -290,6 +312,9 @@ DRIVERS = {
     EventType.ACCOUNT_SIGN_IN_SENT: _account_sign_in_sent,
     EventType.VERSION_DOWNLOADED: _version_downloaded,
     EventType.VERSION_RESTORED: _version_restored,
+    EventType.ITEM_MADE_PRIVATE: _item_made_private,
+    EventType.ITEM_KEPT_PUBLIC: _item_kept_public,
+    EventType.ITEM_MADE_PUBLIC: _item_made_public,
 }
 
 

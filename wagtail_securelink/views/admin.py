@@ -74,6 +74,8 @@ __all__ = [
 
 SHARE_ICON = "link"
 MANAGE_ICON = "key"
+# How many live pages using the item the share form names.
+PAGES_SHOWN = 10
 
 
 def share_document_url(document) -> str:
@@ -288,10 +290,25 @@ class ShareDocumentView(TargetMixin, FormView):
     template_name = "wagtail_securelink/admin/share_form.html"
     page_title = gettext_lazy("Share")
 
+    @cached_property
+    def privacy(self) -> dict:
+        """The item's privacy today and the live pages that use it (S16)."""
+        state = services.item_state(self.target)
+        pages = list(services.live_pages_using(self.target)[: PAGES_SHOWN + 1])
+        return {
+            "state": state,
+            "pages": pages[:PAGES_SHOWN],
+            "more_pages": len(pages) > PAGES_SHOWN,
+            "offer_keep_public": not state.private
+            and services.get_policy(self.request).private_by_default,
+        }
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs.update(
-            policy=services.get_policy(self.request), target_type=self.target_type
+            policy=services.get_policy(self.request),
+            target_type=self.target_type,
+            offer_keep_public=self.privacy["offer_keep_public"],
         )
         return kwargs
 
@@ -302,6 +319,9 @@ class ShareDocumentView(TargetMixin, FormView):
             "role": policy.default_role,
             "send_invitations": True,
             "include_descendants": True,
+            # Default off, unless live pages use it: sharing must not silently
+            # break a published page's download link.
+            "keep_public": bool(self.privacy["pages"]),
         }
         # "Add this person" from a forward-attempt notification prefills the address;
         # the editor still reviews and submits the normal form (GET changes nothing).
@@ -336,6 +356,7 @@ class ShareDocumentView(TargetMixin, FormView):
             submit_button_label=_("Share"),
             submit_button_active_label=_("Sharing…"),
             media=form.media,
+            privacy=self.privacy,
         )
         return context
 
@@ -369,6 +390,7 @@ class ShareResultView(TargetMixin, TemplateView):
             link_url=self.link.url,
             recipients=[r.email for r in self.link.recipients.all()],
             report=report,
+            privacy_state=services.item_state(self.link.target),
         )
         return context
 

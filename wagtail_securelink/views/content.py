@@ -274,6 +274,15 @@ def download_zip(request, link, access, folder_id=None):
     return response
 
 
+def _uploader(access) -> str:
+    """Who sent a file: the verified address, a signed-in user's, or "" (anyone link)."""
+    if access.recipient is not None:
+        return access.recipient.email
+    if access.user is not None:
+        return getattr(access.user, "email", "") or access.user.get_username()
+    return ""
+
+
 def _upload(request, link, access, *, folder=None, document=None):
     policy = services.get_policy(request)
     try:
@@ -284,7 +293,7 @@ def _upload(request, link, access, *, folder=None, document=None):
             user=access.user,
             max_bytes=policy.upload_max_mb * 1024 * 1024,
             link=link,
-            email=access.recipient.email if access.recipient else "",
+            uploaded_by=_uploader(access),
         )
     except ValidationError as exc:
         message = " ".join(exc.messages)
@@ -300,8 +309,13 @@ def _upload(request, link, access, *, folder=None, document=None):
         link=link,
         recipient=access.recipient,
         request=request,
-        detail={"document": saved.pk, "new_version": document is not None},
+        detail={
+            "document": saved.pk,
+            "new_version": document is not None,
+            "private": True,
+        },
     )
+    services.notify_upload(link, saved)
     target = (
         item_urls(link, saved)["page"]
         if document is not None

@@ -24,6 +24,7 @@ from ..choices import Audience, TargetType
 from ..models import DocumentVersion, Recipient, ShareLink
 from ..permissions import user_can_manage_link, user_can_manage_target
 from .admin import MANAGE_ICON, TargetMixin, forbidden, manage_url
+from .privacy import privacy_context
 
 __all__ = [
     "ManageDocumentAccessView",
@@ -117,6 +118,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
             policy_anyone_max=policy.anyone_max_expiry_days,
             next_url=self.request.get_full_path(),
             media=ChangeExpiryForm().media,
+            privacy=privacy_context(self.request.user, self.target),
         )
         return context
 

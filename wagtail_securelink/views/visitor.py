@@ -105,7 +105,9 @@ def link_view(view):
     def wrapper(request, token, *args, **kwargs):
         link = services.resolve_token(token)
         # The policy's limits count too: a lowered maximum ends older links (§6).
-        if link is None or not services.is_open(link, services.get_policy(request, link=link)):
+        if link is None or not services.is_open(
+            link, services.get_policy(request, link=link)
+        ):
             try:
                 ratelimits.check_limits(request, ratelimits.LOOKUP)
             except ratelimits.Limited as exc:

@@ -132,6 +132,13 @@ class Command(BaseCommand):
             "--message", default="", help="A message for the invitation email."
         )
         parser.add_argument(
+            "--keep-public",
+            action="store_true",
+            help="Keep the document or collection public on the site: without it, a "
+            "'specific' or 'organization' link makes it private (Wagtail's own "
+            "document URLs stop serving it to the public), as the site policy says.",
+        )
+        parser.add_argument(
             "--no-email",
             action="store_true",
             help="Create the link without emailing the recipients.",
@@ -188,6 +195,7 @@ class Command(BaseCommand):
                 reverification_days=options["reverify_days"],
                 include_descendants=not options["no_subcollections"],
                 send_invitations=not options["no_email"],
+                keep_public=options["keep_public"],
             )
         except ValidationError as exc:
             raise CommandError(
@@ -197,6 +205,16 @@ class Command(BaseCommand):
 
         self.write_summary(link)
         self.stdout.write(services.link_url(link))
+
+    def privacy_line(self, outcome: str) -> str:
+        return {
+            "made_private": _(
+                "On the site: now private (Wagtail's document URLs no longer serve it "
+                "to the public)."
+            ),
+            "kept_public": _("On the site: kept public, as asked."),
+            "already_private": _("On the site: already private."),
+        }.get(outcome, _("On the site: public (this link does not change that)."))
 
     def write_summary(self, link):
         self.stdout.write(
@@ -215,6 +233,7 @@ class Command(BaseCommand):
         else:
             expires = _("never")
         self.stdout.write(_("Expires: %(when)s") % {"when": expires})
+        self.stdout.write(self.privacy_line(getattr(link, "privacy", "")))
         report = getattr(link, "invitations", None)
         if report is None:
             self.stdout.write(_("No invitations were emailed."))

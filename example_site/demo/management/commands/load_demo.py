@@ -1,4 +1,9 @@
-"""Load the demo data: an admin user, two collections, four documents and one share link.
+"""Load the demo data: an admin user, two collections, four documents and two share links.
+
+The two links show both sides of "private by default" (SPEC §2 *Private item*): the
+agreement shared with specific people becomes private (Wagtail's own document URL
+answers 404 to the public), while the press release, shared the same way, is kept
+public on purpose, as an editor would for a document used on live pages.
 
 Idempotent: run it again and it reuses what is already there.
 """
@@ -74,29 +79,47 @@ class Command(BaseCommand):
                 for collection, title, filename, content in demo_documents()
             ]
 
-            link = ShareLink.objects.filter(created_by=user).first()
-            if link is None:
-                try:
-                    link = services.create_link(
-                        target=documents[0],
-                        created_by=user,
-                        recipients=RECIPIENTS,
-                        role="download",
-                        audience="specific",
-                        send_invitations=False,
-                    )
-                except ValidationError as error:
-                    raise CommandError(
-                        f"Could not create the demo link: {error}"
-                    ) from error
+            private_link = self.get_link(services, ShareLink, documents[0], user)
+            public_link = self.get_link(
+                services, ShareLink, documents[3], user, keep_public=True
+            )
 
         self.stdout.write(
             f"Admin: {base_url}/admin/ user {ADMIN_USERNAME} password {ADMIN_PASSWORD}"
         )
-        self.stdout.write(
-            f"Share link (specific people: {', '.join(RECIPIENTS)}): "
-            f"{services.link_url(link)}"
-        )
+        for link in (private_link, public_link):
+            document = link.document
+            state = services.item_state(document)
+            self.stdout.write(
+                f"Share link to {document.title!r} (specific people: "
+                f"{', '.join(RECIPIENTS)}): {services.link_url(link)}"
+            )
+            if state.private:
+                self.stdout.write(
+                    f"  Private: {base_url}{document.url} answers 404 to the public."
+                )
+            else:
+                self.stdout.write(
+                    f"  Kept public: {base_url}{document.url} still serves it to "
+                    "everyone."
+                )
+
+    def get_link(self, services, ShareLink, document, user, keep_public=False):
+        link = ShareLink.objects.filter(created_by=user, document=document).first()
+        if link is not None:
+            return link
+        try:
+            return services.create_link(
+                target=document,
+                created_by=user,
+                recipients=RECIPIENTS,
+                role="download",
+                audience="specific",
+                send_invitations=False,
+                keep_public=keep_public,
+            )
+        except ValidationError as error:
+            raise CommandError(f"Could not create the demo link: {error}") from error
 
     def get_admin(self):
         User = get_user_model()
