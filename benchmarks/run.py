@@ -428,7 +428,6 @@ def machine() -> str:
 def run(site: Site, table: Table) -> None:
     log("migrating the throw-away site")
     site.manage("-m", "django", "migrate", "--noinput", timeout=900)
-    site.manage("-m", "django", "createcachetable")
     log("generating data (1 GB document, 1 GB collection, 10,000 documents)")
     codes_needed = CODE_POSTS * ROUNDS * 2
     state = site.setup("main", str(codes_needed))
