@@ -18,6 +18,7 @@ from tests.factories import make_link
 from tests.helpers import enter_code_url, last_code, request_code
 from tests.security.conftest import ALICE, BOB, BROKEN_STORE, code_mails
 from wagtail_securelink.checks import check_rate_limit_store
+from wagtail_securelink.counters import unix_now, window_end
 from wagtail_securelink.models import AccessEvent, RateCounter, SecureLinkPolicy
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +165,9 @@ def test_an_hourly_limit_still_holds_after_idle_minutes(link):
     """S5 (issue 20): the window lasts its hour, not a cache's 5-minute default
     timeout; it ends when Retry-After said it would."""
     browser = _from("203.0.113.5")
-    start = timezone.now()
+    # Ten minutes into the network's current window, so that it ends 50 minutes later.
+    end = window_end("203.0.113.0/24", 3600, unix_now())
+    start = datetime.datetime.fromtimestamp(end - 3000, tz=datetime.UTC)
     with time_machine.travel(start, tick=False):
         request_code(browser, link, ALICE)
         for _ in range(3):
@@ -172,6 +175,7 @@ def test_an_hourly_limit_still_holds_after_idle_minutes(link):
         refused = browser.post(enter_code_url(link), {"code": "000000"})
     assert refused.status_code == 429
     retry_after = int(refused["Retry-After"])
+    assert retry_after == 3000
     with time_machine.travel(start + datetime.timedelta(minutes=6), tick=False):
         later = browser.post(enter_code_url(link), {"code": "000000"})
     assert later.status_code == 429
