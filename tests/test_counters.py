@@ -103,7 +103,10 @@ from django.test import RequestFactory, override_settings
 connection.settings_dict["NAME"] = sys.argv[1]
 from wagtail_securelink import ratelimits
 allowed = limited = 0
-with override_settings(WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="10/h"):
+with override_settings(
+    WAGTAIL_SECURELINK_RATE_LIMIT_STORE="database",
+    WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="10/h",
+):
     for _ in range(int(sys.argv[2])):
         try:
             ratelimits.check_limits(

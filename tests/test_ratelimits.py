@@ -177,14 +177,20 @@ def test_retry_after_is_the_time_to_the_window_end():
     assert 1 <= info.value.retry_after <= 3600
 
 
-@override_settings(WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="")
+@override_settings(
+    WAGTAIL_SECURELINK_RATE_LIMIT_STORE="database",
+    WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="",
+)
 def test_empty_rate_means_no_limit():
     for _ in range(100):
         ratelimits.check_limits(_request(), ratelimits.LOOKUP)
     assert not RateCounter.objects.exists()
 
 
-@override_settings(WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="5/m")
+@override_settings(
+    CACHES={"default": {"BACKEND": LOCMEM}},
+    WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="5/m",
+)
 def test_by_default_the_counters_are_rows_with_hashed_keys():
     ratelimits.check_limits(_request("203.0.113.77"), ratelimits.LOOKUP)
     row = RateCounter.objects.get()
@@ -193,7 +199,10 @@ def test_by_default_the_counters_are_rows_with_hashed_keys():
     assert len(row.key) == 64
 
 
-@override_settings(WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="3/h")
+@override_settings(
+    WAGTAIL_SECURELINK_RATE_LIMIT_STORE="database",
+    WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="3/h",
+)
 def test_a_flood_of_new_keys_does_not_reset_a_live_counter():
     """No eviction: 1,000 other networks later, the first one is still limited."""
     for _ in range(3):
@@ -207,7 +216,10 @@ def test_a_flood_of_new_keys_does_not_reset_a_live_counter():
     assert RateCounter.objects.count() == 1001
 
 
-@override_settings(WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="5/m")
+@override_settings(
+    WAGTAIL_SECURELINK_RATE_LIMIT_STORE="database",
+    WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK="5/m",
+)
 def test_a_new_window_sweeps_a_bounded_batch_of_ended_ones():
     now = counters.unix_now()
     RateCounter.objects.bulk_create(

@@ -260,7 +260,9 @@ def _store_down(store):
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_gone")
     try:
-        yield
+        # Explicit, so that the scale-out run (Redis configured) tests it too.
+        with override_settings(WAGTAIL_SECURELINK_RATE_LIMIT_STORE="database"):
+            yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER TABLE {table}_gone RENAME TO {table}")
