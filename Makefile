@@ -74,7 +74,6 @@ format: venv
 
 demo: venv
 	cd example_site && $(PY) manage.py migrate --noinput
-	cd example_site && $(PY) manage.py createcachetable
 	cd example_site && $(PY) manage.py load_demo
 	cd example_site && $(PY) manage.py runserver $(DEMO_ADDR)
 

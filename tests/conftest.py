@@ -1,9 +1,7 @@
 import django
 import pytest
 import wagtail
-from django.conf import settings as django_settings
 from django.core.cache import caches
-from django.core.management import call_command
 
 import wagtail_securelink
 
@@ -16,21 +14,6 @@ def pytest_report_header(config):
     ]
 
 
-def _uses_database_cache() -> bool:
-    return any(
-        cache["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
-        for cache in django_settings.CACHES.values()
-    )
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, plus the cache table when the cache lives in it."""
-    if _uses_database_cache():
-        with django_db_blocker.unblock():
-            call_command("createcachetable", verbosity=0)
-
-
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test writes its documents into its own temporary MEDIA_ROOT."""
@@ -41,8 +24,8 @@ def _media_root(settings, tmp_path):
 def _clear_cache(django_db_setup, django_db_blocker):
     """Start every test with empty caches, so rate-limit counters never leak.
 
-    Depends on ``django_db_setup`` because with the database cache, clearing it
-    is a query against the test database.
+    Depends on ``django_db_setup`` so that a cache kept in the database (none by
+    default) could be cleared. The database counters roll back with each test.
     """
     with django_db_blocker.unblock():
         for cache in caches.all():

@@ -1,25 +1,94 @@
-"""System checks for unsafe configuration."""
+"""System checks for unsafe configuration (E003 and W001: tests/security/test_s5_s6_…)."""
 
+import pytest
 from django.apps import apps
+from django.core.checks import run_checks
+from django.test import override_settings
 
-from wagtail_securelink.checks import (
-    check_app_order,
-    check_base_url,
-    check_rate_limit_cache,
-)
+from wagtail_securelink import checks
+
+LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 
-def test_fail_open_rate_limits_are_refused(settings):
-    settings.RATELIMIT_FAIL_OPEN = True
-    assert [e.id for e in check_rate_limit_cache(None)] == ["wagtail_securelink.E004"]
+def _ids(messages):
+    return [message.id for message in messages]
 
 
 def test_missing_base_url_is_an_error(settings):
     settings.WAGTAIL_SECURELINK_BASE_URL = None
     settings.WAGTAILADMIN_BASE_URL = ""
-    assert [e.id for e in check_base_url(None)] == ["wagtail_securelink.E001"]
+    assert _ids(checks.check_base_url(None)) == ["wagtail_securelink.E001"]
     settings.WAGTAIL_SECURELINK_BASE_URL = "ftp://example.com"
-    assert [e.id for e in check_base_url(None)] == ["wagtail_securelink.E002"]
+    assert _ids(checks.check_base_url(None)) == ["wagtail_securelink.E002"]
+
+
+def test_plain_http_base_url_warns_on_deploy(settings):
+    settings.WAGTAIL_SECURELINK_BASE_URL = "http://docs.example.com"
+    assert _ids(checks.check_https(None)) == ["wagtail_securelink.W002"]
+    settings.WAGTAIL_SECURELINK_BASE_URL = "https://docs.example.com"
+    assert checks.check_https(None) == []
+
+
+def test_a_store_that_names_no_cache_is_an_error(settings):
+    settings.WAGTAIL_SECURELINK_RATE_LIMIT_STORE = "redis"
+    assert _ids(checks.check_rate_limit_store(None)) == ["wagtail_securelink.E005"]
+
+
+@pytest.mark.parametrize("rate", ["10", "ten an hour", "10/w", 10])
+def test_an_invalid_rate_is_an_error(settings, rate):
+    settings.WAGTAIL_SECURELINK_RATE_CHECK_PER_LINK = rate
+    assert _ids(checks.check_rates(None)) == ["wagtail_securelink.E006"]
+
+
+def test_valid_and_empty_rates_pass(settings):
+    settings.WAGTAIL_SECURELINK_RATE_CHECK_PER_LINK = "100/2h"
+    settings.WAGTAIL_SECURELINK_RATE_LOOKUP_PER_NETWORK = ""
+    assert checks.check_rates(None) == []
+
+
+def test_every_hint_is_a_url_of_the_docs(settings):
+    """A pip user has no repository checkout: hints point at the published docs."""
+    settings.WAGTAILADMIN_BASE_URL = ""
+    messages = []
+    for base_url in (None, "ftp://x", "http://x"):
+        settings.WAGTAIL_SECURELINK_BASE_URL = base_url
+        messages += checks.check_base_url(None) + checks.check_https(None)
+    settings.WAGTAIL_SECURELINK_RATE_CHECK_PER_LINK = "often"
+    messages += checks.check_rates(None)
+    for backend in ("locmem.LocMemCache", "db.DatabaseCache", "nothing"):
+        settings.CACHES = {
+            "default": LOCMEM,
+            "limits": {"BACKEND": f"django.core.cache.backends.{backend}"},
+        }
+        for store in ("limits", "missing"):
+            settings.WAGTAIL_SECURELINK_RATE_LIMIT_STORE = store
+            messages += checks.check_rate_limit_store(None)
+    assert {m.id for m in messages} == {
+        f"wagtail_securelink.{i}" for i in ("E001", "E002", "E003", "E005", "E006")
+    } | {"wagtail_securelink.W001", "wagtail_securelink.W002"}
+    for message in messages:
+        assert checks.DOCS_URL in message.hint, message.id
+        assert ".md" not in message.hint and "docs/" not in message.hint, message.id
+
+
+@override_settings(
+    CACHES={"default": LOCMEM},
+    WAGTAILADMIN_BASE_URL="http://example.com",
+    WAGTAIL_SECURELINK_BASE_URL=None,
+)
+def test_a_wagtail_start_project_gets_no_message_of_ours():
+    """`wagtail start`'s settings: LocMem default cache, no RATELIMIT_* settings,
+    django_ratelimit not installed. The rate limits go to the database, silently."""
+    from django.conf import settings
+
+    assert not apps.is_installed("django_ratelimit")
+    assert not any(name.startswith("RATELIMIT_") for name in dir(settings))
+    ours = [
+        m.id
+        for m in run_checks(include_deployment_checks=False)
+        if m.id.startswith(("wagtail_securelink.", "django_ratelimit."))
+    ]
+    assert ours == []
 
 
 def test_app_order_that_hides_the_collection_buttons_is_a_warning(monkeypatch):
@@ -27,13 +96,13 @@ def test_app_order_that_hides_the_collection_buttons_is_a_warning(monkeypatch):
 
     The app registry is given the other order directly: reloading it under
     ``override_settings(INSTALLED_APPS=…)`` would mount Wagtail's API routers twice."""
-    assert check_app_order(None) == []
+    assert checks.check_app_order(None) == []
     configs = [c for c in apps.get_app_configs() if c.name != "wagtail_securelink"]
     ours = apps.get_app_config("wagtail_securelink")
     names = [c.name for c in configs]
     configs.insert(names.index("wagtail.admin") + 1, ours)
     monkeypatch.setattr(apps, "get_app_configs", lambda: configs)
-    [warning] = check_app_order(None)
+    [warning] = checks.check_app_order(None)
     assert warning.id == "wagtail_securelink.W003"
     assert "Move 'wagtail_securelink' above 'wagtail.admin'" in warning.hint
     assert "https://wagtail-securelink.readthedocs.io/" in warning.hint

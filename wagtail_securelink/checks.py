@@ -1,11 +1,26 @@
-"""System checks with stable ids for unsafe configuration."""
+"""System checks with stable ids for unsafe configuration.
+
+``wagtail_securelink.E004`` (``RATELIMIT_FAIL_OPEN``) is retired: the limiter no longer
+goes through django-ratelimit, and always fails closed.
+"""
 
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
+from . import ratelimits
 from .conf import settings
+
+# The documentation's one base URL: every hint points a pip user there, never at a
+# file of the repository.
+DOCS_URL = "https://wagtail-securelink.readthedocs.io/en/latest/"
+_RATE_LIMITS = "deployment/#rate-limits"
+
+
+def _hint(page: str) -> str:
+    return f"See {DOCS_URL}{page}"
+
 
 _NOT_SHARED = {
     "django.core.cache.backends.locmem.LocMemCache": "is private to one process",
@@ -23,7 +38,8 @@ def check_base_url(app_configs, **kwargs):
         return [
             checks.Error(
                 "WAGTAIL_SECURELINK_BASE_URL (or WAGTAILADMIN_BASE_URL) is not set.",
-                hint="Links and emails are built from it, never from the request's Host header.",
+                hint="Links and emails are built from it, never from the request's "
+                "Host header. " + _hint("configuration/#operations-django-settings"),
                 id="wagtail_securelink.E001",
             )
         ]
@@ -31,6 +47,7 @@ def check_base_url(app_configs, **kwargs):
         return [
             checks.Error(
                 "WAGTAIL_SECURELINK_BASE_URL must start with http:// or https://.",
+                hint=_hint("configuration/#operations-django-settings"),
                 id="wagtail_securelink.E002",
             )
         ]
@@ -38,40 +55,63 @@ def check_base_url(app_configs, **kwargs):
 
 
 @checks.register(checks.Tags.caches)
-def check_rate_limit_cache(app_configs, **kwargs):
-    if getattr(django_settings, "RATELIMIT_FAIL_OPEN", False):
-        # With it, django-ratelimit stops counting when the cache answers without
-        # counting: code guessing would then be limited only by the per-code tries (S6).
+def check_rate_limit_store(app_configs, **kwargs):
+    """Only a store chosen explicitly can be wrong: "auto" never picks an unsafe cache."""
+    store = settings.RATE_LIMIT_STORE
+    if store in {ratelimits.AUTO, ratelimits.DATABASE}:
+        return []
+    name = "WAGTAIL_SECURELINK_RATE_LIMIT_STORE"
+    if store not in django_settings.CACHES:
         return [
             checks.Error(
-                "RATELIMIT_FAIL_OPEN is True: rate limits would switch off while the cache is down.",
-                hint="Remove it; wagtail-securelink fails closed with a 503 page instead.",
-                id="wagtail_securelink.E004",
+                f"{name} is {store!r}: neither 'auto', 'database' nor a cache in CACHES.",
+                hint=_hint("configuration/#rate-limit-store"),
+                id="wagtail_securelink.E005",
             )
         ]
-    alias = getattr(django_settings, "RATELIMIT_USE_CACHE", "default")
-    backend = django_settings.CACHES.get(alias, {}).get("BACKEND", "")
+    backend = django_settings.CACHES[store].get("BACKEND", "")
     if backend in _NOT_SHARED:
         return [
             checks.Error(
-                f"The rate-limit cache {alias!r} ({backend}) {_NOT_SHARED[backend]}.",
-                hint="Use Redis, Memcached or Django's database cache (see docs/deployment.md).",
+                f"{name} points at the cache {store!r} ({backend}), which "
+                f"{_NOT_SHARED[backend]}: rate limits would not hold.",
+                hint="Remove the setting (the database then keeps the counters) or "
+                "name a Redis or Memcached cache. " + _hint(_RATE_LIMITS),
                 id="wagtail_securelink.E003",
             )
         ]
-    embedded = "sqlite" in django_settings.DATABASES.get("default", {}).get(
-        "ENGINE", ""
-    )
-    if backend in _NOT_ATOMIC and not embedded:
+    if backend in _NOT_ATOMIC:
         return [
             checks.Warning(
-                f"The rate-limit cache {alias!r} ({backend}) does not increment atomically: "
-                "under concurrent load a limit may admit a few more requests.",
-                hint="Fine for the embedded default; use Redis when scaling out.",
+                f"{name} points at the cache {store!r} ({backend}), whose increments "
+                "are not atomic and reset the entry's expiry: limits may admit more "
+                "than their rate.",
+                hint="Use 'database' instead (the default without Redis or "
+                "Memcached). " + _hint(_RATE_LIMITS),
                 id="wagtail_securelink.W001",
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security)
+def check_rates(app_configs, **kwargs):
+    errors = []
+    for name in ratelimits.RATE_SETTINGS:
+        rate = getattr(settings, name)
+        if not rate:
+            continue
+        try:
+            ratelimits.parse_rate(rate)
+        except (TypeError, ValueError):
+            errors.append(
+                checks.Error(
+                    f"WAGTAIL_SECURELINK_{name} is {rate!r}, not a rate such as '10/h'.",
+                    hint=_hint("configuration/#operations-django-settings"),
+                    id="wagtail_securelink.E006",
+                )
+            )
+    return errors
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -81,6 +121,7 @@ def check_https(app_configs, **kwargs):
             checks.Warning(
                 "WAGTAIL_SECURELINK_BASE_URL is not HTTPS: grant cookies cannot use the "
                 "__Host- prefix or the Secure flag.",
+                hint=_hint("deployment/#behind-a-reverse-proxy"),
                 id="wagtail_securelink.W002",
             )
         ]

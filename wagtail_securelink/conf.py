@@ -22,7 +22,13 @@ DEFAULTS = {
     # Prefix lengths that define a "client network" for rate limits.
     "IPV4_NETWORK_PREFIX": 24,
     "IPV6_NETWORK_PREFIX": 48,
-    # Rate limits (django-ratelimit syntax), see docs/configuration.md (S5).
+    # Where the rate-limit counters live (S5, S6): "auto" (the cache named by
+    # RATELIMIT_USE_CACHE, "default" unless set, when it is Redis or Memcached — shared
+    # and atomic — else the database), "database" (rows of our own table), or the alias
+    # of a cache in CACHES.
+    "RATE_LIMIT_STORE": "auto",
+    # Rate limits ("count/period", as django-ratelimit writes them), see
+    # docs/configuration.md (S5).
     "RATE_SEND_PER_NETWORK": "10/h",
     "RATE_SEND_PER_LINK": "50/h",
     "RATE_SEND_PER_ADDRESS": 5,  # codes an hour per (link, address), counted in the DB

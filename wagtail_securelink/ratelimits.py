@@ -1,24 +1,47 @@
-"""Rate limits on a shared cache, through django-ratelimit (S5, S6).
+"""Rate limits per client network and per link (S5, S6), in fixed windows.
 
 The limits here protect against volume from one client network or on one link; they
 answer 429 with ``Retry-After`` whatever address was typed, so they reveal nothing
 about recipients. Per-code and per-recipient counters (wrong tries, lockout, codes an
-hour per address, resend cooldown) are database rows instead, updated atomically,
-so single use and lockout never depend on the cache (S3, S4).
+hour per address, resend cooldown) are rows of their own instead, updated atomically,
+so single use and lockout never depend on this module (S3, S4).
 
-When the cache is unreachable the limiter fails closed: the caller gets
-``CacheUnavailable`` and answers 503, never a 500 and never "no limit".
+The counters live where ``WAGTAIL_SECURELINK_RATE_LIMIT_STORE`` says: by default
+("auto") in a shared cache whose increments are atomic (Redis, Memcached) when the site
+has one, else in the package's own database table (``counters``), which needs no
+set-up step and is shared by every process that shares the database.
+
+When the store fails, the limiter fails closed: the caller gets ``CacheUnavailable``
+and answers 503, never a 500 and never "no limit".
 """
 
 import logging
+import re
 from dataclasses import dataclass
 
-from django_ratelimit.core import get_usage
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.db import router, transaction
 
+from . import counters
 from .clients import client_network
 from .conf import settings
+from .models import RateCounter
 
-__all__ = ["Limited", "CacheUnavailable", "check_limits", "SEND", "CHECK", "LOOKUP"]
+__all__ = [
+    "Limited",
+    "CacheUnavailable",
+    "check_limits",
+    "parse_rate",
+    "resolve_store",
+    "AUTO",
+    "DATABASE",
+    "RATE_SETTINGS",
+    "SHARED_ATOMIC_CACHES",
+    "SEND",
+    "CHECK",
+    "LOOKUP",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +53,26 @@ class Limited(Exception):
 
 
 class CacheUnavailable(Exception):
-    pass
+    """The rate-limit store (cache or database) could not count: fail closed."""
 
+
+DATABASE = "database"
+AUTO = "auto"
+# Cache backends shared by every process whose increments are atomic (INCR): "auto"
+# keeps the counters there. Any other cache (LocMem, dummy, Django's database or file
+# cache, whose incr() is a get and a set that also resets the expiry) is passed over
+# for the database store.
+SHARED_ATOMIC_CACHES = frozenset(
+    {
+        "django.core.cache.backends.redis.RedisCache",
+        "django_redis.cache.RedisCache",
+        "django.core.cache.backends.memcached.PyMemcacheCache",
+        "django.core.cache.backends.memcached.PyLibMCCache",
+    }
+)
+# A cache entry outlives its window by a few seconds, so that a hit at the very end of
+# a window never finds the key gone between add() and incr().
+EXPIRATION_FUDGE = 5
 
 # Each action maps to (scope, setting name) pairs. "network" keys on the client
 # network (IPv4 /24, IPv6 /48 by default), "link" on the link's id.
@@ -43,6 +84,32 @@ _LIMITS = {
     CHECK: [("network", "RATE_CHECK_PER_NETWORK"), ("link", "RATE_CHECK_PER_LINK")],
     LOOKUP: [("network", "RATE_LOOKUP_PER_NETWORK")],
 }
+# The operational settings holding a rate string (checked by ``checks``).
+RATE_SETTINGS = [name for pairs in _LIMITS.values() for _, name in pairs]
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"10/h"`` → ``(10, 3600)``; ``"5/15m"`` → ``(5, 900)``. Raises ``ValueError``."""
+    match = _RATE.match(rate)
+    if not match:
+        raise ValueError(f"Invalid rate {rate!r}: use count/period, as in '10/h'.")
+    count, multiple, unit = match.groups()
+    period = _PERIODS[unit] * int(multiple or 1)
+    if period <= 0:
+        raise ValueError(f"Invalid rate {rate!r}: the period must be positive.")
+    return int(count), period
+
+
+def resolve_store() -> str:
+    """``DATABASE`` or the alias of the cache that holds the counters."""
+    store = settings.RATE_LIMIT_STORE
+    if store != AUTO:
+        return store
+    alias = getattr(django_settings, "RATELIMIT_USE_CACHE", "default")
+    backend = django_settings.CACHES.get(alias, {}).get("BACKEND", "")
+    return alias if backend in SHARED_ATOMIC_CACHES else DATABASE
 
 
 def _key_value(scope: str, request, link) -> str:
@@ -51,33 +118,83 @@ def _key_value(scope: str, request, link) -> str:
     return f"link:{link.pk}"
 
 
+def _cache_hit(alias: str, key: str, end: int, now: int) -> int:
+    cache = caches[alias]
+    key = f"securelink-rl:{key}"
+    if cache.add(key, 1, end - now + EXPIRATION_FUDGE):
+        return 1
+    # Redis INCR, memcached incr: atomic, and the key keeps its expiry.
+    return cache.incr(key)
+
+
+def _count(limits, request, action, link, hit, now) -> tuple[Limited | None, bool]:
+    """Count each limit in turn, stopping at the first one exceeded."""
+    started = False
+    for scope, (limit, period) in limits:
+        value = _key_value(scope, request, link)
+        end = counters.window_end(value, period, now)
+        key = counters.counter_key(f"{action}.{scope}", value, period, end)
+        count = hit(key, end)
+        if not count:  # a cache that answered without counting
+            raise CacheUnavailable(f"the store did not count ({action})")
+        started = started or count == 1
+        if count > limit:
+            logger.info("Rate limit reached: %s per %s", action, scope)
+            return Limited(retry_after=max(1, end - now), scope=scope), started
+    return None, started
+
+
 def check_limits(request, action: str, link=None) -> None:
     """Count one attempt of ``action``; raise ``Limited`` or ``CacheUnavailable``."""
-    for scope, setting_name in _LIMITS[action]:
-        if scope == "link" and link is None:
-            continue
-        rate = getattr(settings, setting_name)
-        if not rate:
-            continue
-        value = _key_value(scope, request, link)
-        try:
-            usage = get_usage(
+    limits = [
+        (scope, parse_rate(rate))
+        for scope, setting_name in _LIMITS[action]
+        if (rate := getattr(settings, setting_name)) and (scope != "link" or link)
+    ]
+    if not limits:
+        return
+    store = resolve_store()
+    now = counters.unix_now()
+    try:
+        if store == DATABASE:
+            using = router.db_for_write(RateCounter)
+            # One transaction for every scope: one commit, and a savepoint when the
+            # request already runs in a transaction, so an error leaves it usable.
+            with transaction.atomic(using=using):
+                limited, started = _count(
+                    limits,
+                    request,
+                    action,
+                    link,
+                    lambda key, end: counters.hit(key, end, using=using),
+                    now,
+                )
+        else:
+            limited, started = _count(
+                limits,
                 request,
-                group=f"wagtail_securelink.{action}.{scope}",
-                key=lambda group, req, value=value: value,
-                rate=rate,
-                increment=True,
+                action,
+                link,
+                lambda key, end: _cache_hit(store, key, end, now),
+                now,
             )
-        except Exception as exc:  # any cache backend error: fail closed
-            logger.error(
-                "Rate-limit cache unavailable (%s): failing closed", type(exc).__name__
-            )
-            raise CacheUnavailable from exc
-        if usage is None:
-            continue
-        if usage["limit"] == 0 and usage["time_left"] == -1:
-            logger.error("Rate-limit cache did not count (%s): failing closed", action)
-            raise CacheUnavailable
-        if usage["should_limit"]:
-            logger.info("Rate limit reached: %s per %s", action, scope)
-            raise Limited(retry_after=max(1, usage["time_left"]), scope=scope)
+    except Exception as exc:  # any cache or database error: fail closed
+        logger.error(
+            "Rate-limit store %r unavailable (%s): failing closed",
+            store,
+            type(exc).__name__,
+        )
+        raise CacheUnavailable from exc
+    if store == DATABASE and started:
+        _sweep(using)
+    if limited:
+        raise limited
+
+
+def _sweep(using: str) -> None:
+    """Delete a bounded batch of ended windows; a failure here costs nothing but room."""
+    try:
+        with transaction.atomic(using=using):
+            counters.purge_expired(limit=counters.PURGE_BATCH, using=using)
+    except Exception as exc:
+        logger.warning("Could not delete ended rate-limit windows: %r", exc)

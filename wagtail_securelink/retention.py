@@ -1,5 +1,8 @@
 """Retention (SPEC §6, S15): what ``securelink_purge`` deletes, and links that expire unused.
 
+Besides codes, grants and events, the purge deletes rate-limit windows that have ended
+(``counters``): they hold no record, only a count that no longer limits anything.
+
 Access events are hash-chained (``chain``). Purging removes the *oldest* part of the
 chain only — a prefix in sealing order — and records the hash of the newest removed event
 as the chain's anchor, so ``chain.verify_chain()`` still passes and any other gap is
@@ -14,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from . import address_state, delivery
+from . import address_state, counters, delivery
 from .chain import seal_chain
 from .choices import EventType
 from .events import record_event
@@ -36,6 +39,7 @@ class PurgeReport:
     grants: int = 0
     events: int = 0
     expired_links: int = 0
+    rate_counters: int = 0
 
 
 def purge_codes(now=None) -> int:
@@ -132,4 +136,5 @@ def purge(
     report.codes = purge_codes(now)
     report.grants = purge_grants(cutoff)
     report.events = purge_events(cutoff)
+    report.rate_counters = counters.purge_expired()
     return report

@@ -3,8 +3,8 @@
 The same settings run both deployment shapes of SPEC §9, chosen by environment
 variables:
 
-* embedded default (``make demo``): SQLite, Django's database cache, console email,
-  immediate task backend;
+* embedded default (``make demo``): SQLite (which also holds the rate-limit counters:
+  no cache to set up), console email, immediate task backend;
 * scale-out: ``DATABASE_URL=postgres://…``, ``REDIS_URL=redis://…`` (or
   ``CACHE_URL``), ``EMAIL_URL=smtp://…`` (or ``EMAIL_HOST``/``EMAIL_PORT``), any
   number of gunicorn processes behind a proxy.
@@ -81,8 +81,6 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_tasks",
-    # Installed for its system checks on the rate-limit cache (see CACHES).
-    "django_ratelimit",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -152,7 +150,7 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # create without this app (postgres.E005): PostgreSQL sites need it on any Django.
     INSTALLED_APPS.append("django.contrib.postgres")
 
-# --- Cache (also the rate-limit store) -------------------------------------------
+# --- Cache (and, with Redis, the rate-limit store) ------------------------------
 
 
 def cache_from_url(url: str) -> dict:
@@ -177,30 +175,12 @@ def cache_from_url(url: str) -> dict:
 
 
 _cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
-CACHES = {
-    "default": cache_from_url(_cache_url)
-    if _cache_url
-    else {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "securelink_cache",
-    }
-}
-
-RATELIMIT_USE_CACHE = "default"
-_cache_backend = CACHES["default"]["BACKEND"]
-if _cache_backend == "django.core.cache.backends.db.DatabaseCache":
-    # django-ratelimit rejects the database cache (E003) because its
-    # increments are not atomic. It is still shared between processes, which
-    # is what matters most here, and the counters that protect the codes
-    # themselves (attempts per code, codes sent per recipient) are database
-    # rows, not cache entries. Fine for the embedded shape; use Redis
-    # (REDIS_URL) when scaling out.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
-elif _cache_backend == "django.core.cache.backends.redis.RedisCache":
-    # django-ratelimit predates Django's own Redis backend and only lists
-    # django_redis as "officially supported" (W001); Django's backend
-    # increments atomically (INCR) too.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if _cache_url:
+    # Redis here also carries the rate limits (WAGTAIL_SECURELINK_RATE_LIMIT_STORE
+    # "auto" picks a shared, atomic cache when there is one).
+    CACHES = {"default": cache_from_url(_cache_url)}
+# Otherwise Django's default LocMem cache: the rate limits are then rows of the
+# package's own table, created by migrate, shared by every process on the database.
 
 # --- Email ----------------------------------------------------------------------
 

@@ -70,7 +70,6 @@ from wagtail.models import Collection, Site
 from wagtail_securelink import services
 from demo import samples
 
-call_command("createcachetable", verbosity=0)
 call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))
 Site.objects.filter(is_default_site=True).update(site_name=os.environ["SITE_NAME"])
 Document = get_document_model()

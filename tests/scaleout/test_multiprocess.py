@@ -154,7 +154,7 @@ def test_a_rate_limit_holds_across_processes(cluster: Cluster, mailbox: Mailbox)
         after.append(int(response.headers["Retry-After"]))
         assert after[-1] > 0
     elapsed = time.monotonic() - began
-    # django-ratelimit counts in fixed windows: if one ended while we hammered (the
+    # The limits count in fixed windows: if one ended while we hammered (the
     # window now open started after we began), the earlier window admitted some too.
     window_edge = max(after) > period - elapsed - 1
     assert admitted <= limit * (2 if window_edge else 1), statuses

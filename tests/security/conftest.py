@@ -76,3 +76,9 @@ class BrokenCache(BaseCache):
 BROKEN_CACHES = {
     "default": {"BACKEND": "tests.security.conftest.BrokenCache"},
 }
+# The rate limits explicitly kept in that cache ("auto" would pass over an unknown
+# backend for the database): override_settings(**BROKEN_STORE).
+BROKEN_STORE = {
+    "CACHES": BROKEN_CACHES,
+    "WAGTAIL_SECURELINK_RATE_LIMIT_STORE": "default",
+}

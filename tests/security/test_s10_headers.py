@@ -17,7 +17,7 @@ from tests.helpers import (
     verify,
     view_url,
 )
-from tests.security.conftest import ALICE, BROKEN_CACHES
+from tests.security.conftest import ALICE, BROKEN_STORE
 from wagtail_securelink import services, tokens
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def _send_limited(link):
     return request_code(client, link, ALICE)
 
 
-@override_settings(CACHES=BROKEN_CACHES)
+@override_settings(**BROKEN_STORE)
 def _cache_down(link):
     return request_code(Client(), link, ALICE)
 

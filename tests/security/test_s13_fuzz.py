@@ -4,7 +4,7 @@ never give a 500, and no CR/LF reaches an email header.
 
 Each ``@given`` test shares its function-scoped fixtures between examples (the
 health check is suppressed on purpose) and resets what leaks between them: the rate
-limit caches, the mail outbox and the browser.
+limit counters, the mail outbox and the browser.
 """
 
 import email
@@ -25,7 +25,7 @@ from tests.factories import make_collection, make_link, make_user
 from tests.helpers import enter_code_url, last_code, request_code, send_code_url, verify
 from tests.security.conftest import ALICE
 from wagtail_securelink import services
-from wagtail_securelink.models import Grant
+from wagtail_securelink.models import Grant, RateCounter
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,7 @@ FUZZ = settings(
 def _fresh():
     for cache in caches.all():
         cache.clear()
+    RateCounter.objects.all().delete()  # the limits' store without a shared cache
     mail.outbox = []
 
 

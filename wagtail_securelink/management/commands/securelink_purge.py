@@ -8,8 +8,9 @@ from wagtail_securelink import retention, services
 
 class Command(BaseCommand):
     help = (
-        "Delete dead verification codes, grants that ended and access events older "
-        "than the policy's retention, keeping the audit chain verifiable; optionally "
+        "Delete dead verification codes, grants that ended, access events older "
+        "than the policy's retention (keeping the audit chain verifiable) and ended "
+        "rate-limit windows; optionally "
         "expire links that have not been used for a number of days."
     )
 
@@ -42,13 +43,14 @@ class Command(BaseCommand):
         report = retention.purge(retention_days=days, expire_unused_days=unused)
         self.stdout.write(
             _(
-                "Deleted %(codes)d codes, %(grants)d grants and %(events)d events; "
-                "expired %(links)d unused links."
+                "Deleted %(codes)d codes, %(grants)d grants, %(events)d events and "
+                "%(counters)d ended rate-limit windows; expired %(links)d unused links."
             )
             % {
                 "codes": report.codes,
                 "grants": report.grants,
                 "events": report.events,
+                "counters": report.rate_counters,
                 "links": report.expired_links,
             }
         )
