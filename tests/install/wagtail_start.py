@@ -156,11 +156,11 @@ def documented_install(tmp: Path, project: Path, python: Path) -> None:
                     apply_settings(project, steps)
                 settings_done = True
             with step(command):
-                print(
-                    run([python, *command.split()[1:], "--noinput"], cwd=project)[
-                        -2000:
-                    ]
-                )
+                out = run([python, *command.split()[1:], "--noinput"], cwd=project)
+                lines = out.splitlines()
+                applied = sum("Applying " in line for line in lines)
+                print("\n".join(x for x in lines if "Applying " not in x)[-1000:])
+                print(f"    {applied} migrations applied")
         else:
             raise StepFailed(
                 f"a step this script does not know how to run: {command!r}"
@@ -312,7 +312,7 @@ def start_gunicorn(project: Path, venv: Path, port: int, tmp: Path):
             "--access-logfile",
             str(access_log),
             "--access-logformat",
-            '%(p)s "%(r)s" %(s)s',
+            '%(p)s "%(r)s" %(s)s',  # %(p)s is the worker's pid, as <1234>
         ],
         cwd=project,
         env={
