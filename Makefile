@@ -80,7 +80,7 @@ test-oldest:
 # A project made by the newest `wagtail start`, the install steps of README.md, then the
 # visitor flow under gunicorn with 3 workers (tests/install/wagtail_start.py).
 test-wagtail-start:
-	@if command -v pyenv >/dev/null 2>&1; then export PYENV_VERSION="$${PYENV_VERSION:-3.11.7:3.12.1:3.13.0}"; fi; \
+	@if command -v pyenv >/dev/null 2>&1; then export PYENV_VERSION=3.11.7:3.12.1:3.13.0; fi; \
 	command -v $(NEWEST_PYTHON) >/dev/null 2>&1 && $(NEWEST_PYTHON) -c 'import sys' 2>/dev/null || \
 		{ echo "error: $(NEWEST_PYTHON) is not available (pyenv install 3.13, or NEWEST_PYTHON=...)" >&2; exit 1; }; \
 	$(NEWEST_PYTHON) tests/install/wagtail_start.py

@@ -20,7 +20,7 @@ shift 4
 cd "$(dirname "$0")/.."
 
 if command -v pyenv >/dev/null 2>&1; then
-	export PYENV_VERSION="${PYENV_VERSION:-3.11.7:3.12.1:3.13.0}"
+	export PYENV_VERSION=3.11.7:3.12.1:3.13.0
 fi
 if ! command -v "$python" >/dev/null 2>&1 || ! "$python" -c 'import sys' >/dev/null 2>&1; then
 	echo "error: $python is not available, so the combination $django_spec + $wagtail_spec" >&2
@@ -32,10 +32,19 @@ fi
 start=$(date +%s)
 rm -rf "$venv"
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
+# pip's output (and the build backend's warnings) go to a log, shown if pip fails.
+pip_log="$venv/pip.log"
+pip() {
+	"$venv/bin/python" -m pip "$@" >>"$pip_log" 2>&1 || {
+		cat "$pip_log" >&2
+		echo "error: pip $* failed" >&2
+		exit 1
+	}
+}
+pip install --upgrade pip
 # One resolution for everything, as `pip install -r requirements.txt wagtail-securelink`
 # does in a user's project: an impossible combination fails here, loudly.
-"$venv/bin/python" -m pip install --quiet ".[testing]" "$django_spec" "$wagtail_spec"
+pip install ".[testing]" "$django_spec" "$wagtail_spec"
 "$venv/bin/python" - <<'EOF'
 import sys
 

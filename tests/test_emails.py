@@ -80,5 +80,7 @@ def test_console_backend_prints_the_link_on_one_line(link, capsys):
 @pytest.mark.skipif(django.VERSION < (6, 0), reason="Django 6 builds EmailMessage")
 def test_a_line_over_998_characters_stays_quoted_printable():
     # RFC 5322 allows at most 998 characters a line: 8bit would break it.
-    message = SecureLinkEmailMessage("s", "x" * 1200, "a@example.com", ["b@example.com"])
+    message = SecureLinkEmailMessage(
+        "s", "x" * 1200, "a@example.com", ["b@example.com"]
+    )
     assert b"quoted-printable" in message.message().as_bytes()
