@@ -26,6 +26,9 @@ help:
 	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
 	@echo "make test         run the pytest suite, then Wagtail's documents suite with our app"
 	@echo "make test-e2e     browser tests: Chromium drives the example site (installs Chromium, Playwright, axe-core)"
+	@echo "make test-newest  fresh .venv-newest: Python 3.13, Django 6.1, Wagtail 8.0; the pytest suite"
+	@echo "make test-oldest  fresh .venv-oldest: Python 3.11, Django 5.2, Wagtail 7.4; the pytest suite"
+	@echo "make test-wagtail-start  a new \`wagtail start\` project, the README's install steps, the visitor flow"
 	@echo "make test-wagtail run Wagtail's own documents tests with wagtail_securelink installed"
 	@echo "make test-wagtail-baseline   the same tests without wagtail_securelink"
 	@echo "make lint         ruff check + ruff format --check"
@@ -57,6 +60,30 @@ $(STAMP): setup.cfg pyproject.toml | $(VENV)/bin/python
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-wagtail
+
+# -- The ends of the supported matrix (tox.ini has all of it) --------------------------
+# Each target builds its own virtualenv from scratch and installs the package as a user
+# would (`pip install '.[testing]' Django… wagtail…`), then runs the pytest suite.
+# scripts/test-combination.sh sets PYENV_VERSION where pyenv is present and stops with a
+# clear message when the interpreter is missing.
+NEWEST_PYTHON ?= python3.13
+OLDEST_PYTHON ?= python3.11
+MATRIX_PYTEST_ARGS ?= -q -x
+
+.PHONY: test-newest test-oldest test-wagtail-start
+test-newest:
+	scripts/test-combination.sh .venv-newest $(NEWEST_PYTHON) 'Django>=6.1,<6.2' 'wagtail>=8.0,<8.1' $(MATRIX_PYTEST_ARGS)
+
+test-oldest:
+	scripts/test-combination.sh .venv-oldest $(OLDEST_PYTHON) 'Django>=5.2,<5.3' 'wagtail>=7.4,<7.5' $(MATRIX_PYTEST_ARGS)
+
+# A project made by the newest `wagtail start`, the install steps of README.md, then the
+# visitor flow under gunicorn with 3 workers (tests/install/wagtail_start.py).
+test-wagtail-start:
+	@if command -v pyenv >/dev/null 2>&1; then export PYENV_VERSION=3.11.7:3.12.1:3.13.0; fi; \
+	command -v $(NEWEST_PYTHON) >/dev/null 2>&1 && $(NEWEST_PYTHON) -c 'import sys' 2>/dev/null || \
+		{ echo "error: $(NEWEST_PYTHON) is not available (pyenv install 3.13, or NEWEST_PYTHON=...)" >&2; exit 1; }; \
+	$(NEWEST_PYTHON) tests/install/wagtail_start.py
 
 test-wagtail: venv
 	$(PY) -m django test $(WAGTAIL_SUITE_ARGS) --settings=tests.wagtail_suite.settings
@@ -105,7 +132,7 @@ check: venv
 		$(PY) manage.py check --deploy --fail-level WARNING --settings=example_site.settings_production
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .tox $(WHEEL_VENV)
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .tox $(WHEEL_VENV) .venv-newest .venv-oldest
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

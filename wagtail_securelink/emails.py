@@ -1,8 +1,10 @@
 """Email building. Override the templates by path, or subclass ``SecureLinkEmails`` and
 name it in ``WAGTAIL_SECURELINK_EMAIL_CLASS``."""
 
+import email.message
 import logging
 
+import django
 from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -10,9 +12,50 @@ from django.utils.module_loading import import_string
 
 from .conf import settings
 
-__all__ = ["SecureLinkEmails", "get_emails", "header_safe"]
+__all__ = ["SecureLinkEmailMessage", "SecureLinkEmails", "get_emails", "header_safe"]
 
 logger = logging.getLogger(__name__)
+
+# RFC 5322 §2.1.1: a line of a message may not exceed 998 characters.
+MAX_LINE_LENGTH = 998
+
+
+class SecureLinkEmailMessage(EmailMultiAlternatives):
+    """An email whose text parts go out as 8bit, so a link stays on one line.
+
+    Django 6 builds messages with Python's ``email.message.EmailMessage``, which sends
+    a text part quoted-printable as soon as one line is longer than 78 characters or
+    the text is not ASCII: the link in an invitation is then cut by ``=`` soft line
+    breaks, in the console backend and in mail clients that show the source. Django
+    5.2 sent UTF-8 text as 8bit up to 998 characters a line; this restores that.
+    """
+
+    def message(self, **kwargs):
+        msg = super().message(**kwargs)
+        if django.VERSION >= (6, 0):
+            for part in msg.walk():
+                as_8bit(part)
+        return msg
+
+
+def as_8bit(part) -> None:
+    if (
+        not isinstance(part, email.message.MIMEPart)
+        or part.get_content_maintype() != "text"
+        or part.is_attachment()
+        or part.get("Content-Transfer-Encoding", "").lower()
+        not in ("quoted-printable", "base64")
+    ):
+        return
+    text = part.get_content()
+    if any(len(line.encode()) > MAX_LINE_LENGTH for line in text.splitlines()):
+        return  # quoted-printable is then the right encoding
+    part.set_content(
+        text,
+        subtype=part.get_content_subtype(),
+        charset=part.get_content_charset() or "utf-8",
+        cte="8bit",
+    )
 
 
 def header_safe(value: str) -> str:
@@ -36,14 +79,14 @@ class SecureLinkEmails:
 
     def render(
         self, name: str, context: dict, to: str, reply_to: str = ""
-    ) -> EmailMultiAlternatives:
+    ) -> SecureLinkEmailMessage:
         context = {"site_name": site_name(), **context}
         subject = header_safe(
             render_to_string(f"{self.template_dir}/{name}_subject.txt", context)
         )
         text = render_to_string(f"{self.template_dir}/{name}.txt", context)
         html = render_to_string(f"{self.template_dir}/{name}.html", context)
-        message = EmailMultiAlternatives(
+        message = SecureLinkEmailMessage(
             subject=subject,
             body=text,
             from_email=django_settings.DEFAULT_FROM_EMAIL,
