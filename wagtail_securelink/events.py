@@ -85,6 +85,8 @@ def record_event(
 
     ``detail`` must never hold a code, a token or a password: callers pass counts,
     ids and reasons only.
+    A request may carry ``securelink_event_detail`` (the API v3 token's id and name),
+    merged into the detail of every event recorded for it.
     """
     from .services import get_policy
 
@@ -108,7 +110,7 @@ def record_event(
         email=email,
         ip_address=ip,
         user_agent=agent,
-        detail=detail or {},
+        detail={**getattr(request, "securelink_event_detail", {}), **(detail or {})},
         personal_digest=personal_digest(email, ip, agent),
     )
     # This runs on every download: three lean statements (lock and read the head, insert,
