@@ -144,7 +144,7 @@ def list_links(request: HttpRequest, filters: Query[LinkFilterSchema]):
 
 
 @router.get(
-    "/{link_id}/",
+    "/{int:link_id}/",
     response={200: LinkSchema, **PROBLEMS},
     url_name="securelink_detail_link",
     operation_id="securelink_links_detail",
@@ -155,7 +155,7 @@ def get_link(request: HttpRequest, link_id: Path[Id]):
 
 
 @router.patch(
-    "/{link_id}/",
+    "/{int:link_id}/",
     response={200: LinkSchema, **PROBLEMS},
     url_name="securelink_change_link",
     operation_id="securelink_links_change_expiry",
@@ -173,7 +173,7 @@ def change_expiry(request: HttpRequest, link_id: Path[Id], data: ExpirySchema):
 
 
 @router.post(
-    "/{link_id}/revoke/",
+    "/{int:link_id}/revoke/",
     response={200: LinkSchema, **PROBLEMS},
     url_name="securelink_revoke_link",
     operation_id="securelink_links_revoke",
@@ -201,7 +201,7 @@ def revoke_links(request: HttpRequest, data: RevokeManySchema):
 
 
 @router.post(
-    "/{link_id}/recipients/",
+    "/{int:link_id}/recipients/",
     response={200: RecipientsAddedSchema, **PROBLEMS},
     url_name="securelink_add_recipients",
     operation_id="securelink_links_add_recipients",
@@ -232,7 +232,7 @@ def _get_recipient(request: HttpRequest, link_id: int, recipient_id: int):
 
 
 @router.delete(
-    "/{link_id}/recipients/{recipient_id}/",
+    "/{int:link_id}/recipients/{int:recipient_id}/",
     response={204: None, **PROBLEMS},
     url_name="securelink_remove_recipient",
     operation_id="securelink_links_remove_recipient",
@@ -245,7 +245,7 @@ def remove_recipient(request: HttpRequest, link_id: Path[Id], recipient_id: Path
 
 
 @router.post(
-    "/{link_id}/recipients/{recipient_id}/resend/",
+    "/{int:link_id}/recipients/{int:recipient_id}/resend/",
     response={200: InvitationSchema, 503: dict, **PROBLEMS},
     url_name="securelink_resend_invitation",
     operation_id="securelink_links_resend_invitation",
