@@ -50,7 +50,9 @@ _LIMITS = {
 def _key_value(scope: str, request, link) -> str:
     if scope == "network":
         return client_network(request)
-    if scope == "token":  # the APIToken row's id that API v3 authenticated, never its secret
+    if (
+        scope == "token"
+    ):  # the APIToken row's id that API v3 authenticated, never its secret
         return f"token:{request.auth.pk}"
     return f"link:{link.pk}"
 

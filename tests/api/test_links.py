@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tests.factories import make_collection, make_document, make_link, make_user
+from tests.factories import make_link, make_user
 from wagtail_securelink.models import AccessEvent, Recipient, ShareLink
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +171,10 @@ def test_naive_expiry_is_read_in_the_site_time_zone(admin_api, contract):
         microsecond=0, tzinfo=None
     )
     response = share(
-        admin_api, contract, recipients=["a@example.com"], expires_at=expires.isoformat()
+        admin_api,
+        contract,
+        recipients=["a@example.com"],
+        expires_at=expires.isoformat(),
     )
     assert response.status_code == 201
     assert ShareLink.objects.get().expires_at == timezone.make_aware(expires)
@@ -200,9 +203,7 @@ def test_refused_addresses_are_named(admin_api, contract):
 
 def test_policy_limit_is_stated(admin_api, contract):
     far = timezone.now() + datetime.timedelta(days=400)
-    response = share(
-        admin_api, contract, audience="anyone", expires_at=far.isoformat()
-    )
+    response = share(admin_api, contract, audience="anyone", expires_at=far.isoformat())
     assert response.status_code == 422
     assert "30 days" in response.json()["detail"]
 
@@ -223,7 +224,10 @@ def test_audience_switched_off_by_policy(admin_api, contract):
     [
         ({"audience": "specific"}, "at least one email address"),
         ({"audience": "organization", "recipients": ["a@example.com"]}, "specific"),
-        ({"audience": "specific", "recipients": ["a@x.com"], "password": "pw"}, "anyone"),
+        (
+            {"audience": "specific", "recipients": ["a@x.com"], "password": "pw"},
+            "anyone",
+        ),
         ({"role": "upload", "recipients": ["a@example.com"]}, "collections"),
         ({"recipients": ["a@example.com"], "reverification_days": 99}, "between 1 and"),
     ],
@@ -307,7 +311,8 @@ def test_revoke_many_revokes_only_visible_links(editor_api, contract, budget):
 def test_add_and_remove_recipients(admin_api, contract):
     link = make_link(contract, ["a@example.com"])
     response = admin_api.post(
-        f"/links/{link.pk}/recipients/", {"recipients": ["B@example.com", "a@example.com"]}
+        f"/links/{link.pk}/recipients/",
+        {"recipients": ["B@example.com", "a@example.com"]},
     )
     assert response.status_code == 200, response.content
     assert response.json()["added"] == ["b@example.com"]
@@ -322,7 +327,9 @@ def test_recipient_of_another_link_is_404(admin_api, contract):
     one = make_link(contract, ["a@example.com"])
     two = make_link(contract, ["b@example.com"])
     other = two.recipients.get()
-    assert admin_api.delete(f"/links/{one.pk}/recipients/{other.pk}/").status_code == 404
+    assert (
+        admin_api.delete(f"/links/{one.pk}/recipients/{other.pk}/").status_code == 404
+    )
     assert Recipient.objects.filter(pk=other.pk).exists()
 
 
@@ -404,9 +411,7 @@ def test_every_change_is_an_event_naming_the_token(admin_api, contract):
 
 def test_no_secret_in_events_logs_or_later_responses(admin_api, contract, caplog):
     caplog.set_level("DEBUG")
-    response = share(
-        admin_api, contract, audience="anyone", password="hunter2-secret"
-    )
+    response = share(admin_api, contract, audience="anyone", password="hunter2-secret")
     link = ShareLink.objects.get()
     later = [
         admin_api.get("/links/").content,

@@ -9,11 +9,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
-from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
 from ..permissions import user_can_manage_links
 from ..reports import AccessEventFilterSet, visible_events
 from .auth import SecureLinkTokenAuth
+from .pagination import Pagination
 from .schemas import EventFilterSchema, EventSchema
 
 __all__ = ["router"]
@@ -28,7 +28,7 @@ router = Router(tags=["secure links"], auth=SecureLinkTokenAuth())
     operation_id="securelink_events_list",
     summary="List access events (the activity report)",
 )
-@paginate(WagtailLimitOffsetPagination)
+@paginate(Pagination)
 def list_events(request: HttpRequest, filters: Query[EventFilterSchema]):
     if not user_can_manage_links(request.user):
         raise PermissionDenied(_("This token's user may not read the activity report."))
@@ -46,6 +46,10 @@ def list_events(request: HttpRequest, filters: Query[EventFilterSchema]):
     )
     if not filterset.is_valid():
         raise ValidationError(
-            [f"{field}: {error}" for field, errors in filterset.errors.items() for error in errors]
+            [
+                f"{field}: {error}"
+                for field, errors in filterset.errors.items()
+                for error in errors
+            ]
         )
     return filterset.qs

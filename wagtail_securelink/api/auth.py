@@ -23,7 +23,9 @@ class SecureLinkTokenAuth(BearerTokenAuth):
         api_token = super().authenticate(request, token)
         if api_token is None:
             return None
-        request.auth = api_token  # Ninja sets it after we return; the limiter keys on it
+        request.auth = (
+            api_token  # Ninja sets it after we return; the limiter keys on it
+        )
         # Raises Limited (429) or CacheUnavailable (503): see errors.py.
         check_limits(request, API)
         request.securelink_event_detail = token_detail(api_token)

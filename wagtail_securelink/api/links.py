@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 from wagtail.api.v3.errors import problem_response
-from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
@@ -28,6 +27,7 @@ from ..models import Recipient, ShareLink
 from ..permissions import links_visible_to, user_can_manage_links, user_can_share_target
 from .auth import SecureLinkTokenAuth
 from .errors import refusal
+from .pagination import Pagination
 from .schemas import (
     ExpirySchema,
     Id,
@@ -113,7 +113,7 @@ def create_link(request: HttpRequest, data: LinkCreateSchema):
     operation_id="securelink_links_list",
     summary="List the links the token's user may manage",
 )
-@paginate(WagtailLimitOffsetPagination)
+@paginate(Pagination)
 def list_links(request: HttpRequest, filters: Query[LinkFilterSchema]):
     links = _visible_links(request)
     now = timezone.now()
@@ -207,9 +207,7 @@ def revoke_links(request: HttpRequest, data: RevokeManySchema):
     operation_id="securelink_links_add_recipients",
     summary="Add people to a link for specific people",
 )
-def add_recipients(
-    request: HttpRequest, link_id: Path[Id], data: RecipientsAddSchema
-):
+def add_recipients(request: HttpRequest, link_id: Path[Id], data: RecipientsAddSchema):
     link = _get_link(request, link_id)
     try:
         rows = services.add_recipients(
@@ -251,9 +249,7 @@ def remove_recipient(request: HttpRequest, link_id: Path[Id], recipient_id: Path
     operation_id="securelink_links_resend_invitation",
     summary="Email the invitation to one person again",
 )
-def resend_invitation(
-    request: HttpRequest, link_id: Path[Id], recipient_id: Path[Id]
-):
+def resend_invitation(request: HttpRequest, link_id: Path[Id], recipient_id: Path[Id]):
     recipient = _get_recipient(request, link_id, recipient_id)
     try:
         report = services.resend_invitation(

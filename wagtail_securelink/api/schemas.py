@@ -41,7 +41,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def Text(max_length: int):  # noqa: N802 (a type factory)
+def Text(max_length: int):
     return Annotated[str, Field(max_length=max_length), AfterValidator(_no_nul)]
 
 
