@@ -76,6 +76,7 @@ demo: venv
 	cd example_site && $(PY) manage.py migrate --noinput
 	cd example_site && $(PY) manage.py createcachetable
 	cd example_site && $(PY) manage.py load_demo
+	cd example_site && $(PY) manage.py demo_api_token
 	cd example_site && $(PY) manage.py runserver $(DEMO_ADDR)
 
 build: venv

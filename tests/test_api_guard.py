@@ -13,7 +13,11 @@ def _ready_with(monkeypatch, version):
     monkeypatch.setattr(app_module, "WAGTAIL_VERSION", version)
     if version < (8, 0):
         # As on Wagtail 7.4: any import of API v3 or of our API package fails.
-        for name in ("wagtail.api.v3", "wagtail.api.v3.api", "wagtail_securelink.api.mount"):
+        for name in (
+            "wagtail.api.v3",
+            "wagtail.api.v3.api",
+            "wagtail_securelink.api.mount",
+        ):
             monkeypatch.setitem(sys.modules, name, None)
     else:
         import wagtail_securelink.api.mount as mount

@@ -114,4 +114,6 @@ def test_the_wrapper_is_installed_once():
 
     assert router.get_documents_queryset.securelink_wrapped
     assert api_documents.install() is True
-    assert not getattr(router.get_documents_queryset.__wrapped__, "securelink_wrapped", False)
+    assert not getattr(
+        router.get_documents_queryset.__wrapped__, "securelink_wrapped", False
+    )

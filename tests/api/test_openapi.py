@@ -56,6 +56,8 @@ def test_every_endpoint_needs_the_bearer_token(schema):
 def test_no_response_has_a_password_or_token_field(schema):
     components = schema["components"]["schemas"]
     for name in ("LinkSchema", "EventSchema", "RecipientSchema"):
-        assert not {"password", "token", "key", "code"} & set(components[name]["properties"])
+        assert not {"password", "token", "key", "code"} & set(
+            components[name]["properties"]
+        )
     assert "url" in components["LinkCreatedSchema"]["properties"]
     assert "url" not in components["LinkSchema"]["properties"]
