@@ -48,7 +48,14 @@ BAD_BODIES = [
     json.dumps({"target_type": "document", "target_id": "1; DROP"}),
     json.dumps({"target_type": "document", "target_id": 1, "recipients": "a@b.c"}),
     json.dumps({"target_type": "document", "target_id": 1, "recipients": ["\x00@x"]}),
-    json.dumps({"target_type": "document", "target_id": 1, "message": "a\x00b"}),
+    json.dumps(
+        {
+            "target_type": "document",
+            "target_id": 1,
+            "recipients": ["a@example.com"],
+            "message": "a\x00b",
+        }
+    ),
     json.dumps({"target_type": "document", "target_id": 1, "message": "x" * 10000}),
     json.dumps({"target_type": "document", "target_id": 1, "expires_at": "tomorrow"}),
     json.dumps(
