@@ -102,6 +102,7 @@ format: venv
 demo: venv
 	cd example_site && $(PY) manage.py migrate --noinput
 	cd example_site && $(PY) manage.py load_demo
+	cd example_site && $(PY) manage.py demo_api_token
 	cd example_site && $(PY) manage.py runserver $(DEMO_ADDR)
 
 build: venv

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from wagtail import VERSION as WAGTAIL_VERSION
 
 
 class WagtailSecureLinkConfig(AppConfig):
@@ -12,3 +13,9 @@ class WagtailSecureLinkConfig(AppConfig):
         from . import checks, signal_handlers  # noqa: F401  (checks register on import)
 
         signal_handlers.register()
+        if WAGTAIL_VERSION >= (8, 0):
+            # Wagtail 8's API v3 takes routers from apps' ready(), before its URLs are
+            # built. Wagtail 7.4 LTS has no API v3: nothing of ``api`` is imported there.
+            from .api.mount import mount_api
+
+            mount_api()

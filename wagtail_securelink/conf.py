@@ -35,6 +35,8 @@ DEFAULTS = {
     "RATE_CHECK_PER_NETWORK": "30/h",
     "RATE_CHECK_PER_LINK": "100/h",
     "RATE_LOOKUP_PER_NETWORK": "60/m",
+    # Calls to the API v3 endpoints (Wagtail 8) per bearer token; "" or None: no limit.
+    "RATE_API_PER_TOKEN": "600/m",
     # Grant cookie name (a "__Host-" prefix is added on HTTPS) and lifetime cap.
     "COOKIE_NAME": "securelink",
     # Task backend alias (TASKS setting) used for email.

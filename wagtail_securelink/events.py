@@ -47,6 +47,8 @@ def record_event(
 
     ``detail`` must never hold a code, a token or a password: callers pass counts,
     ids and reasons only.
+    A request may carry ``securelink_event_detail`` (the API v3 token's id and name),
+    merged into the detail of every event recorded for it.
     """
     policy = current_policy(request)
     if (
@@ -68,7 +70,7 @@ def record_event(
         email=email,
         ip_address=ip,
         user_agent=agent,
-        detail=detail or {},
+        detail={**getattr(request, "securelink_event_detail", {}), **(detail or {})},
         personal_digest=personal_digest(email, ip, agent),
     )
     row.save(force_insert=True)  # post_save feeds the sharer notices

@@ -79,10 +79,12 @@ EXPIRATION_FUDGE = 5
 SEND = "send"
 CHECK = "check"
 LOOKUP = "lookup"
+API = "api"  # calls to our API v3 endpoints, counted per bearer token
 _LIMITS = {
     SEND: [("network", "RATE_SEND_PER_NETWORK"), ("link", "RATE_SEND_PER_LINK")],
     CHECK: [("network", "RATE_CHECK_PER_NETWORK"), ("link", "RATE_CHECK_PER_LINK")],
     LOOKUP: [("network", "RATE_LOOKUP_PER_NETWORK")],
+    API: [("token", "RATE_API_PER_TOKEN")],
 }
 # The operational settings holding a rate string (checked by ``checks``).
 RATE_SETTINGS = [name for pairs in _LIMITS.values() for _, name in pairs]
@@ -115,6 +117,10 @@ def resolve_store() -> str:
 def _key_value(scope: str, request, link) -> str:
     if scope == "network":
         return client_network(request)
+    if (
+        scope == "token"
+    ):  # the APIToken row's id that API v3 authenticated, never its secret
+        return f"token:{request.auth.pk}"
     return f"link:{link.pk}"
 
 

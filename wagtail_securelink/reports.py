@@ -22,7 +22,17 @@ from .choices import EventType, TargetType
 from .models import AccessEvent, ShareLink
 from .permissions import links_visible_to, user_can_manage_links
 
-__all__ = ["AccessEventFilterSet", "ActivityReportView"]
+__all__ = ["AccessEventFilterSet", "ActivityReportView", "visible_events"]
+
+
+def visible_events(user):
+    """The events the user may read, newest first: superusers all of them, editors those
+    of links on items they may change (the report and the API both list these)."""
+    queryset = AccessEvent.objects.order_by("-created_at", "-pk")
+    if not (user.is_active and user.is_superuser):
+        visible = links_visible_to(user, ShareLink.objects.all()).values("pk")
+        queryset = queryset.filter(Q(link_id__in=visible))
+    return queryset
 
 
 class AccessEventFilterSet(WagtailFilterSet):
@@ -132,14 +142,9 @@ class ActivityReportView(ReportView):
         )
 
     def get_queryset(self):
-        queryset = AccessEvent.objects.select_related(
+        return visible_events(self.request.user).select_related(
             "link", "user__wagtail_userprofile"
-        ).order_by("-created_at", "-pk")
-        user = self.request.user
-        if not (user.is_active and user.is_superuser):
-            visible = links_visible_to(user, ShareLink.objects.all()).values("pk")
-            queryset = queryset.filter(Q(link_id__in=visible))
-        return queryset
+        )
 
     @property
     def columns(self):

@@ -378,7 +378,18 @@ def deliver_invitation(recipient_id: int) -> str:
 def add_recipients(
     link: ShareLink, addresses, *, added_by=None, send_invitations=True, request=None
 ):
-    """Add addresses to a ``specific`` link; returns the new ``Recipient`` rows."""
+    """Add addresses to an active ``specific`` link; returns the new ``Recipient`` rows.
+
+    Raises ``ValidationError`` for any other link and for refused addresses.
+    """
+    if link.audience != Audience.SPECIFIC or not link.is_active():
+        raise ValidationError(
+            {
+                "recipients": _(
+                    "People can only be added to active links for specific people."
+                )
+            }
+        )
     policy = get_policy()
     clean = clean_recipients(addresses, policy)
     existing = set(link.recipients.values_list("email", flat=True))

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import include, path
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -9,6 +10,13 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("share/", include("wagtail_securelink.urls")),
 ]
+
+if WAGTAIL_VERSION >= (8, 0):
+    # Wagtail's API v3, with the secure-link endpoints under /api/v3/securelink/
+    # (docs/api.md). Wagtail 7.4 has no API v3.
+    from wagtail.api.v3.urls import api
+
+    urlpatterns.append(path("api/v3/", api.urls))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

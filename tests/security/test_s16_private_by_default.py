@@ -199,7 +199,11 @@ def test_upload_through_an_anyone_link_is_private_and_the_sharer_is_told(
 ):
     policy = SecureLinkPolicy.load()
     policy.private_by_default = False  # uploads are private whatever the switch
-    policy.anyone_roles = ["view", "download", "upload"]  # a site that allows file requests
+    policy.anyone_roles = [
+        "view",
+        "download",
+        "upload",
+    ]  # a site that allows file requests
     policy.save()
     link = make_link(legal, audience="anyone", role="upload", created_by=superuser)
     mail.outbox.clear()
@@ -247,7 +251,11 @@ def test_the_scanner_refuses_a_file_with_a_clear_message(legal, settings):
         "tests.security.test_s16_private_by_default.refusing_scanner"
     )
     policy = SecureLinkPolicy.load()
-    policy.anyone_roles = ["view", "download", "upload"]  # a site that allows file requests
+    policy.anyone_roles = [
+        "view",
+        "download",
+        "upload",
+    ]  # a site that allows file requests
     policy.save()
     link = make_link(legal, audience="anyone", role="upload")
     count = get_document_model().objects.count()

@@ -226,10 +226,6 @@ class ChangeExpiryView(LinkActionView):
 
 class AddRecipientsView(LinkActionView):
     def perform(self):
-        if self.link.audience != Audience.SPECIFIC or not self.link.is_active():
-            raise ValidationError(
-                _("People can only be added to active links for specific people.")
-            )
         form = AddRecipientsForm(self.request.POST, prefix=f"add-{self.link.pk}")
         if not form.is_valid():
             raise ValidationError(
