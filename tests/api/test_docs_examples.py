@@ -112,7 +112,7 @@ def test_make_demo_prints_a_working_token(tmp_path):
 import io, json, re
 from django.core.management import call_command
 from django.test import Client
-for command in ("migrate", "createcachetable", "load_demo"):
+for command in ("migrate", "load_demo"):
     call_command(command, verbosity=0, stdout=io.StringIO())
 out = io.StringIO()
 call_command("demo_api_token", stdout=out)
@@ -128,4 +128,5 @@ print("RESULT", r.status_code, json.loads(r.content)["count"])
         ALLOWED_HOSTS="testserver",
     )
     assert_ok(result)
-    assert "RESULT 200 1" in result.stdout, result.stdout
+    # load_demo's two links: one shared privately, one kept public (S16)
+    assert "RESULT 200 2" in result.stdout, result.stdout
