@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.test import Client
@@ -166,3 +167,45 @@ def test_a_scanner_that_cannot_be_imported_is_an_error(settings):
     assert [e.id for e in check_upload_scanner(None)] == ["wagtail_securelink.E007"]
     settings.WAGTAIL_SECURELINK_UPLOAD_SCANNER = "wagtail_securelink.conf.DEFAULTS"
     assert [e.id for e in check_upload_scanner(None)] == ["wagtail_securelink.E007"]
+
+
+def test_the_bulk_rule_agrees_with_the_one_document_rule_in_three_queries(
+    django_assert_num_queries,
+):
+    """privacy.private_document_ids serves listings (Wagtail's API): the same answer as
+    is_private for every document, in a constant number of queries."""
+    from time_machine import travel
+
+    from wagtail_securelink import privacy
+
+    superuser = get_user_model().objects.create_superuser("rules", "r@example.com", "x")
+    top = make_collection("Top")
+    sub = make_collection("Sub", parent=top)
+    other = make_collection("Other")
+    docs = {
+        name: make_document(title=name, filename=f"{name}.txt", collection=collection)
+        for name, collection in [
+            ("top", top),
+            ("sub", sub),
+            ("other", other),
+            ("public-in-sub", sub),
+            ("uploaded", other),
+        ]
+    }
+    with travel("2026-01-01 10:00", tick=False):
+        # As a collection link with subcollections leaves it: Sub is covered too.
+        PrivateItem.objects.create(
+            collection=top, private=True, include_descendants=True, reason="shared"
+        )
+    with travel("2026-01-01 11:00", tick=False):
+        privacy.make_public(docs["public-in-sub"], user=superuser)  # newer, nearer
+    privacy.mark_uploaded(docs["uploaded"], link=None)
+    Document = get_document_model()
+    expected = {d.pk for d in Document.objects.all() if privacy.is_private(d)}
+    assert expected == {docs[n].pk for n in ("top", "sub", "uploaded")}
+    with django_assert_num_queries(3):
+        assert privacy.private_document_ids(Document.objects.all()) == expected
+    for i in range(20):
+        make_document(title=f"more {i}", filename=f"m{i}.txt", collection=sub)
+    with django_assert_num_queries(3):
+        assert len(privacy.private_document_ids(Document.objects.all())) == 23

@@ -36,6 +36,7 @@ __all__ = [
     "document_state",
     "collection_state",
     "is_private",
+    "private_document_ids",
     "apply_share",
     "mark_uploaded",
     "make_public",
@@ -147,6 +148,36 @@ def item_state(target) -> PrivacyState:
 
 def is_private(document) -> bool:
     return document_state(document).private
+
+
+def private_document_ids(documents: QuerySet) -> set[int]:
+    """The ids of the private documents among ``documents``, by the rule of
+    ``document_state``, in three queries whatever the number of documents (for
+    listings such as Wagtail's API, where one query a document would not do)."""
+    step = Collection.steplen
+    collection_rows = [
+        (row.collection_path, row) for row in _rows(Q(collection__isnull=False))
+    ]
+    own_rows = {
+        row.document_id: row for row in _rows(Q(document__in=documents.values("pk")))
+    }
+    if not collection_rows and not own_rows:
+        return set()
+    covered = Q(pk__in=list(own_rows))
+    for path, _row in collection_rows:
+        covered |= Q(collection__path__startswith=path)
+    private = set()
+    candidates = documents.prefetch_related(None).filter(covered)
+    for pk, path in candidates.values_list("pk", "collection__path"):
+        own_level = len(path) // step + 1
+        rows = [
+            (len(p) // step, row) for p, row in collection_rows if path.startswith(p)
+        ]
+        if pk in own_rows:
+            rows.append((own_level, own_rows[pk]))
+        if _decide(rows, own_level=own_level, direct_level=own_level - 1)[0]:
+            private.add(pk)
+    return private
 
 
 def _set(target, *, private, reason, user=None, link=None, request=None, **fields):

@@ -6,7 +6,8 @@ callers too. Both build their rows with ``get_documents_queryset(request)`` in
 Wagtail's, then filtering its result), so a private document is neither listed nor
 handed out (404) to a caller who may not see it.
 
-Which documents are private is decided by ``privacy.is_private``, the same predicate
+Which documents are private is decided by ``privacy.private_document_ids``, the rule
+of ``privacy.is_private`` applied to a whole queryset in three queries; the same rule
 as Wagtail's serve view hook (``wagtail_hooks.refuse_private_document``). A caller may
 see a private
 document when it would find it in Wagtail's documents listing in the admin: a
@@ -17,7 +18,7 @@ collection ownership policy.
 from django.db.models import QuerySet
 
 from ..permissions import get_document_permission_policy
-from ..privacy import is_private
+from ..privacy import private_document_ids
 
 __all__ = ["hide_private_documents", "install"]
 
@@ -38,8 +39,8 @@ def hide_private_documents(request, queryset: QuerySet) -> QuerySet:
     seen = _seen_in_admin(request.user)
     if seen is None:
         return queryset
-    others = queryset.exclude(pk__in=seen.values("pk")).select_related("collection")
-    hidden = [document.pk for document in others if is_private(document)]
+    others = queryset.exclude(pk__in=seen.values("pk"))
+    hidden = private_document_ids(others)
     return queryset.exclude(pk__in=hidden) if hidden else queryset
 
 
