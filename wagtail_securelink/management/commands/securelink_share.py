@@ -48,11 +48,8 @@ def default_owner():
     name the wrong person, so the command refuses and asks for ``--as``.
     """
     User = get_user_model()
-    superusers = list(
-        User._default_manager.filter(is_superuser=True, is_active=True).order_by("pk")[
-            :2
-        ]
-    )
+    active = User._default_manager.filter(is_superuser=True, is_active=True)
+    superusers = list(active.order_by("pk")[:2])
     if not superusers:
         raise CommandError(
             _(
