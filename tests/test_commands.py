@@ -34,6 +34,12 @@ def share(*args):
     return out
 
 
+@pytest.fixture(autouse=True)
+def owner():
+    """The site's only active superuser: the default owner of links made here."""
+    return make_user("owner", superuser=True)
+
+
 @pytest.fixture
 def document():
     return make_document()
@@ -206,6 +212,61 @@ class FailingBackend:
 
     def send_messages(self, messages):
         raise OSError("SMTP is down")
+
+
+def test_share_without_as_records_the_only_active_superuser(document, owner):
+    gone = make_user("former-admin", superuser=True)
+    gone.is_active = False
+    gone.save()
+    make_user("editor")
+    out = share("--document", str(document.pk), "--to", ALICE)
+    link = ShareLink.objects.get()
+    assert link.created_by == owner
+    assert "Created by: owner" in out
+    # The invitation names the sharer.
+    (invitation,) = mail.outbox
+    assert invitation.subject.startswith("owner shared ")
+
+
+@pytest.mark.parametrize(
+    ("superusers", "message"),
+    [(0, "no active superuser"), (2, "several active superusers")],
+    ids=["none", "several"],
+)
+def test_share_without_as_refuses_when_the_owner_is_not_clear(
+    document, owner, superusers, message
+):
+    if superusers == 0:
+        owner.delete()
+    else:
+        make_user("second-admin", superuser=True)
+    with pytest.raises(CommandError, match=f"{message}.*--as USERNAME"):
+        share("--document", str(document.pk), "--to", ALICE)
+    assert not ShareLink.objects.exists()
+    assert mail.outbox == []
+
+
+def test_share_without_as_exits_non_zero_with_the_reason(document, capsys, monkeypatch):
+    from django.db import connections
+
+    from wagtail_securelink.management.commands.securelink_share import Command
+
+    # run_from_argv (what manage.py calls) closes connections when it ends: keep the
+    # test database open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    make_user("second-admin", superuser=True)
+    argv = ["manage.py", "securelink_share", "--document", str(document.pk)]
+    with pytest.raises(SystemExit) as excinfo:
+        Command().run_from_argv([*argv, "--to", ALICE])
+    assert excinfo.value.code != 0
+    assert "several active superusers" in capsys.readouterr().err
+    assert not ShareLink.objects.exists()
+
+
+def test_share_as_chooses_between_several_superusers(document):
+    make_user("second-admin", superuser=True)
+    share("--document", str(document.pk), "--to", ALICE, "--as", "second-admin")
+    assert ShareLink.objects.get().created_by.username == "second-admin"
 
 
 # -- securelink_list ----------------------------------------------------------------

@@ -1,17 +1,30 @@
-"""Translations: the visitor flow and its emails in French, and a complete catalogue.
+"""Translations: the visitor flow, its emails and the admin in French; a complete catalogue.
 
 The French catalogue (``wagtail_securelink/locale/fr``) covers every string of the
-visitor pages, the forms they use and the emails; the tests below walk the flow with
-``Accept-Language: fr`` through Django's LocaleMiddleware, as a visitor's browser would.
+package: visitor pages, forms, emails, the admin, policy and model fields, commands.
+The visitor tests walk the flow with ``Accept-Language: fr`` through Django's
+LocaleMiddleware, as a visitor's browser would; the admin tests use Wagtail's own
+choice of language (the user's preferred language, else the request's). The catalogue
+tests fail on any untranslated or fuzzy entry, on any string of the source missing
+from the catalogue (``makemessages`` run on a copy of the package), and on a ``.mo``
+that was not compiled from the ``.po``.
 """
 
+import ast
+import gettext
 import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
 from django.utils import translation
+from wagtail.users.models import UserProfile
 
+import wagtail_securelink
 from tests.factories import make_document, make_link
 from tests.helpers import enter_code_url, landing_url, send_code_url
 from wagtail_securelink import services
@@ -19,18 +32,10 @@ from wagtail_securelink import services
 pytestmark = pytest.mark.django_db
 
 ALICE = "alice@example.com"
-LOCALE = Path(__file__).resolve().parents[1] / "wagtail_securelink" / "locale"
+# The package as imported (the repository's, or an installed wheel's).
+PACKAGE = Path(wagtail_securelink.__file__).resolve().parent
+FRENCH_PO = PACKAGE / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9,en;q=0.5"}
-# Where the strings a visitor sees (pages, forms, emails, messages) come from.
-VISITOR_SOURCES = (
-    "templates/wagtail_securelink/visitor/",
-    "templates/wagtail_securelink/emails/",
-    "forms.py",
-    "views/visitor.py",
-    "views/content.py",
-    "uploads.py",
-    "choices.py",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -121,32 +126,168 @@ def test_the_invitation_in_french():
     )
 
 
-def _entries(po: str):
-    """(locations, msgid, msgstrs) of each entry of a .po file."""
-    for block in po.split("\n\n"):
-        lines = block.strip().splitlines()
-        locations = " ".join(line[3:] for line in lines if line.startswith("#: "))
+# -- The admin in French --------------------------------------------------------------
+
+
+def test_the_share_form_in_french_for_a_user_who_prefers_french(client, superuser):
+    """Wagtail renders its admin in the user's preferred language (account settings),
+    whatever the browser asks for."""
+    profile = UserProfile.get_for_user(superuser)
+    profile.preferred_language = "fr"
+    profile.save()
+    document = make_document(title="Rapport annuel")
+    client.force_login(superuser)
+
+    page = client.get(
+        reverse("wagtail_securelink_admin:share_document", args=[document.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert page.status_code == 200
+    html = text(page)
+    assert '<html lang="fr"' in html
+    for french in (
+        "Partager « Rapport annuel »",
+        "Qui peut l’ouvrir",
+        "Personnes avec qui partager",
+        "Laisser l’élément public",
+        "Est-ce public sur le site ?",
+        "Voir qui a déjà accès",
+    ):
+        assert french in html, french
+    for english in ("Who can open it", "People to share with", "Keep it public"):
+        assert english not in html, english
+
+
+def test_manage_access_in_french_with_accept_language(client, superuser):
+    """Without a preferred language, Wagtail follows the request's language."""
+    document = make_document(title="Rapport annuel")
+    link = make_link(document, [ALICE])
+    client.force_login(superuser)
+    manage = reverse("wagtail_securelink_admin:manage_document", args=[document.pk])
+
+    page = client.get(manage, **FRENCH)
+    assert page.status_code == 200
+    html = text(page)
+    assert '<html lang="fr"' in html
+    for french in (
+        "Gérer l’accès",
+        "Personnes précises",
+        "Lecture et téléchargement",
+        "Première ouverture",
+        "Dernière ouverture",
+        "Renvoyer l’invitation",
+        "Révoquer le lien",
+        "Modifier l’expiration",
+        "Sur le site",
+    ):
+        assert french in html, french
+    assert "Revoke link" not in html
+
+    revoke = reverse("wagtail_securelink_admin:revoke", args=[link.pk])
+    done = client.post(revoke, {"next": manage}, follow=True, **FRENCH)
+    assert "Le lien a été révoqué : plus personne ne peut l’ouvrir." in text(done)
+
+
+# -- The catalogue ----------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    msgctxt: str | None
+    msgid: str
+    msgid_plural: str | None
+    msgstrs: list[str]
+    fuzzy: bool
+
+    @property
+    def key(self):
+        return (self.msgctxt, self.msgid)
+
+
+def read_po(path: Path) -> list[Entry]:
+    """The live entries of a .po file (header and obsolete ``#~`` entries left out)."""
+    entries = []
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        lines = [line for line in block.strip().splitlines() if line]
+        if not lines or all(line.startswith("#") for line in lines):
+            continue
+        flags = {
+            flag.strip()
+            for line in lines
+            if line.startswith("#,")
+            for flag in line[2:].split(",")
+        }
         fields, current = {}, None
         for line in lines:
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
+            match = re.match(
+                r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) (\".*\")$", line
+            )
             if match:
                 current = match.group(1)
-                fields[current] = match.group(2)
+                fields[current] = ast.literal_eval(match.group(2))
             elif line.startswith('"') and current:
-                fields[current] += line[1:-1]
-        if fields.get("msgid"):
-            strs = [v for k, v in fields.items() if k.startswith("msgstr")]
-            yield locations, fields["msgid"], strs, "#, fuzzy" in block
+                fields[current] += ast.literal_eval(line)
+        if "msgid" not in fields or fields["msgid"] == "":
+            continue
+        entries.append(
+            Entry(
+                msgctxt=fields.get("msgctxt"),
+                msgid=fields["msgid"],
+                msgid_plural=fields.get("msgid_plural"),
+                msgstrs=[
+                    v for k, v in sorted(fields.items()) if k.startswith("msgstr")
+                ],
+                fuzzy="fuzzy" in flags,
+            )
+        )
+    return entries
 
 
-def test_the_french_catalogue_covers_every_visitor_string():
-    po = (LOCALE / "fr" / "LC_MESSAGES" / "django.po").read_text()
-    assert (LOCALE / "fr" / "LC_MESSAGES" / "django.mo").exists()
-    visitor = [
-        (msgid, strs, fuzzy)
-        for locations, msgid, strs, fuzzy in _entries(po)
-        if any(source in locations for source in VISITOR_SOURCES)
-    ]
-    assert len(visitor) > 150
-    missing = [msgid for msgid, strs, fuzzy in visitor if fuzzy or not all(strs)]
-    assert not missing, f"untranslated visitor strings: {missing}"
+def test_every_french_entry_is_translated_and_none_is_fuzzy():
+    entries = read_po(FRENCH_PO)
+    assert len(entries) > 500
+    untranslated = [e.msgid for e in entries if not e.msgstrs or not all(e.msgstrs)]
+    fuzzy = [e.msgid for e in entries if e.fuzzy]
+    assert not untranslated, f"untranslated French entries: {untranslated}"
+    assert not fuzzy, f"fuzzy French entries (review, fix, unmark): {fuzzy}"
+
+
+def test_every_string_of_the_source_is_in_the_french_catalogue(tmp_path, monkeypatch):
+    """``makemessages`` on a copy of the package, as the catalogue is made (see the
+    visitor guide); any msgid it finds that the committed catalogue lacks fails."""
+    if shutil.which("xgettext") is None or shutil.which("msgmerge") is None:
+        pytest.fail("GNU gettext (xgettext, msgmerge) is needed to check the catalogue")
+    copy = tmp_path / "wagtail_securelink"
+    shutil.copytree(
+        PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
+    )
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["fr"], add_location="file", verbosity=0)
+    fresh = read_po(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po")
+    committed = {entry.key for entry in read_po(FRENCH_PO)}
+    assert len(fresh) > 500
+    missing = [e.msgid for e in fresh if e.key not in committed]
+    assert not missing, (
+        "strings of the source missing from the French catalogue; run "
+        "`cd wagtail_securelink && django-admin makemessages -l fr --add-location "
+        f"file`, translate them, then `django-admin compilemessages`: {missing}"
+    )
+
+
+def test_the_compiled_french_catalogue_is_the_po():
+    with open(FRENCH_PO.with_suffix(".mo"), "rb") as mo:
+        catalog = gettext.GNUTranslations(mo)._catalog
+    stale = []
+    for entry in read_po(FRENCH_PO):
+        key = (
+            entry.msgid
+            if entry.msgctxt is None
+            else f"{entry.msgctxt}\x04{entry.msgid}"
+        )
+        if entry.msgid_plural is None:
+            compiled = [catalog.get(key)]
+        else:
+            compiled = [catalog.get((key, n)) for n in range(len(entry.msgstrs))]
+        if compiled != entry.msgstrs:
+            stale.append(entry.msgid)
+    assert not stale, f"django.mo is not compiled from django.po; differ: {stale}"

@@ -197,7 +197,7 @@ def test_anyone_links_cannot_edit_or_upload_by_default(client, superuser):
     assert not ShareLink.objects.exists()
 
 
-def test_the_cli_refuses_a_role_the_policy_does_not_allow():
+def test_the_cli_refuses_a_role_the_policy_does_not_allow(superuser):
     document = make_document()
     with pytest.raises(CommandError, match="does not allow this role"):
         call_command(

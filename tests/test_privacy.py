@@ -120,7 +120,7 @@ def test_collection_share_form_and_manage_access(client, superuser, legal):
     assert Client().get(inner.url).status_code == 200
 
 
-def test_cli_keep_public_and_default():
+def test_cli_keep_public_and_default(superuser):
     collection = make_collection("CLI")
     kept = make_document("Kept", "kept.pdf", collection=collection)
     made = make_document("Made", "made.pdf", collection=collection)

@@ -59,6 +59,7 @@ def test_listed_and_unlisted_connections_close_alike(site: Site, mailbox: Mailbo
     times = {"listed": [], "unlisted": []}
     for i in range(pairs + 1):
         if i == 5:  # the network's hourly send limit: start a new hour
+            # The counters are rows of our table (no shared cache here), or the cache.
             site.manage(
                 "shell",
                 "-c",

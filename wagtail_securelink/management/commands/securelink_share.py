@@ -40,6 +40,33 @@ def find_user(username: str):
     return user
 
 
+def default_owner():
+    """The only active superuser: the owner of a link made without ``--as``.
+
+    A link needs an owner: the sharer is told about forward attempts, named in the
+    invitation and shown in "Created by". Guessing between several superusers would
+    name the wrong person, so the command refuses and asks for ``--as``.
+    """
+    User = get_user_model()
+    active = User._default_manager.filter(is_superuser=True, is_active=True)
+    superusers = list(active.order_by("pk")[:2])
+    if not superusers:
+        raise CommandError(
+            _(
+                "There is no active superuser to record as the link's creator. "
+                "Name one with --as USERNAME."
+            )
+        )
+    if len(superusers) > 1:
+        raise CommandError(
+            _(
+                "There are several active superusers: name the link's creator with "
+                "--as USERNAME."
+            )
+        )
+    return superusers[0]
+
+
 def end_of_day(value: str) -> datetime.datetime:
     """``YYYY-MM-DD`` → the last moment of that day in the current time zone."""
     try:
@@ -148,7 +175,9 @@ class Command(BaseCommand):
             dest="username",
             metavar="USERNAME",
             help="Record this user as the link's creator (shown to recipients as the "
-            "sharer). The command itself runs with the operator's rights.",
+            "sharer, told about forward attempts). Default: the only active "
+            "superuser; the command refuses when there are several or none. The "
+            "command itself runs with the operator's rights.",
         )
 
     def find_target(self, options):
@@ -170,7 +199,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         target = self.find_target(options)
-        user = find_user(options["username"]) if options["username"] else None
+        user = (
+            find_user(options["username"]) if options["username"] else default_owner()
+        )
         expires_at = end_of_day(options["expires"]) if options["expires"] else None
         recipients = [
             address.strip()
@@ -226,6 +257,10 @@ class Command(BaseCommand):
                 "role": link.get_role_display(),
             }
         )
+        if link.created_by is not None:
+            self.stdout.write(
+                _("Created by: %(user)s") % {"user": link.created_by.get_username()}
+            )
         addresses = list(link.recipients.values_list("email", flat=True))
         self.stdout.write(_("Recipients: %(list)s") % {"list": ", ".join(addresses)})
         if link.expires_at:

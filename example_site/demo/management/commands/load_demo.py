@@ -5,7 +5,10 @@ agreement shared with specific people becomes private (Wagtail's own document UR
 answers 404 to the public), while the press release, shared the same way, is kept
 public on purpose, as an editor would for a document used on live pages.
 
-Idempotent: run it again and it reuses what is already there.
+Idempotent: run it again and it reuses what is already there. The demo links are found
+again by their marker message, their document and their recipients (alice and bob), so
+links shared since, to the same documents or to others, are never printed instead;
+a demo link that was revoked or has expired is replaced by a new one.
 """
 
 from django.conf import settings
@@ -22,6 +25,8 @@ from demo import samples
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "changeme"  # printed below; a demo credential, not a secret
 RECIPIENTS = ["alice@example.com", "bob@example.org"]
+# Recorded in each demo link's message: how a later run finds the links it made.
+DEMO_MESSAGE = "A demo link made by manage.py load_demo."
 
 
 def demo_documents():
@@ -105,7 +110,7 @@ class Command(BaseCommand):
                 )
 
     def get_link(self, services, ShareLink, document, user, keep_public=False):
-        link = ShareLink.objects.filter(created_by=user, document=document).first()
+        link = self.find_demo_link(ShareLink, document)
         if link is not None:
             return link
         try:
@@ -115,11 +120,25 @@ class Command(BaseCommand):
                 recipients=RECIPIENTS,
                 role="download",
                 audience="specific",
+                message=DEMO_MESSAGE,
                 send_invitations=False,
                 keep_public=keep_public,
             )
         except ValidationError as error:
             raise CommandError(f"Could not create the demo link: {error}") from error
+
+    def find_demo_link(self, ShareLink, document):
+        """The oldest working demo link to ``document`` for exactly alice and bob."""
+        candidates = (
+            ShareLink.objects.active()
+            .filter(document=document, audience="specific", message=DEMO_MESSAGE)
+            .order_by("created_at", "pk")
+            .prefetch_related("recipients")
+        )
+        for link in candidates:
+            if sorted(r.email for r in link.recipients.all()) == sorted(RECIPIENTS):
+                return link
+        return None
 
     def get_admin(self):
         User = get_user_model()
