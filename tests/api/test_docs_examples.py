@@ -8,6 +8,7 @@ Django's test client with a real ``APIToken``.
 import json
 import re
 import shlex
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,10 @@ def test_curl_examples_run(client, superuser, contract):
         )
         assert response.status_code == status, (method, url, response.content)
         if expected is not None:
+            if "title" in expected:
+                # The reason phrase is Python's (422 is "Unprocessable Entity" before
+                # Python 3.13, "Unprocessable Content" since): the docs show one of them.
+                expected = {**expected, "title": HTTPStatus(status).phrase}
             assert response.json() == expected
         if method == "POST" and url.endswith("/securelink/links/") and status == 201:
             created = response.json()
