@@ -46,6 +46,8 @@ def parse(args):
             headers[name.strip()] = value.strip()
         elif arg == "-d":
             data = next(args)
+        elif arg == "-o":
+            next(args)  # the file curl writes the answer to
         else:
             url = arg
     return method, headers, data, url
