@@ -107,7 +107,8 @@ def test_curl_examples_run(client, superuser, contract):
 
 
 def test_make_demo_prints_a_working_token(tmp_path):
-    """``make demo``'s steps on the example site: the printed token lists the demo link."""
+    """``make demo``'s steps on the example site: the printed token lists the demo
+    links (load_demo shares two documents: one privately, one kept public)."""
     from tests.test_project import EXAMPLE_SITE, assert_ok, run
 
     script = """
@@ -130,4 +131,4 @@ print("RESULT", r.status_code, json.loads(r.content)["count"])
         ALLOWED_HOSTS="testserver",
     )
     assert_ok(result)
-    assert "RESULT 200 1" in result.stdout, result.stdout
+    assert "RESULT 200 2" in result.stdout, result.stdout
