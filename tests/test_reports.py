@@ -110,6 +110,21 @@ def test_csv_export_holds_the_filtered_rows(client, superuser, events):
     assert all(row[3] == "Contract" for row in body)
 
 
+def test_csv_export_escapes_formula_cells(client, superuser, events):
+    """A visitor chooses the address typed at a gate and the user agent: a cell that
+    a spreadsheet would run as a formula is exported as text (spreadsheets.safe_cell)."""
+    hostile = ["=1+1@x.example", "+1@x.example", "-1@x.example", "@SUM(A1)", "\tx@y"]
+    for email in hostile:
+        record_event("unlisted_address", link=events["mine"], email=email)
+    client.force_login(superuser)
+    response = client.get(
+        reverse(REPORT), {"export": "csv", "event": "unlisted_address"}
+    )
+    text = b"".join(response.streaming_content).decode()
+    emails = {row[4] for row in list(csv.reader(io.StringIO(text)))[1:]}
+    assert emails == {"'" + email for email in hostile} | {"eve@example.org"}
+
+
 def test_xlsx_export_holds_the_filtered_rows(client, superuser, events):
     client.force_login(superuser)
     response = client.get(

@@ -1,7 +1,8 @@
 """The *Secure link activity* report (SPEC §5): Wagtail's ``ReportView`` over access events.
 
 Filters by date, link, recipient address and event type; CSV and XLSX export through
-Wagtail's ``SpreadsheetExportMixin`` (XLSX via openpyxl, a Wagtail dependency). Editors
+Wagtail's ``SpreadsheetExportMixin`` (XLSX via openpyxl, a Wagtail dependency), CSV
+cells made spreadsheet-safe by ``spreadsheets.safe_cell``. Editors
 see the events of links on items they may change; superusers see everything,
 including events that belong to no link (for instance a malformed token).
 """
@@ -21,8 +22,14 @@ from wagtail.admin.views.reports import ReportView
 from .choices import EventType, TargetType
 from .models import AccessEvent, ShareLink
 from .permissions import links_visible_to, user_can_manage_links
+from .spreadsheets import safe_cell
 
-__all__ = ["AccessEventFilterSet", "ActivityReportView", "visible_events"]
+__all__ = [
+    "AccessEventFilterSet",
+    "ActivityReportView",
+    "export_filename",
+    "visible_events",
+]
 
 
 def visible_events(user):
@@ -33,6 +40,11 @@ def visible_events(user):
         visible = links_visible_to(user, ShareLink.objects.all()).values("pk")
         queryset = queryset.filter(Q(link_id__in=visible))
     return queryset
+
+
+def export_filename() -> str:
+    """The activity export's file name without extension (the report's and the API's)."""
+    return "securelink-activity-{}".format(datetime.date.today().strftime("%Y-%m-%d"))
 
 
 class AccessEventFilterSet(WagtailFilterSet):
@@ -137,9 +149,12 @@ class ActivityReportView(ReportView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_filename(self):
-        return "securelink-activity-{}".format(
-            datetime.date.today().strftime("%Y-%m-%d")
-        )
+        return export_filename()
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        # XLSX needs nothing: Wagtail stores formula-looking cells there as text.
+        return safe_cell(value) if export_format == self.FORMAT_CSV else value
 
     def get_queryset(self):
         return visible_events(self.request.user).select_related(

@@ -47,6 +47,8 @@ def parse(args):
             headers[name.strip()] = value.strip()
         elif arg == "-d":
             data = next(args)
+        elif arg == "-o":
+            next(args)  # the file curl writes the answer to
         else:
             url = arg
     return method, headers, data, url
@@ -110,7 +112,8 @@ def test_curl_examples_run(client, superuser, contract):
 
 
 def test_make_demo_prints_a_working_token(tmp_path):
-    """``make demo``'s steps on the example site: the printed token lists the demo link."""
+    """``make demo``'s steps on the example site: the printed token lists the demo
+    links (load_demo shares two documents: one privately, one kept public)."""
     from tests.test_project import EXAMPLE_SITE, assert_ok, run
 
     script = """

@@ -25,6 +25,7 @@ ENDPOINTS = {
         "/api/v3/securelink/links/{link_id}/recipients/{recipient_id}/resend/",
     ): "securelink_links_resend_invitation",
     ("get", "/api/v3/securelink/events/"): "securelink_events_list",
+    ("get", "/api/v3/securelink/events/csv/"): "securelink_events_csv",
 }
 
 
@@ -61,3 +62,14 @@ def test_no_response_has_a_password_or_token_field(schema):
         )
     assert "url" in components["LinkCreatedSchema"]["properties"]
     assert "url" not in components["LinkSchema"]["properties"]
+
+
+def test_the_csv_export_is_described_as_text_csv_with_the_list_filters(schema):
+    export = schema["paths"]["/api/v3/securelink/events/csv/"]["get"]
+    assert export["responses"]["200"]["content"] == {
+        "text/csv": {"schema": {"type": "string"}}
+    }
+    assert {"401", "403", "422", "429"} <= set(export["responses"])
+    listing = schema["paths"]["/api/v3/securelink/events/"]["get"]
+    filters = {p["name"] for p in listing["parameters"]} - {"limit", "offset"}
+    assert {p["name"] for p in export["parameters"]} == filters
