@@ -303,3 +303,39 @@ def test_with_redis_url_the_limits_live_in_redis():
         cache.make_and_validate_key(f"securelink-rl:{key}")
     )
     assert end - now <= ttl <= end - now + ratelimits.EXPIRATION_FUDGE
+
+
+@pytest.mark.parametrize("store", ["database", "limits"])
+def test_check_not_limited_reads_the_count_without_counting(store):
+    """The failed-token limit of the API: a peek before the attempt, a count after a
+    failure only; in the database and in a cache alike."""
+    action = ratelimits.API_AUTH_FAILURE
+    with override_settings(
+        CACHES={"default": {"BACKEND": LOCMEM}, "limits": {"BACKEND": LOCMEM}},
+        WAGTAIL_SECURELINK_RATE_LIMIT_STORE=store,
+        WAGTAIL_SECURELINK_RATE_API_AUTH_FAILURES_PER_NETWORK="2/m",
+    ):
+        caches["limits"].clear()
+        start = _window_start_plus("203.0.113.0/24", 60, 1)
+        with time_machine.travel(start, tick=False):
+            for _ in range(5):  # peeking alone never uses up the allowance
+                ratelimits.check_not_limited(_request(), action)
+            for _ in range(2):
+                ratelimits.check_limits(_request(), action)
+            with pytest.raises(ratelimits.Limited) as info:
+                ratelimits.check_not_limited(_request("203.0.113.99"), action)
+            assert info.value.scope == "network"
+            assert info.value.retry_after == 59
+            ratelimits.check_not_limited(_request("198.51.100.1"), action)
+        later = start + datetime.timedelta(seconds=info.value.retry_after)
+        with time_machine.travel(later, tick=False):
+            ratelimits.check_not_limited(_request(), action)
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:9/0"}},
+    WAGTAIL_SECURELINK_RATE_LIMIT_STORE="auto",
+)
+def test_check_not_limited_fails_closed():
+    with pytest.raises(ratelimits.CacheUnavailable):
+        ratelimits.check_not_limited(_request(), ratelimits.API_AUTH_FAILURE)

@@ -37,6 +37,10 @@ DEFAULTS = {
     "RATE_LOOKUP_PER_NETWORK": "60/m",
     # Calls to the API v3 endpoints (Wagtail 8) per bearer token; "" or None: no limit.
     "RATE_API_PER_TOKEN": "600/m",
+    # Bearer tokens that match no usable API token, per client network (IPv4 /24, IPv6
+    # /48); past it, every bearer call from that network answers 429, a valid token's
+    # too, until the window ends. "" or None: no limit.
+    "RATE_API_AUTH_FAILURES_PER_NETWORK": "30/m",
     # Grant cookie name (a "__Host-" prefix is added on HTTPS) and lifetime cap.
     "COOKIE_NAME": "securelink",
     # Task backend alias (TASKS setting) used for email.

@@ -24,7 +24,7 @@ from django.utils.crypto import salted_hmac
 
 from .models import RateCounter
 
-__all__ = ["window_end", "counter_key", "hit", "purge_expired", "unix_now"]
+__all__ = ["window_end", "counter_key", "hit", "current", "purge_expired", "unix_now"]
 
 # Expired rows deleted per new window: enough to outpace any flood (one new row
 # deletes up to this many dead ones), small enough to keep a hit cheap.
@@ -99,6 +99,13 @@ def hit(key: str, expires_at: int, *, using: str | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [key, expires_at])
         return cursor.fetchone()[0]
+
+
+def current(key: str, *, using: str | None = None) -> int:
+    """The window's count on ``key`` so far, without counting (0 when none)."""
+    using = using or router.db_for_write(RateCounter)
+    rows = RateCounter.objects.using(using).filter(pk=key)
+    return rows.values_list("count", flat=True).first() or 0
 
 
 def purge_expired(*, limit: int | None = None, using: str | None = None) -> int:

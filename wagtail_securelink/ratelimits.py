@@ -32,6 +32,7 @@ __all__ = [
     "Limited",
     "CacheUnavailable",
     "check_limits",
+    "check_not_limited",
     "parse_rate",
     "resolve_store",
     "AUTO",
@@ -41,6 +42,8 @@ __all__ = [
     "SEND",
     "CHECK",
     "LOOKUP",
+    "API",
+    "API_AUTH_FAILURE",
 ]
 
 logger = logging.getLogger(__name__)
@@ -80,11 +83,13 @@ SEND = "send"
 CHECK = "check"
 LOOKUP = "lookup"
 API = "api"  # calls to our API v3 endpoints, counted per bearer token
+API_AUTH_FAILURE = "api_auth_failure"  # bearer tokens that matched no usable token
 _LIMITS = {
     SEND: [("network", "RATE_SEND_PER_NETWORK"), ("link", "RATE_SEND_PER_LINK")],
     CHECK: [("network", "RATE_CHECK_PER_NETWORK"), ("link", "RATE_CHECK_PER_LINK")],
     LOOKUP: [("network", "RATE_LOOKUP_PER_NETWORK")],
     API: [("token", "RATE_API_PER_TOKEN")],
+    API_AUTH_FAILURE: [("network", "RATE_API_AUTH_FAILURES_PER_NETWORK")],
 }
 # The operational settings holding a rate string (checked by ``checks``).
 RATE_SETTINGS = [name for pairs in _LIMITS.values() for _, name in pairs]
@@ -150,13 +155,49 @@ def _count(limits, request, action, link, hit, now) -> tuple[Limited | None, boo
     return None, started
 
 
-def check_limits(request, action: str, link=None) -> None:
-    """Count one attempt of ``action``; raise ``Limited`` or ``CacheUnavailable``."""
-    limits = [
+def _limits(action: str, link) -> list[tuple[str, tuple[int, int]]]:
+    return [
         (scope, parse_rate(rate))
         for scope, setting_name in _LIMITS[action]
         if (rate := getattr(settings, setting_name)) and (scope != "link" or link)
     ]
+
+
+def check_not_limited(request, action: str, link=None) -> None:
+    """Raise ``Limited`` if ``action`` is already over a limit in its current window,
+    without counting this request; ``CacheUnavailable`` if the store cannot tell.
+
+    For limits that count failures only: the request is refused before it is tried,
+    so that its answer cannot differ between a right and a wrong attempt."""
+    limits = _limits(action, link)
+    if not limits:
+        return
+    store = resolve_store()
+    now = counters.unix_now()
+    for scope, (limit, period) in limits:
+        value = _key_value(scope, request, link)
+        end = counters.window_end(value, period, now)
+        key = counters.counter_key(f"{action}.{scope}", value, period, end)
+        try:
+            if store == DATABASE:
+                count = counters.current(key)
+            else:
+                count = caches[store].get(f"securelink-rl:{key}", 0)
+        except Exception as exc:  # fail closed, as check_limits does
+            logger.error(
+                "Rate-limit store %r unavailable (%s): failing closed",
+                store,
+                type(exc).__name__,
+            )
+            raise CacheUnavailable from exc
+        if count >= limit:
+            logger.info("Rate limit reached: %s per %s", action, scope)
+            raise Limited(retry_after=max(1, end - now), scope=scope)
+
+
+def check_limits(request, action: str, link=None) -> None:
+    """Count one attempt of ``action``; raise ``Limited`` or ``CacheUnavailable``."""
+    limits = _limits(action, link)
     if not limits:
         return
     store = resolve_store()

@@ -26,6 +26,49 @@ def test_rate_limit_per_token(token_for, superuser, contract):
     assert second.get("/links/").status_code == 200  # another token keeps working
 
 
+@override_settings(WAGTAIL_SECURELINK_RATE_API_AUTH_FAILURES_PER_NETWORK="3/m")
+def test_failed_tokens_are_limited_per_network(client, token_for, superuser):
+    """Bad bearer tokens count per client network: past the limit, that network is
+    refused before any lookup (a right guess gets 429 too), other networks are not."""
+    valid = token_for(superuser)
+    mallory = {"REMOTE_ADDR": "198.51.100.7"}
+
+    def bad(n, **extra):
+        return client.get(
+            "/api/v3/securelink/links/",
+            HTTP_AUTHORIZATION=f"Bearer not-a-token-{n}",
+            **{**mallory, **extra},
+        )
+
+    statuses = [bad(n).status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    limited = bad(5, REMOTE_ADDR="198.51.100.200")  # the same /24
+    assert limited.status_code == 429
+    assert limited["Content-Type"] == "application/problem+json"
+    assert 0 < int(limited["Retry-After"]) <= 60
+    seconds = limited["Retry-After"]
+    assert limited.json()["detail"].startswith("Too many attempts. Please wait")
+    assert f"{seconds} second" in limited.json()["detail"]
+    # A valid token from the limited network gets the same answer as a wrong one...
+    assert valid.get("/links/", **mallory).status_code == 429
+    # ...and keeps working from any other network.
+    assert valid.get("/links/", REMOTE_ADDR="203.0.113.9").status_code == 200
+    # Valid calls are not failures: they never use up another network's allowance.
+    other = {"REMOTE_ADDR": "192.0.2.1"}
+    for _ in range(5):
+        assert valid.get("/links/", **other).status_code == 200
+    assert bad(9, **other).status_code == 401
+
+
+@override_settings(WAGTAIL_SECURELINK_RATE_API_AUTH_FAILURES_PER_NETWORK="")
+def test_failed_tokens_limit_can_be_switched_off(client):
+    for n in range(40):
+        response = client.get(
+            "/api/v3/securelink/links/", HTTP_AUTHORIZATION=f"Bearer wrong-{n}"
+        )
+        assert response.status_code == 401
+
+
 def test_rate_limit_store_down_fails_closed(admin_api, monkeypatch):
     from wagtail_securelink import ratelimits
 

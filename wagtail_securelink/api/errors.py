@@ -3,13 +3,15 @@
 A service-layer ``ValidationError`` becomes a 422 whose ``detail`` repeats every message
 (so a client that shows only ``detail`` still names the refused addresses or the
 policy's limit) and whose ``errors`` give each message with the field it concerns, as
-Wagtail's own handler does for its forms. Rate limits answer 429 with ``Retry-After``;
+Wagtail's own handler does for its forms. Rate limits (per token, and on failed tokens
+per client network) answer 429 with ``Retry-After``;
 a rate-limit store that cannot count answers 503 (fail closed, never "no limit").
 """
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.api.v3.errors import problem_response
 
 from ..ratelimits import CacheUnavailable, Limited
@@ -39,11 +41,22 @@ def refusal(error: ValidationError, *, status: int = 422) -> HttpResponse:
 
 
 def _limited(request: HttpRequest, exc: Limited) -> HttpResponse:
-    response = problem_response(
-        status=429,
-        detail=_("Too many requests with this token. Try again in %(seconds)s s.")
-        % {"seconds": exc.retry_after},
-    )
+    if exc.scope == "network":  # failed bearer tokens from the client's network
+        # The visitor pages' own sentences, already in every catalogue.
+        detail = "{} {}".format(
+            _("Too many attempts") + ".",
+            ngettext(
+                "Please wait %(seconds)s second and try again.",
+                "Please wait %(seconds)s seconds and try again.",
+                exc.retry_after,
+            )
+            % {"seconds": exc.retry_after},
+        )
+    else:
+        detail = _("Too many requests with this token. Try again in %(seconds)s s.") % {
+            "seconds": exc.retry_after
+        }
+    response = problem_response(status=429, detail=detail)
     response["Retry-After"] = str(exc.retry_after)
     return response
 
