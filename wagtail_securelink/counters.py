@@ -60,7 +60,7 @@ def _upsert_sql(connection) -> str | None:
     table = q(RateCounter._meta.db_table)
     # Only quoted identifiers of our own model go into the text; values are parameters.
     return (
-        f"INSERT INTO {table} ({q('key')}, {q('count')}, {q('expires_at')}) "  # noqa: S608
+        f"INSERT INTO {table} ({q('key')}, {q('count')}, {q('expires_at')}) "  # noqa: S608  # nosec B608
         f"VALUES (%s, 1, %s) ON CONFLICT ({q('key')}) "
         f"DO UPDATE SET {q('count')} = {table}.{q('count')} + 1 "
         f"RETURNING {q('count')}"
