@@ -40,9 +40,9 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
 from wagtail_securelink import codes, grants, services
-from wagtail_securelink.access import _session_hash, _session_slot
 from wagtail_securelink.models import ShareLink, VerificationCode
 from wagtail_securelink.tokens import new_link_key
+from wagtail_securelink.verification import _session_hash, _session_slot
 
 ALICE = "alice@example.com"
 MB = 1024 * 1024
