@@ -29,6 +29,7 @@ from .choices import TargetType
 __all__ = [
     "ADD_SHARELINK",
     "get_document_permission_policy",
+    "documents_seen_in_admin",
     "get_securelink_permissions",
     "user_can_share_documents",
     "user_can_share_document",
@@ -221,6 +222,23 @@ def links_visible_to(user, queryset=None) -> QuerySet:
 # Private items (S16) ----------------------------------------------------------------
 
 
+# What Wagtail's documents listing shows: documents the user may change or delete.
+_ADMIN_LISTING_PERMISSIONS = ["change", "delete"]
+
+
+def documents_seen_in_admin(user):
+    """The queryset form of ``user_can_see_document_in_admin``: the documents the user
+    would find in Wagtail's documents listing; ``None`` means all of them."""
+    if user.is_active and user.is_authenticated and _is_superuser(user):
+        return None
+    policy = get_document_permission_policy()
+    if not (user.is_authenticated and user.has_perm("wagtailadmin.access_admin")):
+        return policy.model.objects.none()
+    return policy.instances_user_has_any_permission_for(
+        user, _ADMIN_LISTING_PERMISSIONS
+    )
+
+
 def user_can_see_document_in_admin(user, document) -> bool:
     """Whether the user would find this document in Wagtail's documents listing.
 
@@ -236,7 +254,7 @@ def user_can_see_document_in_admin(user, document) -> bool:
         return True
     return user.has_perm("wagtailadmin.access_admin") and (
         get_document_permission_policy().user_has_any_permission_for_instance(
-            user, ["change", "delete"], document
+            user, _ADMIN_LISTING_PERMISSIONS, document
         )
     )
 

@@ -17,26 +17,15 @@ collection ownership policy.
 
 from django.db.models import QuerySet
 
-from ..permissions import get_document_permission_policy
+from ..permissions import documents_seen_in_admin
 from ..privacy import private_document_ids
 
 __all__ = ["hide_private_documents", "install"]
 
 
-def _seen_in_admin(user) -> QuerySet | None:
-    """Documents the user sees in the admin's listing; ``None`` means all of them."""
-    if user.is_active and user.is_superuser:
-        return None
-    if not (user.is_authenticated and user.has_perm("wagtailadmin.access_admin")):
-        return get_document_permission_policy().model.objects.none()
-    return get_document_permission_policy().instances_user_has_any_permission_for(
-        user, ["change", "delete"]
-    )
-
-
 def hide_private_documents(request, queryset: QuerySet) -> QuerySet:
     """``queryset`` without the private documents that ``request.user`` may not see."""
-    seen = _seen_in_admin(request.user)
+    seen = documents_seen_in_admin(request.user)
     if seen is None:
         return queryset
     others = queryset.exclude(pk__in=seen.values("pk"))
