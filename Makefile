@@ -34,6 +34,7 @@ help:
 	@echo "make lint         ruff check + ruff format --check"
 	@echo "make format       ruff format + ruff check --fix"
 	@echo "make demo         migrate, load demo data and run the example site on $(DEMO_ADDR)"
+	@echo "make docs         build the documentation site into site/ (warnings are errors)"
 	@echo "make build        build sdist and wheel into dist/"
 	@echo "make test-wheel   install the built wheel into $(WHEEL_VENV) and run the suite against it"
 	@echo "make check        system checks and migration check on the example site"
@@ -189,3 +190,13 @@ test-e2e: venv
 .PHONY: security
 security: venv
 	$(VENV)/bin/bandit -r wagtail_securelink -q --severity-level medium
+
+# The documentation site (MkDocs): built into site/, every warning an error.
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): setup.cfg | $(STAMP)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	@touch $@
+
+.PHONY: docs
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/mkdocs build --strict

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
+from wagtail.documents.models import document_served
 
 from .. import browsing, services, signals, uploads
 from ..choices import EventType, Role, TargetType
@@ -211,6 +212,9 @@ def serve(request, link, access, document, *, inline: bool):
         action="view" if inline else "download",
         request=request,
     )
+    # Wagtail's own signal, so download analytics see secure downloads too. Wagtail's
+    # ``before_serve_document`` hooks do not run here: they guard the public view.
+    document_served.send(sender=type(document), instance=document, request=request)
     return serve_document(request, document, inline=inline)
 
 
@@ -263,6 +267,8 @@ def download_zip(request, link, access, folder_id=None):
         request=request,
         detail={"zip": found.pk, "documents": len(documents)},
     )
+    for document in documents:
+        document_served.send(sender=type(document), instance=document, request=request)
     response = StreamingHttpResponse(
         stream_zip(zip_entries(documents, found, folders)),
         content_type="application/zip",
