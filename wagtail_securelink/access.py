@@ -9,6 +9,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Subquery
 from django.utils import timezone
 
@@ -150,7 +151,7 @@ def _recipient_for_user(link, user, policy):
         return None
     try:
         address = normalise_email(getattr(user, user.get_email_field_name(), "") or "")
-    except Exception:
+    except ValidationError:
         return None
     return _find_recipient(link, address, policy)
 

@@ -15,7 +15,6 @@ from .choices import Audience, Role, TargetType
 
 __all__ = [
     "ShareForm",
-    "ShareDocumentForm",
     "AddRecipientsForm",
     "ChangeExpiryForm",
     "split_addresses",
@@ -239,10 +238,6 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "send_invitations": data["send_invitations"],
             "keep_public": data.get("keep_public", False),
         }
-
-
-# The name of the first release, kept for code that imported it.
-ShareDocumentForm = ShareForm
 
 
 class AddRecipientsForm(ServiceErrorsMixin, forms.Form):

@@ -64,7 +64,6 @@ __all__ = [
     "remove_recipient",
     "revoke_link",
     "unlock_recipient",
-    "send_invitations",
     "deliver_invitation",
     "InvitationReport",
     # re-exported from .access
@@ -340,9 +339,6 @@ def send_invitations_to(link: ShareLink, recipients) -> InvitationReport:
             bucket = report.queued
         bucket.append(recipient.email)
     return report
-
-
-send_invitations = send_invitations_to
 
 
 def deliver_invitation(recipient_id: int) -> str:

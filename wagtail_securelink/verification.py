@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -78,7 +79,7 @@ def _account_holder(email: str):
         try:
             if normalise_email(getattr(user, field)) == email:
                 return user
-        except Exception:  # noqa: S112 (a malformed stored address simply does not match)
+        except ValidationError:  # a malformed stored address simply does not match
             continue
     return None
 
@@ -162,7 +163,7 @@ def deliver_sign_in_reminder(recipient_id: int) -> str:
         emails.send(emails.account_sign_in(recipient.link, recipient, url, login_url))
     except Exception as exc:
         logger.error("Sign-in reminder could not be sent: %s", type(exc).__name__)
-        return
+        return "failed"
     Recipient.objects.filter(pk=recipient_id).update(last_code_sent_at=timezone.now())
     record_event(
         EventType.ACCOUNT_SIGN_IN_SENT, link=recipient.link, recipient=recipient

@@ -94,5 +94,5 @@ def test_failed_invitation_is_reported(document, caplog, backend):
     assert AccessEvent.objects.filter(event="invitation_failed").count() == 2
     assert any("could not be sent" in r.getMessage() for r in caplog.records)
     # Sending again once mail works reaches both.
-    report = services.send_invitations(link, link.recipients.all())
+    report = services.send_invitations_to(link, link.recipients.all())
     assert sorted(report.sent) == sorted([ALICE, BOB])

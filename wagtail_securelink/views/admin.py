@@ -279,10 +279,6 @@ class TargetMixin(WagtailAdminTemplateMixin):
         return context
 
 
-# Kept for code written against the first release.
-DocumentShareMixin = TargetMixin
-
-
 class ShareDocumentView(TargetMixin, FormView):
     """The share form: who, what they may do, until when; then the result page."""
 
