@@ -14,6 +14,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from . import grants, signals
+from .addresses import normalise_email
 from .choices import Audience, EventType
 from .conf import settings
 from .enforcement import address_allowed, stop_reason
@@ -145,8 +146,6 @@ def _recipient_for_user(link, user, policy):
     """The recipient a signed-in user stands for, only where account addresses are
     proof of owning them (S17): otherwise anyone who may edit their own account email
     could type a recipient's address there and walk in without a code."""
-    from .services import normalise_email
-
     if not settings.ACCOUNT_EMAILS_VERIFIED:
         return None
     try:

@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .addresses import normalise_email
+
 __all__ = ["AddressForm", "CodeForm", "PasswordForm"]
 
 
@@ -14,8 +16,6 @@ class AddressForm(forms.Form):
     )
 
     def clean_email(self):
-        from .services import normalise_email
-
         try:
             return normalise_email(self.cleaned_data["email"])
         except ValidationError:

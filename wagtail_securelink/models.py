@@ -164,7 +164,7 @@ class ShareLink(models.Model):
 
     @property
     def url(self) -> str:
-        from .services import link_url
+        from .tokens import link_url
 
         return link_url(self)
 

@@ -10,15 +10,12 @@ Editor side: ``create_link``, ``add_recipients``, ``remove_recipient``, ``revoke
 
 import datetime
 import logging
-import string
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,8 +31,8 @@ from .access import (
     reverification_days,
     sign_out,
 )
+from .addresses import normalise_email
 from .choices import Audience, EventType, Role, TargetType
-from .conf import settings
 from .emails import get_emails
 from .enforcement import address_allowed, effective_expiry, is_open, stop_reason
 from .events import record_event
@@ -44,7 +41,7 @@ from .notifications import on_upload as notify_upload
 from .policy import current_policy
 from .privacy import item_state, live_pages_using, make_private, make_public
 from .tasks import enqueue, send_invitation_email
-from .tokens import make_token, new_link_key
+from .tokens import link_url, new_link_key
 from .verification import (
     check_password,
     deliver_code,
@@ -98,8 +95,6 @@ __all__ = [
     "revoke_links",
 ]
 
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
 
 def get_policy(request=None, *, link=None) -> SecureLinkPolicy:
     """The site's policy; cached on ``request`` when given, so one request reads it once.
@@ -108,40 +103,6 @@ def get_policy(request=None, *, link=None) -> SecureLinkPolicy:
     unchanged, this thread's copy is used and no query is made (``current_policy``).
     """
     return current_policy(request, version=getattr(link, "policy_version", None))
-
-
-def normalise_email(value: str) -> str:
-    """Return the canonical form of an address, or raise ``ValidationError``.
-
-    Only ASCII letters are lower-cased and the domain is IDNA-encoded: Unicode case
-    mapping would let ``mıke@`` or a Kelvin sign collide with another address (the
-    CVE-2019-19844 lesson). Matching is then an exact comparison of canonical forms,
-    and mail always goes to the stored address, never to what a visitor typed.
-    """
-    value = (value or "").strip()
-    invalid = ValidationError(_("Enter a valid email address."), code="invalid")
-    if (
-        not value
-        or len(value) > 254
-        or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
-    ):
-        raise invalid
-    local, sep, domain = value.rpartition("@")
-    if not sep or not local or not domain:
-        raise invalid
-    try:
-        domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise invalid from None
-    address = f"{local.translate(_ASCII_LOWER)}@{domain}"
-    validate_email(address)
-    return address
-
-
-def link_url(link: ShareLink) -> str:
-    """The link's absolute URL, built from the configured base URL, never the Host header (S12)."""
-    path = reverse("wagtail_securelink:landing", args=[make_token(link.key)])
-    return settings.base_url + path
 
 
 def clean_recipients(addresses, policy: SecureLinkPolicy) -> list[str]:

@@ -13,8 +13,11 @@ import re
 import secrets
 
 from django.core import signing
+from django.urls import reverse
 
-__all__ = ["new_link_key", "make_token", "key_from_token"]
+from .conf import settings
+
+__all__ = ["new_link_key", "make_token", "key_from_token", "link_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +54,9 @@ def key_from_token(token: str) -> str | None:
     except signing.BadSignature:
         logger.debug("Link token with a bad signature")
         return None
+
+
+def link_url(link) -> str:
+    """The link's absolute URL, built from the configured base URL, never the Host header (S12)."""
+    path = reverse("wagtail_securelink:landing", args=[make_token(link.key)])
+    return settings.base_url + path

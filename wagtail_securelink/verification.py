@@ -18,12 +18,14 @@ from django.utils.crypto import salted_hmac
 
 from . import address_state, codes, signals
 from .access import _find_recipient, _policy, open_grant
+from .addresses import normalise_email
 from .choices import Audience, EventType
 from .conf import settings
 from .emails import get_emails
 from .events import record_event
 from .models import Grant, Recipient, ShareLink, VerificationCode
 from .tasks import enqueue_off_request, send_code_email, send_sign_in_email
+from .tokens import link_url
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +69,6 @@ def _account_holder(email: str):
     set a recipient's address on their own account would divert that recipient's codes
     into "sign in" reminders, and lock them out.
     """
-    from .services import normalise_email
-
     if not settings.ACCOUNT_EMAILS_VERIFIED:
         return None
     User = get_user_model()
@@ -149,8 +149,6 @@ def deliver_sign_in_reminder(recipient_id: int) -> str:
     """Tell a recipient who has an account on the site to sign in (runs in a task)."""
     from django.urls import reverse
 
-    from .services import link_url
-
     recipient = Recipient.objects.select_related("link").filter(pk=recipient_id).first()
     if recipient is None:
         return "skipped"
@@ -200,8 +198,6 @@ def deliver_code(code_id: int) -> str:
     if not claimed:
         return "skipped"
     recipient, link = code.recipient, code.recipient.link
-    from .services import link_url
-
     try:
         emails = get_emails()
         lifetime = max(
