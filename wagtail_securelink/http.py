@@ -9,6 +9,7 @@ __all__ = [
     "accepts_upload",
     "secure_headers",
     "PAGE_CSP",
+    "ATTACHMENT_CSP",
     "FILE_CSP",
     "render_page",
     "run_after_response",
@@ -21,6 +22,8 @@ PAGE_CSP = (
 )
 # Files shown inline: sandboxed, so an HTML or SVG smuggled in as another type cannot run.
 FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+# A file sent as an attachment (downloads, ZIP): nothing in it may load or be framed.
+ATTACHMENT_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 def apply_headers(response):

@@ -27,7 +27,8 @@ from django.utils import timezone
 from django_tasks import task
 from wagtail.documents import get_document_model
 
-from .choices import Audience, EventType, TargetType
+from .admin_paths import link_manage_path, manage_access_path
+from .choices import Audience, EventType
 from .conf import settings
 from .emails import get_emails
 from .models import AccessEvent, PrivateItem, Recipient, ShareLink
@@ -68,16 +69,7 @@ def admin_url(path: str) -> str:
 
 
 def manage_url(link: ShareLink, params: dict | None = None) -> str:
-    if link.target_type == TargetType.COLLECTION and link.collection_id:
-        path = reverse(
-            "wagtail_securelink_admin:manage_collection", args=[link.collection_id]
-        )
-    elif link.target_type == TargetType.DOCUMENT and link.document_id:
-        path = reverse(
-            "wagtail_securelink_admin:manage_document", args=[link.document_id]
-        )
-    else:
-        path = reverse("wagtail_securelink_sharelink:index")
+    path = link_manage_path(link) or reverse("wagtail_securelink_sharelink:index")
     query = f"?{urlencode(params)}" if params else ""
     return admin_url(f"{path}{query}#link-{link.pk}")
 
@@ -203,9 +195,7 @@ def notify_upload(link_id: int, document_id: int) -> str:
         "document": document,
         "uploaded_by": item.uploaded_by_label if item else "",
         "review_url": admin_url(reverse("wagtaildocs:edit", args=[document.pk])),
-        "manage_url": admin_url(
-            reverse("wagtail_securelink_admin:manage_document", args=[document.pk])
-        ),
+        "manage_url": admin_url(manage_access_path(document)),
     }
     return _send("notify_upload", context, to)
 

@@ -11,15 +11,14 @@ import datetime
 
 import django_filters
 from django import forms
-from django.contrib.admin.utils import quote
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn, UserColumn
 from wagtail.admin.views.reports import ReportView
 
-from .choices import EventType, TargetType
+from .admin_paths import link_manage_path
+from .choices import EventType
 from .models import AccessEvent, ShareLink
 from .permissions import links_visible_to, user_can_manage_links
 from .spreadsheets import safe_cell
@@ -72,19 +71,7 @@ class AccessEventFilterSet(WagtailFilterSet):
 
 
 def _link_url(event):
-    link = event.link
-    if link is None:
-        return None
-    if link.target_type == TargetType.COLLECTION and link.collection_id:
-        return reverse(
-            "wagtail_securelink_admin:manage_collection",
-            args=[quote(link.collection_id)],
-        )
-    if link.target_type == TargetType.DOCUMENT and link.document_id:
-        return reverse(
-            "wagtail_securelink_admin:manage_document", args=[quote(link.document_id)]
-        )
-    return None
+    return link_manage_path(event.link) if event.link is not None else None
 
 
 class ActivityReportView(ReportView):

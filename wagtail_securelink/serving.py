@@ -21,7 +21,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 from wagtail.utils.sendfile import sendfile
 
-from .http import FILE_CSP
+from .http import ATTACHMENT_CSP, FILE_CSP
 from .ranges import file_response
 
 __all__ = ["is_inline_safe", "serve_document", "preview_kind", "signed_url"]
@@ -184,7 +184,5 @@ def serve_document(request, document, *, inline: bool):
     if inline:
         response["Content-Security-Policy"] = FILE_CSP
     else:
-        response["Content-Security-Policy"] = (
-            "default-src 'none'; frame-ancestors 'none'"
-        )
+        response["Content-Security-Policy"] = ATTACHMENT_CSP
     return response

@@ -13,7 +13,6 @@ same number of queries whether there are ten links or a million.
 """
 
 import django_filters
-from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
@@ -36,6 +35,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
 from . import enforcement
+from .admin_paths import link_manage_path
 from .choices import Audience, Role, TargetType
 from .models import Recipient, SecureLinkPolicy, ShareLink
 from .permissions import links_visible_to, user_can_manage_link, user_can_manage_links
@@ -88,14 +88,7 @@ class ShareLinkFilterSet(WagtailFilterSet):
         return queryset
 
 
-def manage_url_for(link) -> str | None:
-    if link.target_type == TargetType.COLLECTION and link.collection_id:
-        name, pk = "manage_collection", link.collection_id
-    elif link.target_type == TargetType.DOCUMENT and link.document_id:
-        name, pk = "manage_document", link.document_id
-    else:
-        return None
-    return reverse(f"wagtail_securelink_admin:{name}", args=[quote(pk)])
+manage_url_for = link_manage_path
 
 
 class ExactDateColumn(Column):

@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 
+from ..admin_paths import manage_access_path
 from ..permissions import user_can_manage_target, user_can_share_collection
 
 register = template.Library()
@@ -22,9 +23,5 @@ def securelink_collection_buttons(context, collection):
         )
         if can_share
         else "",
-        "manage_url": reverse(
-            "wagtail_securelink_admin:manage_collection", args=[collection.pk]
-        )
-        if can_manage
-        else "",
+        "manage_url": manage_access_path(collection) if can_manage else "",
     }

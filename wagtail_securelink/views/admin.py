@@ -48,6 +48,7 @@ from wagtail.models import Collection
 
 from .. import services
 from ..admin_forms import ShareForm
+from ..admin_paths import manage_access_path
 from ..choices import TargetType
 from ..models import ShareLink
 from ..permissions import (
@@ -90,9 +91,7 @@ def share_url(target) -> str:
     return share_document_url(target)
 
 
-def manage_url(target) -> str:
-    name = "manage_collection" if isinstance(target, Collection) else "manage_document"
-    return reverse(f"wagtail_securelink_admin:{name}", args=[quote(target.pk)])
+manage_url = manage_access_path
 
 
 def target_edit_url(target) -> str:

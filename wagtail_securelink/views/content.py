@@ -20,7 +20,7 @@ from wagtail.documents.models import document_served
 
 from .. import browsing, services, signals, uploads
 from ..choices import EventType, Role, TargetType
-from ..http import accepts_upload, render_page
+from ..http import ATTACHMENT_CSP, accepts_upload, render_page
 from ..models import ShareLink
 from ..serving import is_inline_safe, preview_kind, serve_document
 from ..zipstream import stream_zip, zip_entries
@@ -276,7 +276,7 @@ def download_zip(request, link, access, folder_id=None):
     response["Content-Disposition"] = content_disposition_header(
         True, f"{found.name or 'documents'}.zip"
     )
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    response["Content-Security-Policy"] = ATTACHMENT_CSP
     return response
 
 
