@@ -26,6 +26,7 @@ from .tokens import key_from_token
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "find_recipient",
     "resolve_token",
     "Access",
     "get_access",
@@ -34,10 +35,6 @@ __all__ = [
     "sign_out",
     "reverification_days",
 ]
-
-
-def _policy(request=None):
-    return current_policy(request)
 
 
 def resolve_token(token: str) -> ShareLink | None:
@@ -59,13 +56,15 @@ def resolve_token(token: str) -> ShareLink | None:
     )
 
 
-def _find_recipient(link, email: str, policy=None) -> Recipient | None:
+def find_recipient(link, email: str, policy=None) -> Recipient | None:
     """The recipient row for ``email``, or ``None`` — also when the policy no longer
     allows the address's domain: such a recipient is treated as removed (§6)."""
     if link.audience != Audience.SPECIFIC:
         return None
     recipient = link.recipients.filter(email=email).first()
-    if recipient is None or not address_allowed(recipient.email, policy or _policy()):
+    if recipient is None or not address_allowed(
+        recipient.email, policy or current_policy()
+    ):
         return None
     return recipient
 
@@ -75,7 +74,7 @@ def _find_recipient(link, email: str, policy=None) -> Recipient | None:
 
 def reverification_days(link: ShareLink, policy=None) -> int:
     """The site's period, or the link's own when shorter: the site maximum always wins."""
-    policy = policy or _policy()
+    policy = policy or current_policy()
     days = policy.reverification_days
     if link.reverification_days:
         days = min(days, link.reverification_days)
@@ -152,7 +151,7 @@ def _recipient_for_user(link, user, policy):
         address = normalise_email(getattr(user, user.get_email_field_name(), "") or "")
     except ValidationError:
         return None
-    return _find_recipient(link, address, policy)
+    return find_recipient(link, address, policy)
 
 
 def _account_first_open(link, recipient, request) -> None:

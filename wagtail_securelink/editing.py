@@ -19,6 +19,7 @@ from . import enforcement
 from .choices import EventType
 from .events import record_event
 from .models import Recipient, ShareLink
+from .policy import current_policy
 
 __all__ = [
     "change_expiry",
@@ -43,9 +44,7 @@ def change_expiry(
     A revoked link cannot be brought back by a new date: revocation is final. An
     expired link can be given a new future date, which makes it work again.
     """
-    from .services import get_policy
-
-    policy = get_policy(request)
+    policy = current_policy(request)
     now = timezone.now()
     if link.is_revoked:
         raise ValidationError(

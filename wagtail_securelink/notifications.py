@@ -32,6 +32,7 @@ from .choices import Audience, EventType
 from .conf import settings
 from .emails import get_emails
 from .models import AccessEvent, PrivateItem, Recipient, ShareLink
+from .policy import current_policy
 
 __all__ = [
     "admin_url",
@@ -91,12 +92,6 @@ def _send(name: str, context: dict, to: str) -> str:
     return "sent"
 
 
-def _policy():
-    from .services import get_policy
-
-    return get_policy()
-
-
 # The work, run inside tasks ----------------------------------------------------------
 
 
@@ -106,7 +101,7 @@ def notify_first_open(recipient_id: int) -> str:
         .filter(pk=recipient_id)
         .first()
     )
-    if recipient is None or not _policy().notify_first_open:
+    if recipient is None or not current_policy().notify_first_open:
         return "skipped"
     link = recipient.link
     to = _sharer_address(link)
@@ -126,7 +121,7 @@ def notify_unlisted_attempt(event_id: int) -> str:
         return "skipped"
     link = event.link
     if (
-        not _policy().notify_unlisted_attempt
+        not current_policy().notify_unlisted_attempt
         or link.audience != Audience.SPECIFIC
         or not link.is_active()
     ):

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from . import address_state, codes, signals
-from .access import _find_recipient, _policy, open_grant
+from .access import find_recipient, open_grant
 from .addresses import normalise_email
 from .choices import Audience, EventType
 from .conf import settings
 from .emails import get_emails
 from .events import record_event
 from .models import Grant, Recipient, ShareLink, VerificationCode
+from .policy import current_policy
 from .tasks import enqueue_off_request, send_code_email, send_sign_in_email
 from .tokens import link_url
 
@@ -93,7 +94,7 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None]:
     does the same work for every address, so neither the page nor its timing tells
     listed from unlisted addresses (S7). ``email`` must already be normalised.
     """
-    policy = _policy(request)
+    policy = current_policy(request)
     now = timezone.now()
     request.session[_session_slot(link)] = {
         "email": email,
@@ -118,7 +119,7 @@ def _prepare_code(link, email, request, policy, session_hash, now) -> None:
     # The counters first, by the same rules for every address (S7): only the email
     # below depends on whether the address is listed.
     issued = address_state.issue(link, email, session_hash, policy, now)
-    recipient = _find_recipient(link, email, policy)
+    recipient = find_recipient(link, email, policy)
     if recipient is None:
         record_event(
             EventType.UNLISTED_ADDRESS, link=link, email=email, request=request
@@ -256,7 +257,7 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
     """Check a typed code. What the visitor is told (tries left, dead) comes from the
     address's counters (``address_state``) whatever the address; a real recipient's
     code only decides whether the answer is right."""
-    policy = _policy(request)
+    policy = current_policy(request)
     state = request.session.get(_session_slot(link))
     if not state or not request.session.session_key:
         return VerifyOutcome(ok=False, no_pending=True)
@@ -267,7 +268,7 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
     email = state.get("email", "")
     session_hash = _session_hash(request.session.session_key)
     counted = address_state.live_code(link, email, session_hash)
-    recipient = _find_recipient(link, email, policy)
+    recipient = find_recipient(link, email, policy)
     if counted is None:
         record_event(
             EventType.CODE_FAILED,
