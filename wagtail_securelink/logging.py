@@ -16,7 +16,7 @@ import copy
 import logging
 import re
 
-__all__ = ["RedactShareTokens", "redact"]
+__all__ = ["RedactShareTokens", "redact", "redact_data"]
 
 REDACTED = "[redacted]"
 # The shape of ``tokens.make_token``: 22 base64url characters, a dot, the signature.
@@ -29,6 +29,18 @@ _META_KEYS = ("PATH_INFO", "REQUEST_URI", "RAW_URI", "QUERY_STRING", "HTTP_REFER
 def redact(value: str) -> str:
     """``value`` with every link token replaced by ``[redacted]``."""
     return _TOKEN.sub(REDACTED, value)
+
+
+def redact_data(value):
+    """``value`` (strings, dicts, lists, tuples, nested) with every token redacted: for
+    an error tracker's event (Sentry's ``before_send``), see docs/operations.md."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_data(item) for item in value)
+    return value
 
 
 def _redacted_request(request):

@@ -108,3 +108,23 @@ def test_the_example_site_redacts_django_request_warnings(tmp_path):
     assert result.stdout.strip() == "404"
     assert re.search(r"Not Found: /share/\[redacted\]/", result.stderr), result.stderr
     assert token not in result.stderr + result.stdout
+
+
+def test_redact_data_scrubs_a_sentry_like_event():
+    token = "K2sqFwAXG6U_osmi92-TSg.LurGV6sy-ux3WxEC-BTXfsXgt6NcswfNA-sUBBw0aLM"
+    event = {
+        "request": {
+            "url": f"https://x.test/share/{token}/",
+            "headers": {"Referer": token},
+        },
+        "breadcrumbs": {"values": [{"data": {"url": f"/share/{token}/zip/"}}]},
+        "exception": {"values": [{"value": f"boom {token}", "lineno": 3}]},
+        "tags": ("a", token),
+    }
+    from wagtail_securelink.logging import redact_data
+
+    scrubbed = redact_data(event)
+    assert token not in repr(scrubbed)
+    assert scrubbed["request"]["url"] == "https://x.test/share/[redacted]/"
+    assert scrubbed["exception"]["values"][0]["lineno"] == 3
+    assert scrubbed["tags"] == ("a", "[redacted]")
