@@ -178,3 +178,77 @@ def test_four_processes_appending_at_once_lose_nothing():
     seqs = list(AccessEvent.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, 4 * per_process + 1))
     assert verify_chain() is None
+
+
+OLD_KEY = "tests-secret-key-not-for-production-0123456789abcdef"  # tests/settings.py
+NEW_KEY = "the-rotated-secret-key-0123456789-0123456789-abcdef"
+
+
+def _rotate_and_drop(settings):
+    """Seal 3 events under the old key, rotate (old key a fallback), seal 2 under the
+    new key, then drop the old key."""
+    old = _record(3)
+    seal_chain()
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = NEW_KEY, [OLD_KEY]
+    new = _record(2, start=3)
+    seal_chain()
+    call_command("securelink_verify_audit")  # everything verifies with the fallback
+    settings.SECRET_KEY_FALLBACKS = []
+    return old, new
+
+
+@pytest.mark.django_db
+def test_events_of_a_dropped_key_are_reported_as_signed_with_a_retired_key(
+    manual_sealing, settings, capsys
+):
+    old, _new = _rotate_and_drop(settings)
+    assert verify_chain() is None
+    call_command("securelink_verify_audit")
+    out = capsys.readouterr().out
+    assert "5 sealed events" in out
+    assert (
+        f"3 events (ids {old[0].pk} to {old[-1].pk}) are signed with a retired key"
+        in out
+    )
+    assert "changed" not in out
+
+
+@pytest.mark.django_db
+def test_an_edit_after_the_key_change_is_still_reported_as_changed(
+    manual_sealing, settings
+):
+    _old, new = _rotate_and_drop(settings)
+    AccessEvent.objects.filter(pk=new[0].pk).update(detail={"edited": True})
+    problem = verify_chain()
+    assert problem is not None
+    assert (problem.event_id, problem.reason) == (new[0].pk, "this event was changed")
+
+
+@pytest.mark.django_db
+def test_the_key_change_record_cannot_be_moved_without_the_key(
+    manual_sealing, settings
+):
+    """Moving the boundary forward over an edited event would hide the edit: the
+    record is an HMAC under the new key, so the move itself is reported."""
+    _old, new = _rotate_and_drop(settings)
+    AccessEvent.objects.filter(pk=new[0].pk).update(detail={"edited": True})
+    edited_seq = AccessEvent.objects.get(pk=new[0].pk).seq
+    AuditChainHead.objects.filter(pk=1).update(retired_through_seq=edited_seq)
+    problem = verify_chain()
+    assert problem is not None
+    assert problem.reason == "the record of the last key change was altered"
+
+
+@pytest.mark.django_db
+def test_without_a_key_change_an_unverifiable_event_is_changed(
+    manual_sealing, settings
+):
+    events_ = _record(3)
+    seal_chain()
+    settings.SECRET_KEY = NEW_KEY  # a wrong key, and no rotation was ever sealed
+    problem = verify_chain()
+    assert problem is not None
+    assert (problem.event_id, problem.reason) == (
+        events_[0].pk,
+        "this event was changed",
+    )

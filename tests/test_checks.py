@@ -106,3 +106,42 @@ def test_app_order_that_hides_the_collection_buttons_is_a_warning(monkeypatch):
     assert warning.id == "wagtail_securelink.W003"
     assert "Move 'wagtail_securelink' above 'wagtail.admin'" in warning.hint
     assert "https://wagtail-securelink.readthedocs.io/" in warning.hint
+
+
+def test_https_behind_a_proxy_without_the_ssl_header_warns_on_deploy(settings):
+    settings.WAGTAIL_SECURELINK_BASE_URL = "https://docs.example.com"
+    settings.SECURE_PROXY_SSL_HEADER = None
+    settings.WAGTAIL_SECURELINK_TRUSTED_PROXIES = ["127.0.0.1"]
+    messages = checks.check_proxy_ssl_header(None)
+    assert _ids(messages) == ["wagtail_securelink.W006"]
+    assert checks.DOCS_URL in messages[0].hint
+    assert "wagtail_securelink.W006" in _ids(run_checks(include_deployment_checks=True))
+    assert "wagtail_securelink.W006" not in _ids(run_checks())
+    settings.WAGTAIL_SECURELINK_TRUSTED_PROXIES = []
+    settings.USE_X_FORWARDED_HOST = True
+    assert _ids(checks.check_proxy_ssl_header(None)) == ["wagtail_securelink.W006"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert checks.check_proxy_ssl_header(None) == []
+
+
+def test_no_ssl_header_warning_without_a_proxy_or_over_plain_http(settings):
+    settings.SECURE_PROXY_SSL_HEADER = None
+    settings.WAGTAIL_SECURELINK_TRUSTED_PROXIES = []
+    settings.WAGTAIL_SECURELINK_BASE_URL = "https://docs.example.com"
+    assert checks.check_proxy_ssl_header(None) == []  # the WSGI server does TLS
+    settings.WAGTAIL_SECURELINK_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.WAGTAIL_SECURELINK_BASE_URL = "http://docs.example.com"
+    assert checks.check_proxy_ssl_header(None) == []  # W002 says it already
+
+
+def test_smtp_without_a_timeout_warns_on_deploy(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_TIMEOUT = None
+    messages = checks.check_email_timeout(None)
+    assert _ids(messages) == ["wagtail_securelink.W007"]
+    assert checks.DOCS_URL in messages[0].hint
+    settings.EMAIL_TIMEOUT = 10
+    assert checks.check_email_timeout(None) == []
+    settings.EMAIL_TIMEOUT = None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert checks.check_email_timeout(None) == []

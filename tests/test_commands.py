@@ -411,8 +411,36 @@ def test_revoke_refuses_unknown_links_and_revokes_nothing(document, name):
 
 
 def test_revoke_needs_a_link():
-    with pytest.raises(CommandError, match="required: URL_OR_ID"):
+    with pytest.raises(CommandError, match="--created-by"):
         run("securelink_revoke")
+
+
+def test_revoke_created_by_ends_every_link_of_an_editor_who_left(client, document):
+    """Runbook "an editor leaves": their account is deactivated, their links revoked."""
+    leaver = make_user("leaver")
+    theirs = [
+        make_link(document, [ALICE], created_by=leaver),
+        make_link(document, [BOB], created_by=leaver),
+    ]
+    already = make_link(document, [BOB], created_by=leaver)
+    run("securelink_revoke", str(already.pk))
+    others = make_link(document, [ALICE])
+    verify(client, theirs[0], ALICE)
+    assert client.get(download_url(theirs[0])).status_code == 200
+    leaver.is_active = False
+    leaver.save()
+    out, _ = run("securelink_revoke", "--created-by", "leaver", "--as", "owner")
+    assert out.count("Revoked link") == 2
+    assert client.get(download_url(theirs[0])).status_code == 404
+    for link in theirs:
+        link.refresh_from_db()
+        assert link.is_revoked and link.revoked_by.username == "owner"
+    others.refresh_from_db()
+    assert not others.is_revoked
+    out, _ = run("securelink_revoke", "--created-by", "leaver")
+    assert "no link left to revoke" in out
+    with pytest.raises(CommandError, match="no user with the username"):
+        run("securelink_revoke", "--created-by", "nobody")
 
 
 def test_revoke_refuses_an_unknown_user(document):

@@ -17,26 +17,50 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
+from . import keys
 from .conf import settings
 from .models import AddressState
 
-__all__ = ["digest", "issue", "release", "live_code", "is_dead", "spend_try", "purge"]
+__all__ = [
+    "digest",
+    "digests",
+    "issue",
+    "release",
+    "live_code",
+    "is_dead",
+    "spend_try",
+    "purge",
+]
 
 HOUR = datetime.timedelta(hours=1)
 # Compare-and-swap retries before giving up (and issuing nothing) under contention.
 _RETRIES = 5
 
 
+def digests(link, email: str) -> list[str]:
+    """Keyed digests of a normalised address on one link, under each secret key
+    (current first): no clear address is stored, and a row written before a
+    ``SECRET_KEY`` rotation keeps counting after it."""
+    return keys.digests("wagtail_securelink.address_state", f"{link.pk}:{email}")
+
+
 def digest(link, email: str) -> str:
-    """A keyed digest of a normalised address on one link: no clear address is stored."""
-    return salted_hmac(
-        "wagtail_securelink.address_state", f"{link.pk}:{email}", algorithm="sha256"
-    ).hexdigest()
+    return digests(link, email)[0]
+
+
+def _existing(link, email: str):
+    return (
+        AddressState.objects.filter(link=link, digest__in=digests(link, email))
+        .order_by("-updated_at", "-pk")
+        .first()
+    )
 
 
 def _row(link, email: str) -> AddressState:
+    found = _existing(link, email)
+    if found is not None:
+        return found
     key = digest(link, email)
     try:
         with transaction.atomic():
@@ -78,8 +102,7 @@ def release(link, email: str) -> None:
     """Uncount the newest send: its email could not be sent, so neither the hourly cap
     nor the cooldown is spent (S14)."""
     for _ in range(_RETRIES):
-        state = AddressState.objects.filter(link=link, digest=digest(link, email))
-        state = state.first()
+        state = _existing(link, email)
         if state is None or not state.sends:
             return
         sends = sorted(state.sends)[:-1]
@@ -97,11 +120,11 @@ def release(link, email: str) -> None:
             return
 
 
-def live_code(link, email: str, session_hash: str) -> AddressState | None:
+def live_code(link, email: str, session_hashes: list[str]) -> AddressState | None:
     """The row when this browser asked last for a code for ``email``, else ``None``."""
-    state = AddressState.objects.filter(
-        link=link, digest=digest(link, email), session_hash=session_hash
-    ).first()
+    state = _existing(link, email)
+    if state is not None and state.session_hash not in session_hashes:
+        state = None
     if state is None or state.code_expires_at is None:
         return None
     return state

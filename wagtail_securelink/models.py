@@ -462,6 +462,14 @@ class AuditChainHead(models.Model):
     # Hash of the newest event removed by retention purging: the first remaining event
     # must point at it.
     anchor_hash = models.CharField(max_length=64, blank=True)
+    # The fingerprint of the key that sealed last (``keys.key_id``). When a sealer finds
+    # another one, the key changed: every event sealed so far is recorded as sealed
+    # under an earlier key, with an HMAC under the new key so the record itself cannot
+    # be moved without it (``chain.verify_chain`` reports those events as "signed with
+    # a retired key" once that key is dropped, not as changed).
+    key_id = models.CharField(max_length=16, blank=True)
+    retired_through_seq = models.BigIntegerField(null=True, blank=True)
+    retired_mac = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
         return f"audit chain head (event {self.last_event_id})"

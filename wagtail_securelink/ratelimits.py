@@ -33,6 +33,7 @@ __all__ = [
     "CacheUnavailable",
     "check_limits",
     "check_not_limited",
+    "probe",
     "parse_rate",
     "resolve_store",
     "AUTO",
@@ -236,6 +237,24 @@ def check_limits(request, action: str, link=None) -> None:
         _sweep(using)
     if limited:
         raise limited
+
+
+def probe() -> str:
+    """Count one hit on a key of its own in the store the limits use, as a visitor's
+    request would; return the store's name. Raise ``CacheUnavailable`` when it cannot
+    count: every limited view then answers 503 (``securelink_health``)."""
+    store = resolve_store()
+    now = counters.unix_now()
+    try:
+        if store == DATABASE:
+            using = router.db_for_write(RateCounter)
+            with transaction.atomic(using=using):
+                counters.hit("health-probe", now + 60, using=using)
+        else:
+            _cache_hit(store, "health-probe", now + 60, now)
+    except Exception as exc:
+        raise CacheUnavailable(type(exc).__name__) from exc
+    return store
 
 
 def _sweep(using: str) -> None:

@@ -14,9 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from . import address_state, codes, signals
+from . import address_state, codes, keys, signals
 from .access import find_recipient, open_grant
 from .addresses import normalise_email
 from .choices import Audience, EventType
@@ -48,10 +47,13 @@ def _session_slot(link) -> str:
     return f"wagtail_securelink.pending.{link.pk}"
 
 
-def _session_hash(session_key: str) -> str:
-    return salted_hmac(
-        "wagtail_securelink.session", session_key, algorithm="sha256"
-    ).hexdigest()
+_SESSION_SALT = "wagtail_securelink.session"
+
+
+def _session_hashes(session_key: str) -> list[str]:
+    """The session a code is bound to, keyed under each secret key (current first): a
+    code bound before a ``SECRET_KEY`` rotation is still found after it."""
+    return keys.digests(_SESSION_SALT, session_key)
 
 
 def pending_email(request, link) -> str:
@@ -102,7 +104,7 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None]:
         "at": now.timestamp(),
     }
     request.session.save()  # the code is bound to this session's key (S3)
-    session_hash = _session_hash(request.session.session_key)
+    session_hash = _session_hashes(request.session.session_key)[0]
 
     def work():
         try:
@@ -204,7 +206,11 @@ def deliver_code(code_id: int) -> str:
         lifetime = max(
             1, round((code.expires_at - code.created_at).total_seconds() / 60)
         )
-        plain = codes.derive_code(code.nonce, code.digits)
+        plain = codes.code_for(code.nonce, code.digits, code.code_hash)
+        if plain is None:
+            # Written under a key this process does not hold: mailing a code derived
+            # under our key would send one that can never match. Fail it (not counted).
+            raise _UnknownSecretKey
         emails.send(emails.code(link, recipient, plain, lifetime, link_url(link)))
     except Exception as exc:
         logger.error(
@@ -226,6 +232,10 @@ def deliver_code(code_id: int) -> str:
         record_event(EventType.CODE_SENT, link=link, recipient=recipient)
     signals.code_sent.send(sender=ShareLink, link=link, recipient=recipient)
     return "sent"
+
+
+class _UnknownSecretKey(Exception):
+    """The code row was written under none of this process's SECRET_KEY/FALLBACKS."""
 
 
 @dataclass
@@ -266,8 +276,8 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
         return VerifyOutcome(ok=False, malformed=True, tries_left=-1)
     now = timezone.now()
     email = state.get("email", "")
-    session_hash = _session_hash(request.session.session_key)
-    counted = address_state.live_code(link, email, session_hash)
+    session_hashes = _session_hashes(request.session.session_key)
+    counted = address_state.live_code(link, email, session_hashes)
     recipient = find_recipient(link, email, policy)
     if counted is None:
         record_event(
@@ -286,7 +296,7 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
         code = (
             VerificationCode.objects.filter(
                 recipient=recipient,
-                session_hash=session_hash,
+                session_hash__in=session_hashes,
                 sent_at__isnull=False,
                 used_at__isnull=True,
                 invalidated_at__isnull=True,

@@ -48,6 +48,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set the SECRET_KEY environment variable.")
     # Development only: the name says so, and Django's deploy check flags it.
     SECRET_KEY = "django-insecure-example-site-development-key-do-not-use-in-production"
+# Rotation (docs/operations.md): the previous keys, comma-separated, newest first. Links,
+# grant cookies, pending codes and the audit check accept them until they are dropped.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 # Every absolute URL the app builds (share links, email links, admin
 # notifications) starts from here, never from the request's Host header.
@@ -202,7 +205,7 @@ def email_from_url(url: str) -> dict:
         "EMAIL_USE_TLS": parts.scheme in {"smtp+tls", "submission"}
         or query.get("tls") == ["true"],
         "EMAIL_USE_SSL": parts.scheme == "smtp+ssl" or query.get("ssl") == ["true"],
-        "EMAIL_TIMEOUT": 10,
+        "EMAIL_TIMEOUT": int(os.environ.get("EMAIL_TIMEOUT", "10")),
     }
 
 
@@ -216,7 +219,9 @@ elif os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-    EMAIL_TIMEOUT = 10
+    # Django's default is no timeout: a hung SMTP server would hold the sending
+    # thread (a web thread with the immediate backend) for good. Check W007.
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 else:
     # The demo prints invitations and verification codes on the console.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -279,14 +284,50 @@ WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "wagtail.search.backends.database"},
 }
 
+# Link tokens are the first factor of a link: every handler redacts them from what it
+# writes ("Not Found: /share/[redacted]/"). A filter belongs on handlers, not loggers:
+# a logger's filters do not see the records its children propagate.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "redact_share_tokens": {"()": "wagtail_securelink.logging.RedactShareTokens"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_share_tokens"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_share_tokens"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact_share_tokens"],
+        },
+    },
     "loggers": {
+        # Django's own: 4xx warnings and 5xx errors name the path (django.request).
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+        },
         "wagtail_securelink": {
             "handlers": ["console"],
             "level": os.environ.get("SECURELINK_LOG_LEVEL", "INFO"),
+            "propagate": False,
         },
     },
 }

@@ -1,0 +1,68 @@
+"""``manage.py securelink_health``: one call for a monitoring system (issue 18.5).
+
+Exit status 0 when healthy, 1 with one line per problem on stdout otherwise; ``--json``
+prints ``{"ok": …, "problems": [...], "metrics": {...}}`` instead, with the same status.
+"""
+
+import dataclasses
+import json
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from wagtail_securelink.health import Limits, run_checks
+
+
+class Command(BaseCommand):
+    help = (
+        "Check what needs an operator: the task queue and tasks left RUNNING by a "
+        "killed worker, emails waiting or failing, the rate-limit store, 429 and "
+        "lockout rates, audit events waiting for their seal, the audit chain. Exits 1 "
+        "with one line per problem."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print JSON.")
+        parser.add_argument(
+            "--no-audit",
+            action="store_true",
+            help="Skip walking the audit chain (run securelink_verify_audit daily).",
+        )
+        for f in dataclasses.fields(Limits):
+            if f.type is int or f.type == "int":
+                parser.add_argument(
+                    "--" + f.name.replace("_", "-"),
+                    type=int,
+                    default=f.default,
+                    metavar="N",
+                    help=f"Threshold (default {f.default}).",
+                )
+
+    def handle(self, *args, **options):
+        limits = Limits(
+            audit=not options["no_audit"],
+            **{
+                f.name: options[f.name]
+                for f in dataclasses.fields(Limits)
+                if f.name in options
+            },
+        )
+        problems, metrics = run_checks(limits)
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "ok": not problems,
+                        "problems": [dataclasses.asdict(p) for p in problems],
+                        "metrics": metrics,
+                    },
+                    sort_keys=True,
+                )
+            )
+        elif problems:
+            for problem in problems:
+                self.stdout.write(f"{problem.check}: {problem.message}")
+        else:
+            self.stdout.write(_("OK"))
+        if problems:
+            raise SystemExit(1)
