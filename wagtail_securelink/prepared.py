@@ -22,7 +22,16 @@ __all__ = ["PreparedQuery"]
 
 
 class _Compiled:
-    __slots__ = ("sql", "params", "slots", "compiler", "init_list", "bounds", "related")
+    __slots__ = (
+        "sql",
+        "params",
+        "slots",
+        "compiler",
+        "converters",
+        "init_list",
+        "bounds",
+        "related",
+    )
 
     def __init__(self, queryset, stand_ins, alias):
         compiler = queryset.query.get_compiler(using=alias)
@@ -48,6 +57,9 @@ class _Compiled:
             for column in select[self.bounds[0] : self.bounds[1]]
         ]
         self.related = get_related_populators(klass_info, select, alias)
+        self.converters = compiler.get_converters(
+            [column[0] for column in select[: compiler.col_count]]
+        )
         self.sql, self.params, self.slots, self.compiler = sql, params, slots, compiler
 
 
@@ -89,7 +101,9 @@ class PreparedQuery:
         if not rows:
             return None
         compiler = compiled.compiler
-        (row,) = compiler.results_iter([rows])
+        if compiled.converters:
+            rows = compiler.apply_converters(rows, compiled.converters)
+        (row,) = rows
         start, end = compiled.bounds
         obj = self.model.from_db(alias, compiled.init_list, row[start:end])
         for populator in compiled.related:
