@@ -169,10 +169,18 @@ def warm(url: str, cookie: str = "") -> None:
         subprocess.run(argv, timeout=60, check=False)
 
 
-def wrk(url: str, cookie: str = "", connections: int = 4) -> float:
+def wrk(url: str, cookie: str = "", connections: int = 4, threads: int = 1) -> float:
     """Requests per second; fails on any non-2xx/3xx answer."""
     warm(url, cookie)
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{DURATION}s", "--timeout", "10s", url]
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{DURATION}s",
+        "--timeout",
+        "10s",
+        url,
+    ]
     if cookie:
         argv[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(
@@ -418,7 +426,12 @@ def machine() -> str:
     except OSError:
         pass
     memory = psutil.virtual_memory().total / 1024**3
-    db = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+    db = (
+        "PostgreSQL"
+        if os.environ.get("DATABASE_URL")
+        else "SQLite (WAL, synchronous=NORMAL)"
+    )
+    db += f", CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', 'as shipped')}"
     return (
         f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB RAM, Python "
         f"{platform.python_version()}, {db}, {ROUNDS} rounds of {DURATION} s, "
@@ -437,29 +450,30 @@ def run(site: Site, table: Table) -> None:
     port, server = site.gunicorn("app")
     base = f"http://{HOST}:{port}"
 
-    # 1. Verified 100 KB download vs Wagtail's serve view.
+    # 1. Verified 100 KB download vs Wagtail's serve view, as issue 12 measures it:
+    # wrk -t2 -c8 on each in turn, the ratio of the medians.
     small = state["small"]
     ours, theirs = median_pair(
-        lambda: wrk(base + small["link"], small["cookie"]),
-        lambda: wrk(base + small["wagtail"]),
+        lambda: wrk(base + small["link"], small["cookie"], connections=8, threads=2),
+        lambda: wrk(base + small["wagtail"], connections=8, threads=2),
     )
     ratio = ours / theirs
     table.add(
-        "verified 100 KB download, req/s (2 sync workers)",
+        "verified 100 KB download, req/s (2 sync workers, wrk -t2 -c8)",
         f"{ours:.0f}",
         f"{theirs:.0f} (Wagtail `/documents/`)",
         f"{ratio:.2f}×",
-        "≥ 0.90×",
-        yes(ratio >= 0.9),
+        "≥ 1.00×",
+        yes(ratio >= 1.0),
     )
     table.add(
         "SQL statements per download",
         small["queries"],
-        f"{small['wagtail_queries']} (Wagtail)",
-        f"+{small['queries'] - small['wagtail_queries']}",
-        "≤ +2",
-        yes(small["queries"] - small["wagtail_queries"] <= 2),
-        "3 of ours are the S15 audit append",
+        f"{small['wagtail_queries']} (Wagtail's view, with the app's privacy check)",
+        f"{small['queries'] - small['wagtail_queries']:+d}",
+        "≤ Wagtail's",
+        yes(small["queries"] <= small["wagtail_queries"]),
+        "the link, the grant, the access event's INSERT",
     )
 
     # 2. A 1 GB document: worker memory, and throughput against a static server.

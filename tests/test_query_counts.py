@@ -42,16 +42,20 @@ def batched_sealing(settings):
 _TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
 
 
-def statements(client, url, **headers) -> list[str]:
+def all_statements(client, url, **headers) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, headers=headers)
         if response.streaming:
             b"".join(response.streaming_content)
     assert response.status_code in (200, 206), response.status_code
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def statements(client, url, **headers) -> list[str]:
     return [
-        query["sql"]
-        for query in captured.captured_queries
-        if not query["sql"].upper().startswith(_TRANSACTION_CONTROL)
+        sql
+        for sql in all_statements(client, url, **headers)
+        if not sql.upper().startswith(_TRANSACTION_CONTROL)
     ]
 
 
@@ -84,6 +88,24 @@ def test_verified_download_against_wagtail_serve(client, document):
     assert len(ours) <= 3, ours
     # A range request costs the same as a whole download.
     assert len(statements(client, download_url(link), Range="bytes=0-99")) == len(ours)
+
+
+def test_verified_download_writes_one_event_and_opens_no_transaction(client, document):
+    """The one write of a download is the access event's INSERT, committed on its own.
+
+    No BEGIN (on SQLite, ``transaction_mode: IMMEDIATE`` would take the database's only
+    write lock before the reads) and no other write: the reads run in autocommit and
+    the event is committed before the response (S15).
+    """
+    link = make_link(document, [ALICE])
+    verified_client(client, link)
+    all_statements(client, download_url(link))
+
+    sql = all_statements(client, download_url(link))
+    assert not [s for s in sql if s.upper().startswith(_TRANSACTION_CONTROL)], sql
+    writes = [s for s in sql if not s.upper().startswith("SELECT")]
+    assert len(writes) == 1, writes
+    assert writes[0].startswith('INSERT INTO "wagtail_securelink_accessevent"')
 
 
 def test_collection_download_costs_one_more_lookup(client, document):

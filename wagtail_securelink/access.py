@@ -21,6 +21,7 @@ from .enforcement import address_allowed, stop_reason
 from .events import record_event
 from .models import Grant, Recipient, SecureLinkPolicy, ShareLink
 from .policy import current_policy
+from .prepared import PreparedQuery
 from .tokens import key_from_token
 
 logger = logging.getLogger(__name__)
@@ -37,11 +38,7 @@ __all__ = [
 ]
 
 
-def resolve_token(token: str) -> ShareLink | None:
-    """The link a token names, in any state, or ``None`` (S1). Callers check ``is_active``."""
-    key = key_from_token(token)
-    if key is None:
-        return None
+def _link_by_key(key):
     # The policy's version comes along in the same query, so that ``get_access`` can use
     # this process's copy of the policy without reading it again (policy.current_policy).
     return (
@@ -52,8 +49,30 @@ def resolve_token(token: str) -> ShareLink | None:
             )
         )
         .filter(key=key)
-        .first()
+        .order_by()[:1]  # the key is unique
     )
+
+
+# Compiled once per connection: every visitor request runs it (``prepared``).
+_LINK_BY_KEY = PreparedQuery(ShareLink, _link_by_key, "stand-in key")
+_GRANT = PreparedQuery(
+    Grant,
+    lambda grant_id, link_id: (
+        Grant.objects.select_related("recipient")
+        .filter(pk=grant_id, link_id=link_id)
+        .order_by()[:1]
+    ),
+    -1,
+    -2,
+)
+
+
+def resolve_token(token: str) -> ShareLink | None:
+    """The link a token names, in any state, or ``None`` (S1). Callers check ``is_active``."""
+    key = key_from_token(token)
+    if key is None:
+        return None
+    return _LINK_BY_KEY.first(key)
 
 
 def find_recipient(link, email: str, policy=None) -> Recipient | None:
@@ -183,9 +202,7 @@ def _grant_access(link, request, policy) -> Access:
     if parsed is None:
         return Access(ok=False)
     grant_id, secret = parsed
-    grant = (
-        Grant.objects.select_related("recipient").filter(pk=grant_id, link=link).first()
-    )
+    grant = _GRANT.first(grant_id, link.pk)
     if grant is None or not grants.secret_matches(secret, grant.secret_hash):
         return Access(ok=False)
     recipient = grant.recipient

@@ -123,10 +123,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------
 
+# Persistent connections: each worker keeps its connection between requests (checked
+# before reuse). On SQLite, closing the last connection checkpoints the write-ahead log
+# with an fsync, and a new connection parses the schema again: per request, that cost
+# more than the download itself (docs/performance.md, "Database connections" in
+# docs/deployment.md). CONN_MAX_AGE=0 closes each connection at the end of its request.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
