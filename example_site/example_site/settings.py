@@ -266,6 +266,14 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Hand the bytes of a checked download to nginx (X-Accel-Redirect, django-sendfile2):
+# SENDFILE_BACKEND=django_sendfile.backends.nginx, with the internal location of
+# deploy/nginx/securelink.conf.
+if os.environ.get("SENDFILE_BACKEND"):
+    SENDFILE_BACKEND = os.environ["SENDFILE_BACKEND"]
+    SENDFILE_ROOT = str(MEDIA_ROOT / "documents")
+    SENDFILE_URL = os.environ.get("SENDFILE_URL", "/protected-documents")
+
 # --- Wagtail --------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = "wagtail-securelink example"
