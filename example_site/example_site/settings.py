@@ -234,6 +234,10 @@ TASK_BACKEND = os.environ.get("TASK_BACKEND", "immediate").strip().lower()
 if TASK_BACKEND == "database":
     INSTALLED_APPS.append("django_tasks_db")
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # An email task a killed worker left running is run again after this many seconds.
+    WAGTAIL_SECURELINK_TASK_STALE_AFTER = int(
+        os.environ.get("SECURELINK_TASK_STALE_AFTER", "600")
+    )
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
