@@ -20,7 +20,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 
 .PHONY: help venv test test-wagtail test-wagtail-baseline lint format demo \
 	build test-wheel check clean distclean
-.PHONY: services-up services-down test-scaleout loadtest
+.PHONY: services-up services-down test-scaleout test-scaleout-newest test-nginx loadtest
 
 help:
 	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
@@ -43,6 +43,8 @@ help:
 	@echo "make services-up  start throw-away PostgreSQL and Redis on 127.0.0.1 (installs them if missing)"
 	@echo "make services-down  stop them and delete their data"
 	@echo "make test-scaleout  the whole pytest suite on PostgreSQL + Redis, multi-process tests included"
+	@echo "make test-scaleout-newest  the same on Python 3.13, Django 6.1, Wagtail 8.0 (fresh .venv-newest)"
+	@echo "make test-nginx   nginx -t on deploy/nginx/securelink.conf (installs nginx when missing)"
 	@echo "make loadtest     $(LOADTEST_VISITORS) visitors for $(LOADTEST_SECONDS) s through 2 gunicorns on PostgreSQL + Redis"
 
 venv: $(STAMP)
@@ -157,6 +159,17 @@ services-down:
 
 test-scaleout: venv
 	SCALEOUT_REQUIRED=1 scripts/services.sh run $(PY) -m pytest $(SCALEOUT_PYTEST_ARGS) $(PYTEST_ARGS)
+
+# The newest supported combination in the scale-out shape: Django 6 refuses
+# Wagtail's GinIndex without django.contrib.postgres, which only this run can show.
+test-scaleout-newest:
+	SCALEOUT_REQUIRED=1 scripts/services.sh run scripts/test-combination.sh .venv-newest \
+		$(NEWEST_PYTHON) 'Django>=6.1,<6.2' 'wagtail>=8.0,<8.1' $(SCALEOUT_PYTEST_ARGS) $(PYTEST_ARGS)
+
+# The nginx configuration that docs/deployment.md ships, checked by nginx itself
+# (the X-Accel-Redirect tests in tests/scaleout/test_nginx.py run it for real).
+test-nginx: venv
+	PY=$(PY) scripts/nginx.sh check
 
 loadtest: venv
 	scripts/services.sh run $(PY) benchmarks/loadtest.py \

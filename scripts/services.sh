@@ -56,6 +56,9 @@ install_missing() {
     local wanted=()
     pg_bindir >/dev/null || wanted+=(postgresql)
     command -v redis-server >/dev/null || wanted+=(redis-server)
+    # The X-Accel-Redirect tests put nginx in front (tests/scaleout/test_nginx.py).
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || wanted+=(nginx-light)
+    command -v openssl >/dev/null || wanted+=(openssl)
     [ ${#wanted[@]} -eq 0 ] && return 0
     log "installing ${wanted[*]} from Debian's packages"
     as_root apt-get update -qq

@@ -254,3 +254,30 @@ def test_change_sharelink_alone_may_manage(client, legal, contract, link):
     assert client.get(manage_url(contract)).status_code == 200
     assert client.post(action("revoke", link.pk)).status_code == 302
     assert ShareLink.objects.get(pk=link.pk).revoked_at is not None
+
+
+def test_an_invitation_that_could_not_be_sent_shows_with_resend(
+    client, editor, contract, link, settings
+):
+    """Issue 17: the sharer sees the failed invitation beside *Resend*; once it goes
+    out, the mark goes away."""
+    client.force_login(editor)
+    alice = link.recipients.get(email="alice@example.com")
+    settings.EMAIL_BACKEND = "tests.test_admin_manage.RefusingBackend"
+    client.post(action("resend_invitation", alice.pk))
+    assert AccessEvent.objects.filter(event="invitation_failed").count() == 1
+    page = client.get(manage_url(contract)).content.decode()
+    assert "Could not be sent" in page
+    assert "Resend invitation" in page
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    client.post(action("resend_invitation", alice.pk))
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+    assert "Could not be sent" not in client.get(manage_url(contract)).content.decode()
+
+
+class RefusingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP down")

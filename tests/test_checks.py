@@ -145,3 +145,31 @@ def test_smtp_without_a_timeout_warns_on_deploy(settings):
     settings.EMAIL_TIMEOUT = None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert checks.check_email_timeout(None) == []
+
+
+def test_postgresql_without_contrib_postgres_is_an_error(monkeypatch):
+    """E008: Django 6 refuses Wagtail's GinIndex without django.contrib.postgres."""
+    from types import SimpleNamespace
+
+    postgres = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}}
+    sqlite = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}}
+    installed = apps.is_installed
+
+    def without_postgres(name):
+        return False if name == "django.contrib.postgres" else installed(name)
+
+    monkeypatch.setattr(checks, "django_settings", SimpleNamespace(DATABASES=postgres))
+    monkeypatch.setattr(checks.apps, "is_installed", without_postgres)
+    [error] = checks.check_postgres_app(None)
+    assert error.id == "wagtail_securelink.E008"
+    assert "'django.contrib.postgres' to INSTALLED_APPS" in error.hint
+    assert checks.DOCS_URL + "deployment/" in error.hint
+    # SQLite needs nothing; PostgreSQL with the app installed neither.
+    monkeypatch.setattr(checks, "django_settings", SimpleNamespace(DATABASES=sqlite))
+    assert checks.check_postgres_app(None) == []
+    monkeypatch.setattr(checks, "django_settings", SimpleNamespace(DATABASES=postgres))
+    monkeypatch.setattr(checks.apps, "is_installed", installed)
+    monkeypatch.setattr(
+        checks.apps, "is_installed", lambda name: name == "django.contrib.postgres"
+    )
+    assert checks.check_postgres_app(None) == []

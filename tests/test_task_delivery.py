@@ -94,3 +94,35 @@ def test_a_code_is_sent_once_when_its_task_runs_twice(client, link, settings):
         first.join(timeout=30)
     assert results == ["sent"]
     assert len(mail.outbox) == 1
+
+
+def test_a_code_whose_worker_died_mid_send_is_sent_again_once(client, link, settings):
+    """Issue 17: a run killed between the claim and the confirmation (sent_at set,
+    never confirmed) is sent again by the recovered task, the same code; a run still
+    within TASK_STALE_AFTER, a confirmed code or an older code are never sent again."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from tests.helpers import enter_code_url
+
+    settings.WAGTAIL_SECURELINK_TASK_STALE_AFTER = 60
+    mail.outbox.clear()
+    request_code(client, link, "alice@example.com")
+    code = VerificationCode.objects.get()
+    mail.outbox.clear()
+    # What a killed worker leaves: claimed, not confirmed.
+    VerificationCode.objects.filter(pk=code.pk).update(
+        sent_at=timezone.now(), invalidated_at=None
+    )
+    type(code.recipient).objects.filter(pk=code.recipient_id).update(
+        last_code_sent_at=None
+    )
+    assert deliver_code(code.pk) == "skipped"  # maybe still sending: never twice
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
+        assert deliver_code(code.pk) == "sent"
+        assert deliver_code(code.pk) == "skipped"  # confirmed now
+    assert len(mail.outbox) == 1
+    typed = re.search(r"(\d{6,10})", mail.outbox[0].body).group(1)
+    assert client.post(enter_code_url(link), {"code": typed}).status_code == 303

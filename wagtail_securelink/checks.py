@@ -276,3 +276,32 @@ def check_email_timeout(app_configs, **kwargs):
             id="wagtail_securelink.W007",
         )
     ]
+
+
+# Not Tags.database: those run only under migrate and `check --database`.
+@checks.register(checks.Tags.compatibility)
+def check_postgres_app(app_configs, **kwargs):
+    """Wagtail's search index uses a GinIndex on PostgreSQL, which Django 6 refuses to
+    create without ``django.contrib.postgres`` (its postgres.E005 names the index, not
+    the remedy): say so with the one line to add, before ``migrate`` fails."""
+    if apps.is_installed("django.contrib.postgres"):
+        return []
+    aliases = [
+        alias
+        for alias, database in getattr(django_settings, "DATABASES", {}).items()
+        if "postgresql" in database.get("ENGINE", "")
+        or "postgis" in database.get("ENGINE", "")
+    ]
+    if not aliases:
+        return []
+    return [
+        checks.Error(
+            f"The database {aliases[0]!r} is PostgreSQL but 'django.contrib.postgres' "
+            "is not in INSTALLED_APPS: `migrate` fails on Wagtail's search index "
+            "(postgres.E005, a GinIndex) with Django 6, and the scale-out shape cannot "
+            "start.",
+            hint="Add 'django.contrib.postgres' to INSTALLED_APPS, see "
+            f"{DOCS}deployment/#installing",
+            id="wagtail_securelink.E008",
+        )
+    ]

@@ -12,6 +12,10 @@ from django.core.signals import setting_changed
 __all__ = ["settings"]
 
 DEFAULTS = {
+    # Seconds after which an email task still marked running in django-tasks-db is
+    # taken as lost with its worker (SIGKILL, power cut) and run again (recovery.py).
+    # Keep it well above EMAIL_TIMEOUT: a task still sending must not be run twice.
+    "TASK_STALE_AFTER": 600,
     # Absolute URL (scheme + host [+ path prefix]) used to build every link and every
     # email URL (S12): never the request's Host header. Falls back to
     # WAGTAILADMIN_BASE_URL when unset.

@@ -56,6 +56,9 @@ def _immediate(alias: str) -> bool:
 
 def enqueue_off_request(task_obj, *args) -> None:
     """Run ``task_obj(*args)`` without holding up the request or its connection."""
+    from .recovery import maybe_recover
+
+    maybe_recover()  # a task a dead worker left running goes out again
     alias = settings.TASK_BACKEND
     if (
         not settings.BACKGROUND_DELIVERY

@@ -39,7 +39,9 @@ def send_sign_in_email(recipient_id: int) -> str:
 
 def enqueue(task_obj, *args):
     from .conf import settings
+    from .recovery import maybe_recover
 
+    maybe_recover()  # a task a dead worker left running goes out again
     return task_obj.using(backend=settings.TASK_BACKEND).enqueue(*args)
 
 

@@ -180,16 +180,16 @@ def deliver_code(code_id: int) -> str:
     """
     code = (
         VerificationCode.objects.select_related("recipient__link")
-        .filter(
-            pk=code_id,
-            sent_at__isnull=True,
-            used_at__isnull=True,
-            invalidated_at__isnull=True,
-        )
+        .filter(pk=code_id, used_at__isnull=True, invalidated_at__isnull=True)
         .first()
     )
     if code is None or code.expires_at <= timezone.now():
         return "skipped"
+    if code.sent_at is not None:
+        # Claimed before: by a run that is still sending, that finished, or whose
+        # worker died mid-send (recovery.py runs the task again). Only the last is sent
+        # again, and only while it is the recipient's newest code: the same code.
+        return _send_again(code)
     # Mark the code sent *before* handing it to the mail server, with a conditional
     # UPDATE. With a task worker the email can reach the visitor, and be typed in,
     # before anything after ``send`` has committed, and verify_code accepts only codes
@@ -200,6 +200,31 @@ def deliver_code(code_id: int) -> str:
     )
     if not claimed:
         return "skipped"
+    return _send(code)
+
+
+def _send_again(code) -> str:
+    """Send a code whose earlier run died between its claim and its confirmation."""
+    stale = timezone.now() - datetime.timedelta(seconds=settings.TASK_STALE_AFTER)
+    recipient = code.recipient
+    confirmed = (
+        recipient.last_code_sent_at is not None
+        and recipient.last_code_sent_at >= code.sent_at
+    )
+    newer = VerificationCode.objects.filter(
+        recipient=recipient, created_at__gt=code.created_at
+    ).exists()
+    if confirmed or newer or code.sent_at > stale:
+        return "skipped"
+    claimed = VerificationCode.objects.filter(pk=code.pk, sent_at=code.sent_at).update(
+        sent_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"  # another run took it
+    return _send(code)
+
+
+def _send(code) -> str:
     recipient, link = code.recipient, code.recipient.link
     try:
         emails = get_emails()

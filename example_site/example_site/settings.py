@@ -245,6 +245,10 @@ TASK_BACKEND = os.environ.get("TASK_BACKEND", "immediate").strip().lower()
 if TASK_BACKEND == "database":
     INSTALLED_APPS.append("django_tasks_db")
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # An email task a killed worker left running is run again after this many seconds.
+    WAGTAIL_SECURELINK_TASK_STALE_AFTER = int(
+        os.environ.get("SECURELINK_TASK_STALE_AFTER", "600")
+    )
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
@@ -276,6 +280,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# Hand the bytes of a checked download to nginx (X-Accel-Redirect, django-sendfile2):
+# SENDFILE_BACKEND=django_sendfile.backends.nginx, with the internal location of
+# deploy/nginx/securelink.conf.
+if os.environ.get("SENDFILE_BACKEND"):
+    SENDFILE_BACKEND = os.environ["SENDFILE_BACKEND"]
+    SENDFILE_ROOT = str(MEDIA_ROOT / "documents")
+    SENDFILE_URL = os.environ.get("SENDFILE_URL", "/protected-documents")
 
 # --- Wagtail --------------------------------------------------------------------
 

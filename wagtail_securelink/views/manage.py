@@ -20,8 +20,8 @@ from django.views.generic import TemplateView
 
 from .. import editing, services
 from ..admin_forms import AddRecipientsForm, ChangeExpiryForm
-from ..choices import Audience, TargetType
-from ..models import DocumentVersion, Recipient, ShareLink
+from ..choices import Audience, EventType, TargetType
+from ..models import AccessEvent, DocumentVersion, Recipient, ShareLink
 from ..permissions import user_can_manage_link, user_can_manage_target
 from .admin import MANAGE_ICON, TargetMixin, forbidden, manage_url
 from .privacy import privacy_context
@@ -80,6 +80,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         policy = services.get_policy(self.request)
         rows = []
         links = list(self.get_links())
+        undelivered = undelivered_invitations(links)
         for link in links:
             base = max(link.expires_at or now, now)
             proposed = (base + datetime.timedelta(days=EXTEND_DAYS)).date()
@@ -109,6 +110,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
                         },
                     ),
                     "highlight": link.pk in (add_to, extend),
+                    "undelivered_invitations": undelivered,
                     **self.policy_flags(link, policy, now),
                 }
             )
@@ -277,3 +279,20 @@ class UnlockRecipientView(LinkActionView):
         return _("%(email)s may ask for a code again.") % {
             "email": self.recipient.email
         }
+
+
+def undelivered_invitations(links) -> set[int]:
+    """Recipients whose newest invitation could not be sent (SMTP refused it, or its
+    worker died and the run again failed too): the sharer sees it beside *Resend*."""
+    last = {}
+    outcomes = (
+        AccessEvent.objects.filter(
+            link__in=links,
+            event__in=[EventType.INVITATION_SENT, EventType.INVITATION_FAILED],
+        )
+        .order_by("created_at", "pk")
+        .values_list("recipient_id", "event")
+    )
+    for recipient_id, event in outcomes:
+        last[recipient_id] = event
+    return {pk for pk, event in last.items() if event == EventType.INVITATION_FAILED}

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from wagtail_securelink import retention, services
+from wagtail_securelink import recovery, retention, services
 
 
 class Command(BaseCommand):
@@ -41,6 +41,13 @@ class Command(BaseCommand):
         if unused is not None and not 1 <= unused <= 3650:
             raise CommandError(_("--expire-unused-after must be between 1 and 3650."))
         report = retention.purge(retention_days=days, expire_unused_days=unused)
+        # Email tasks a killed worker left running go out again (recovery.py).
+        recovered = recovery.recover_stalled_tasks()
+        if recovered:
+            self.stdout.write(
+                _("Enqueued again %(count)d email tasks lost with their worker.")
+                % {"count": recovered}
+            )
         self.stdout.write(
             _(
                 "Deleted %(codes)d codes, %(grants)d grants, %(events)d events and "
