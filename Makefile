@@ -8,6 +8,9 @@ WHEEL_VENV ?= .venv-wheel
 PY := $(abspath $(VENV))/bin/python
 WHEEL_PY := $(abspath $(WHEEL_VENV))/bin/python
 STAMP := $(VENV)/.installed
+# `make demo` installs only the package and what the example site needs (the `example`
+# extra); the test tool chain comes with `make venv` / `make test`.
+DEMO_STAMP := $(VENV)/.installed-demo
 
 PYTEST_ARGS ?=
 # Wagtail's own documents tests, run with our app installed (see
@@ -15,6 +18,8 @@ PYTEST_ARGS ?=
 WAGTAIL_SUITE_ARGS ?= wagtail.documents -v 1 --parallel 1
 
 DEMO_ADDR ?= 127.0.0.1:8000
+# DEMO_NO_SERVE=1: set the demo up and stop before runserver (timings, CI).
+DEMO_NO_SERVE ?=
 
 .DEFAULT_GOAL := help
 
@@ -33,7 +38,7 @@ help:
 	@echo "make test-wagtail-baseline   the same tests without wagtail_securelink"
 	@echo "make lint         ruff check + ruff format --check"
 	@echo "make format       ruff format + ruff check --fix"
-	@echo "make demo         migrate, load demo data and run the example site on $(DEMO_ADDR)"
+	@echo "make demo         install the package and the example's needs, migrate, load demo data, run the example site on $(DEMO_ADDR)"
 	@echo "make docs         build the documentation site into site/ (warnings are errors)"
 	@echo "make build        build sdist and wheel into dist/"
 	@echo "make test-wheel   install the built wheel into $(WHEEL_VENV) and run the suite against it"
@@ -58,6 +63,11 @@ $(VENV)/bin/python:
 $(STAMP): setup.cfg pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[testing]'
+	@touch $@ $(DEMO_STAMP)
+
+# The testing extras include the example's, so a venv made for the tests serves the demo.
+$(DEMO_STAMP): setup.cfg pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[example]'
 	@touch $@
 
 test: venv
@@ -102,11 +112,11 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-demo: venv
+demo: $(DEMO_STAMP)
 	cd example_site && $(PY) manage.py migrate --noinput
 	cd example_site && $(PY) manage.py load_demo
 	cd example_site && $(PY) manage.py demo_api_token
-	cd example_site && $(PY) manage.py runserver $(DEMO_ADDR)
+	@if [ -z "$(DEMO_NO_SERVE)" ]; then cd example_site && $(PY) manage.py runserver $(DEMO_ADDR); fi
 
 build: venv
 	rm -rf dist

@@ -169,12 +169,23 @@ def _tour(page, base):
         page.wait_for_url("**/shared/")
         shoot(page, "share-result")
 
+        manage = f"{base}/admin/securelink/documents/{document_id}/access/"
+        shoot(page, "manage-access", manage)
+        page.get_by_role("link", name="Revoke link").first.click()
+        page.wait_for_url("**/revoke/**")
+        shoot(page, "revoke-confirm")
+        shoot(page, "shared-links", f"{base}/admin/securelink/shared-links/")
+        # The same screens on a phone (375 px).
+        page.set_viewport_size({"width": 375, "height": 812})
+        shoot(page, "shared-links-phone")
+        shoot(page, "manage-access-phone", manage)
         shoot(
             page,
-            "manage-access",
-            f"{base}/admin/securelink/documents/{document_id}/access/",
+            "share-form-phone",
+            f"{base}/admin/securelink/documents/{document_id}/share/",
         )
-        shoot(page, "shared-links", f"{base}/admin/securelink/shared-links/")
+        page.set_viewport_size({"width": 1280, "height": 860})
+        page.goto(f"{base}/admin/securelink/shared-links/")
         page.check("thead input[type=checkbox]")
         page.wait_for_timeout(300)
         shoot(page, "shared-links-bulk", full_page=False)
@@ -182,6 +193,11 @@ def _tour(page, base):
         page.wait_for_load_state("networkidle")
         shoot(page, "bulk-revoke-confirm")
         shoot(page, "share-collection", f"{base}/admin/securelink/collections/")
+        page.click("a[href*='/securelink/collections/'][href$='/share/'] >> nth=0")
+        page.wait_for_url("**/share/")
+        page.set_viewport_size({"width": 1280, "height": 1750})
+        shoot(page, "share-collection-form")
+        page.set_viewport_size({"width": 1280, "height": 860})
         shoot(page, "activity-report", f"{base}/admin/securelink/activity/")
         shoot(page, "site-history", f"{base}/admin/reports/site-history/")
 

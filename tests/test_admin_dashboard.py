@@ -43,7 +43,7 @@ def test_panel_shows_active_links_recent_opens_and_expiring(client, editor):
     record_event("verified", link=mine, recipient=mine.recipients.get())
     client.force_login(editor)
     html = home(client)
-    panel = html.split('id="securelink-home-panel"')[1].split("</section>")[0]
+    panel = html.split('id="securelink-home-panel-section"')[1].split("</section>")[0]
     assert "Your shared links" in html
     assert "2 active links" in panel
     assert "alice@example.com" in panel

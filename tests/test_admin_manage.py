@@ -78,9 +78,13 @@ def test_revoke(client, editor, contract, link):
 
 def test_actions_refuse_get(client, editor, link):
     client.force_login(editor)
-    assert client.get(action("revoke", link.pk)).status_code == 405
+    recipient = link.recipients.first()
+    assert client.get(action("remove_recipient", recipient.pk)).status_code == 405
+    # GET on revoke only asks for confirmation (tests/test_admin_editor_pages.py).
+    assert client.get(action("revoke", link.pk)).status_code == 200
     link.refresh_from_db()
     assert link.revoked_at is None
+    assert link.recipients.filter(pk=recipient.pk).exists()
 
 
 def test_add_and_remove_recipients(client, editor, contract, link):

@@ -111,10 +111,15 @@ def test_the_removed_page_in_french(client):
 
 def test_the_invitation_in_french():
     document = make_document(title="Rapport annuel")
-    with translation.override("fr"):
-        link = make_link(
-            document, [ALICE], message="Bonne lecture.", send_invitations=True
-        )
+    # The recipient's language (chosen on the share form), not the sharer's at the
+    # moment of sending, decides (tests/test_languages.py).
+    link = make_link(
+        document,
+        [ALICE],
+        message="Bonne lecture.",
+        send_invitations=True,
+        language="fr",
+    )
     (invitation,) = mail.outbox
     assert "a partagé « Rapport annuel » avec vous" in invitation.subject or (
         "« Rapport annuel » a été partagé avec vous" in invitation.subject

@@ -198,3 +198,27 @@ def test_expiry_change_appears_in_site_history(client, superuser, legal):
     client.force_login(superuser)
     html = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
     assert "Shared link changed" in html
+
+
+def test_a_code_request_within_the_cooldown_says_so_to_the_editor_only(
+    client, superuser
+):
+    """S7: the visitor's page is the same; the editor's report says no code went out."""
+    from django.core import mail
+
+    from tests.helpers import enter_code_url, send_code_url
+
+    link = make_link(make_document("Report"), ["alice@example.com"])
+    first = client.post(send_code_url(link), {"email": "alice@example.com"})
+    second = client.post(send_code_url(link), {"email": "alice@example.com"})
+    assert len(mail.outbox) == 1  # the second falls within the cooldown
+    assert first.status_code == second.status_code
+    assert first["Location"] == second["Location"]
+    assert b"cooldown" not in client.get(enter_code_url(link)).content
+    requested = AccessEvent.objects.filter(event="code_requested").order_by("pk")
+    assert [e.detail.get("not_sent") for e in requested] == [None, "cooldown"]
+
+    client.force_login(superuser)
+    page = client.get(reverse("wagtail_securelink_admin:activity")).content.decode()
+    assert "Code requested (within the resend cooldown: no new code sent)" in page
+    assert page.count("Code requested") == 2

@@ -13,6 +13,7 @@ Only ``verification`` calls this module.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,6 +24,7 @@ from .conf import settings
 from .models import AddressState
 
 __all__ = [
+    "Issue",
     "digest",
     "digests",
     "issue",
@@ -69,17 +71,28 @@ def _row(link, email: str) -> AddressState:
         return AddressState.objects.get(link=link, digest=key)
 
 
-def issue(link, email: str, session_hash: str, policy, now) -> bool:
+@dataclass(frozen=True)
+class Issue:
+    """The answer of ``issue``: true when a new code may go out; otherwise ``reason``
+    says why not ("cooldown", "hourly_cap" or "busy"), for the editor's report only."""
+
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return not self.reason
+
+
+def issue(link, email: str, session_hash: str, policy, now) -> Issue:
     """Count a code request. True when the cooldown and the hourly cap allow a new code,
     which is then bound to ``session_hash``; False leaves the current one as it is."""
     cooldown = datetime.timedelta(seconds=policy.resend_cooldown_seconds)
     for _ in range(_RETRIES):
         state = _row(link, email)
         if state.last_sent_at and now - state.last_sent_at < cooldown:
-            return False
+            return Issue("cooldown")
         recent = [t for t in state.sends if t > (now - HOUR).timestamp()]
         if len(recent) >= settings.RATE_SEND_PER_ADDRESS:
-            return False
+            return Issue("hourly_cap")
         swapped = AddressState.objects.filter(
             pk=state.pk, version=state.version
         ).update(
@@ -94,8 +107,8 @@ def issue(link, email: str, session_hash: str, policy, now) -> bool:
             updated_at=now,
         )
         if swapped:
-            return True
-    return False
+            return Issue()
+    return Issue("busy")
 
 
 def release(link, email: str) -> None:

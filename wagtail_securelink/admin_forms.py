@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
+from . import languages
 from .choices import Audience, Role, TargetType
 
 __all__ = [
@@ -126,6 +127,11 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Included in the invitation email."),
     )
+    language = forms.ChoiceField(
+        label=_("Their language"),
+        required=False,
+        help_text=_("The invitation and every later email to them are written in it."),
+    )
     send_invitations = forms.BooleanField(
         label=_("Email the recipients"),
         required=False,
@@ -212,6 +218,11 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             del self.fields["password"]
         if target_type != TargetType.COLLECTION:
             del self.fields["include_descendants"]
+        choices = languages.language_choices()
+        if len(choices) > 1:
+            self.fields["language"].choices = choices
+        else:
+            del self.fields["language"]
         # Only a choice while the item is public and the policy makes shared items
         # private; otherwise there is nothing to keep.
         if not offer_keep_public:
@@ -224,25 +235,40 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
         return end_of_day(self.cleaned_data.get("expires_on"))
 
     def service_kwargs(self) -> dict:
-        """The keyword arguments for ``services.create_link``."""
+        """The keyword arguments for ``services.create_link``.
+
+        Fields that do not apply to the chosen audience are ignored, not refused:
+        without JavaScript every field is on the page (share_form.js hides the others),
+        and what was typed in one that no longer applies must not stop the link.
+        """
         data = self.cleaned_data
+        specific = data["audience"] == Audience.SPECIFIC
         return {
             "audience": data["audience"],
             "role": data["role"],
-            "recipients": data["recipients"],
+            "recipients": data["recipients"] if specific else [],
             "expires_at": self.expires_at(),
             "message": data["message"],
-            "password": data.get("password", ""),
+            "password": data.get("password", "")
+            if data["audience"] == Audience.ANYONE
+            else "",
             "reverification_days": data.get("reverification_days"),
             "include_descendants": data.get("include_descendants", True),
             "send_invitations": data["send_invitations"],
             "keep_public": data.get("keep_public", False),
+            "language": data.get("language", "") if specific else "",
         }
+
+    class Media:
+        js = ["wagtail_securelink/share_form.js"]
 
 
 class AddRecipientsForm(ServiceErrorsMixin, forms.Form):
+    # Not marked required: the Manage access page mostly serves other actions, and
+    # clean_recipients still refuses an empty submission of this form.
     recipients = forms.CharField(
         label=_("Add people"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         help_text=_("Email addresses, separated by commas, semicolons or new lines."),
     )

@@ -10,6 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
+from . import languages
 from .conf import settings
 
 __all__ = ["SecureLinkEmailMessage", "SecureLinkEmails", "get_emails", "header_safe"]
@@ -78,8 +79,12 @@ class SecureLinkEmails:
     template_dir = "wagtail_securelink/emails"
 
     def render(
-        self, name: str, context: dict, to: str, reply_to: str = ""
+        self, name: str, context: dict, to: str, reply_to: str = "", recipient=None
     ) -> SecureLinkEmailMessage:
+        """Render one email; to a ``recipient``, in their language (``languages``)."""
+        if recipient is not None:
+            with languages.override_for(recipient):
+                return self.render(name, context, to, reply_to)
         context = {"site_name": site_name(), **context}
         subject = header_safe(
             render_to_string(f"{self.template_dir}/{name}_subject.txt", context)
@@ -111,7 +116,11 @@ class SecureLinkEmails:
             **self.sharer_context(link),
         }
         return self.render(
-            "invitation", context, recipient.email, context["sharer_email"]
+            "invitation",
+            context,
+            recipient.email,
+            context["sharer_email"],
+            recipient=recipient,
         )
 
     def code(self, link, recipient, code: str, lifetime_minutes: int, url: str):
@@ -122,7 +131,7 @@ class SecureLinkEmails:
             "lifetime_minutes": lifetime_minutes,
             "url": url,
         }
-        return self.render("code", context, recipient.email)
+        return self.render("code", context, recipient.email, recipient=recipient)
 
     def account_sign_in(self, link, recipient, url: str, login_url: str):
         context = {
@@ -131,7 +140,9 @@ class SecureLinkEmails:
             "url": url,
             "login_url": login_url,
         }
-        return self.render("account_sign_in", context, recipient.email)
+        return self.render(
+            "account_sign_in", context, recipient.email, recipient=recipient
+        )
 
     def send(self, message: EmailMultiAlternatives) -> None:
         message.send(fail_silently=False)

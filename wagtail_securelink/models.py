@@ -274,6 +274,9 @@ class Recipient(models.Model):
     failure_count = models.PositiveIntegerField(default=0)
     locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
     last_code_sent_at = models.DateTimeField(null=True, blank=True)
+    # Every email to this person is written in it (``languages``); "" until the sharer
+    # or the visitor's browser says which.
+    language = models.CharField(_("language"), max_length=35, blank=True, default="")
 
     class Meta:
         verbose_name = _("recipient")

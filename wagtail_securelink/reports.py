@@ -26,6 +26,7 @@ from .spreadsheets import safe_cell
 __all__ = [
     "AccessEventFilterSet",
     "ActivityReportView",
+    "event_description",
     "export_filename",
     "visible_events",
 ]
@@ -68,6 +69,25 @@ class AccessEventFilterSet(WagtailFilterSet):
     class Meta:
         model = AccessEvent
         fields = []
+
+
+# Why a code request sent no code (``verification._prepare_code``). The visitor's page
+# never says it (S7); the editor's report does.
+NOT_SENT = {
+    "cooldown": _("within the resend cooldown: no new code sent"),
+    "hourly_cap": _("over the hourly limit: no new code sent"),
+    "locked": _("the person is locked: no code sent"),
+    "busy": _("no new code sent"),
+}
+
+
+def event_description(event) -> str:
+    """The event's name, and for a code request that sent nothing, why."""
+    label = str(event.get_event_display())
+    reason = (event.detail or {}).get("not_sent") if event.detail else None
+    if event.event == EventType.CODE_REQUESTED and reason in NOT_SENT:
+        return f"{label} ({NOT_SENT[reason]})"
+    return label
 
 
 def _link_url(event):
@@ -152,7 +172,7 @@ class ActivityReportView(ReportView):
     def columns(self):
         return [
             DateColumn("created_at", label=_("Date")),
-            Column("get_event_display", label=_("Event")),
+            Column("event", label=_("Event"), accessor=event_description),
             TitleColumn(
                 "link",
                 label=_("Shared item"),

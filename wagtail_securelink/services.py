@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from wagtail.log_actions import log
 from wagtail.models import Collection
 
-from . import enforcement, privacy, signals
+from . import enforcement, languages, privacy, signals
 from .access import (
     end_grant,
     get_access,
@@ -203,6 +203,7 @@ def create_link(
     include_descendants: bool = True,
     send_invitations: bool = True,
     keep_public: bool = False,
+    language: str = "",
     request=None,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
@@ -210,6 +211,8 @@ def create_link(
     A ``specific`` or ``organization`` link makes its item private (S16) unless
     ``keep_public`` is true or the policy's ``private_by_default`` is off; the returned
     link's ``privacy`` attribute says what happened (see ``privacy.apply_share``).
+    ``language`` is the recipients' (every email to them is written in it); left
+    empty, the visitor's browser decides on their first visit (``languages``).
 
     Raises ``ValidationError`` (with a dict of field errors) when the policy or the
     input refuses the link; nothing is created then. The returned link has an
@@ -257,7 +260,15 @@ def create_link(
             created_by=created_by,
         )
         rows = Recipient.objects.bulk_create(
-            [Recipient(link=link, email=a, added_by=created_by) for a in addresses]
+            [
+                Recipient(
+                    link=link,
+                    email=a,
+                    added_by=created_by,
+                    language=languages.supported(language),
+                )
+                for a in addresses
+            ]
         )
         record_event(
             EventType.LINK_CREATED,
@@ -333,7 +344,13 @@ def deliver_invitation(recipient_id: int) -> str:
 
 
 def add_recipients(
-    link: ShareLink, addresses, *, added_by=None, send_invitations=True, request=None
+    link: ShareLink,
+    addresses,
+    *,
+    added_by=None,
+    send_invitations=True,
+    language: str = "",
+    request=None,
 ):
     """Add addresses to an active ``specific`` link; returns the new ``Recipient`` rows.
 
@@ -353,7 +370,15 @@ def add_recipients(
     new = [a for a in clean if a not in existing]
     with transaction.atomic():
         rows = Recipient.objects.bulk_create(
-            [Recipient(link=link, email=a, added_by=added_by) for a in new]
+            [
+                Recipient(
+                    link=link,
+                    email=a,
+                    added_by=added_by,
+                    language=languages.supported(language),
+                )
+                for a in new
+            ]
         )
         for row in rows:
             record_event(

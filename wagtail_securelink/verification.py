@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import address_state, codes, keys, signals
+from . import address_state, codes, keys, languages, signals
 from .access import find_recipient, open_grant
 from .addresses import normalise_email
 from .choices import Audience, EventType
@@ -127,10 +127,20 @@ def _prepare_code(link, email, request, policy, session_hash, now) -> None:
             EventType.UNLISTED_ADDRESS, link=link, email=email, request=request
         )
         return
+    # The visitor's browser speaks for a recipient whose language nobody chose, so
+    # that this code email, and every later one, is in it (languages).
+    languages.remember_visitor_language(recipient, request)
+    # Why no new code goes out, for the editor's activity report only: the visitor's
+    # page says the same whatever happened (S7).
+    not_sent = "locked" if recipient.is_locked else issued.reason
     record_event(
-        EventType.CODE_REQUESTED, link=link, recipient=recipient, request=request
+        EventType.CODE_REQUESTED,
+        link=link,
+        recipient=recipient,
+        request=request,
+        detail={"not_sent": not_sent} if not_sent else None,
     )
-    if not issued or recipient.is_locked:
+    if not_sent:
         return
     if _account_holder(email) is not None:
         enqueue_off_request(send_sign_in_email, recipient.pk)
@@ -343,6 +353,7 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
         if won != 1:
             return VerifyOutcome(ok=False, dead=True)
         Recipient.objects.filter(pk=recipient.pk).update(failure_count=0)
+        languages.remember_visitor_language(recipient, request)
         del request.session[_session_slot(link)]
         request.session.cycle_key()  # no session fixation across verification (S9)
         grant, cookie_value = open_grant(link, request, recipient=recipient)

@@ -1,7 +1,8 @@
-"""WCAG 2.2 AA on the visitor pages and the editor's share screens (SPEC §4).
+"""WCAG 2.2 AA on the visitor pages and the editor's pages (SPEC §4, issue 14).
 
-axe-core (from the npm registry, injected into each page) must find no serious or
-critical violation; every visitor page must reflow to 320 CSS pixels without sideways
+axe-core (from the npm registry, injected into each page) must find nothing at all on
+the visitor pages, and nothing but minor findings on the package's admin pages; every
+visitor page must reflow to 320 CSS pixels without sideways
 scrolling; the code field must be announced with its label, its purpose and its error;
 and the whole visitor flow must work with the keyboard alone, with a visible focus at
 every stop.
@@ -12,7 +13,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import axe, code_from, codes_sent_to, focus_ring, sign_in_to_admin, tab_to
+from .helpers import (
+    ADMIN_BLOCKING,
+    EVERY_IMPACT,
+    axe,
+    code_from,
+    codes_sent_to,
+    focus_ring,
+    sign_in_to_admin,
+    tab_to,
+)
 from .site import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -46,9 +56,9 @@ def links(demo):
     }
 
 
-def check(page, axe_source, axe_results, *, reflow=True):
+def check(page, axe_source, axe_results, *, reflow=True, blocking=EVERY_IMPACT):
     """axe on the page as it is, then the same page at 320 px wide."""
-    blocking = axe(page, axe_source, axe_results)
+    blocking = axe(page, axe_source, axe_results, blocking=blocking)
     assert not blocking, f"{page.title()}: {blocking}"
     if reflow:
         size = page.viewport_size
@@ -104,18 +114,31 @@ def test_every_visitor_page(new_context, demo, mailbox, links, axe_source, axe_r
     check(page, axe_source, axe_results)  # This link has been removed or has expired
 
 
-def test_share_form_and_manage_access(new_context, demo, axe_source, axe_results):
+def test_the_packages_admin_pages(new_context, demo, links, axe_source, axe_results):
+    """Every admin page of the package, with its states: none but minor findings."""
     page = new_context(bypass_csp=True).new_page()
     sign_in_to_admin(page)
-    page.goto(f"/admin/securelink/documents/{demo.ids['msa']}/share/")
-    check(page, axe_source, axe_results, reflow=False)
+
+    def admin(address=None):
+        if address:
+            page.goto(address)
+        check(page, axe_source, axe_results, reflow=False, blocking=ADMIN_BLOCKING)
+
+    admin(f"/admin/securelink/documents/{demo.ids['msa']}/share/")
     page.get_by_label("People to share with").fill("not-an-address, wendy@example.com")
     page.locator("form[action*='/share/'] button[type=submit]").click()
-    check(page, axe_source, axe_results, reflow=False)  # the form with an error
-    page.goto(f"/admin/securelink/documents/{demo.ids['msa']}/access/")
-    check(page, axe_source, axe_results, reflow=False)
-    page.goto(f"/admin/securelink/collections/{demo.ids['contracts']}/access/")
-    check(page, axe_source, axe_results, reflow=False)
+    admin()  # the form with an error
+    page.get_by_label("People to share with").fill("wendy@example.com")
+    page.locator("form[action*='/share/'] button[type=submit]").click()
+    admin()  # the share result, with its copy field
+    admin(f"/admin/securelink/collections/{demo.ids['contracts']}/share/")
+    admin(f"/admin/securelink/documents/{demo.ids['msa']}/access/")
+    admin(f"/admin/securelink/collections/{demo.ids['contracts']}/access/")
+    page.get_by_role("link", name="Revoke link").first.click()
+    admin()  # the confirmation before a single revoke
+    admin("/admin/securelink/collections/")
+    admin("/admin/securelink/shared-links/")
+    admin("/admin/securelink/activity/")
 
 
 def test_the_code_field_is_announced_with_its_purpose_and_its_error(new_context, links):

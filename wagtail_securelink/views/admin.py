@@ -46,7 +46,7 @@ from wagtail.documents import get_document_model
 from wagtail.documents.views import documents as wagtail_document_views
 from wagtail.models import Collection
 
-from .. import services
+from .. import languages, services
 from ..admin_forms import ShareForm
 from ..admin_paths import manage_access_path
 from ..choices import TargetType
@@ -226,6 +226,9 @@ class TargetMixin(WagtailAdminTemplateMixin):
 
     header_icon = SHARE_ICON
     target_type = TargetType.DOCUMENT
+    # The header names what the page is about, e.g. "Manage access to “Contracts”".
+    header_title_document = gettext_lazy("Share “%(title)s”")
+    header_title_collection = gettext_lazy("Share the collection “%(title)s”")
 
     def get_target(self):
         if self.target_type == TargetType.COLLECTION:
@@ -250,6 +253,13 @@ class TargetMixin(WagtailAdminTemplateMixin):
     def get_page_subtitle(self):
         return str(self.target)
 
+    def get_header_title(self):
+        if self.target_type == TargetType.COLLECTION:
+            template = self.header_title_collection
+        else:
+            template = self.header_title_document
+        return template % {"title": self.target}
+
     def get_breadcrumbs_items(self):
         if self.target_type == TargetType.COLLECTION:
             parent = {
@@ -262,7 +272,8 @@ class TargetMixin(WagtailAdminTemplateMixin):
             *self.breadcrumbs_items,
             parent,
             {"url": target_edit_url(self.target), "label": str(self.target)},
-            {"url": "", "label": self.get_page_title()},
+            # The last crumb is the header Wagtail shows: it names the item.
+            {"url": "", "label": self.get_header_title()},
         ]
 
     def get_context_data(self, **kwargs):
@@ -317,6 +328,8 @@ class ShareDocumentView(TargetMixin, FormView):
             # Default off, unless live pages use it: sharing must not silently
             # break a published page's download link.
             "keep_public": bool(self.privacy["pages"]),
+            # The recipients' language: the sharer's own unless they choose another.
+            "language": languages.sharer_language(),
         }
         # "Add this person" from a forward-attempt notification prefills the address;
         # the editor still reviews and submits the normal form (GET changes nothing).
@@ -365,6 +378,8 @@ class ShareResultView(TargetMixin, TemplateView):
 
     template_name = "wagtail_securelink/admin/share_result.html"
     page_title = gettext_lazy("Shared")
+    header_title_document = gettext_lazy("Shared “%(title)s”")
+    header_title_collection = gettext_lazy("Shared the collection “%(title)s”")
 
     def get_target(self):
         self.link = get_object_or_404(
@@ -406,6 +421,10 @@ class CollectionListView(WagtailAdminTemplateMixin, TemplateView):
         if not request.user.has_perm(ADD_SHARELINK):
             return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        # Without its own crumb the header would show the last inherited one, "Home".
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -11,14 +11,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
+from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
-from .. import editing, services
+from .. import editing, languages, services
 from ..admin_forms import AddRecipientsForm, ChangeExpiryForm
 from ..choices import Audience, EventType, TargetType
 from ..models import AccessEvent, DocumentVersion, Recipient, ShareLink
@@ -45,6 +47,10 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
     template_name = "wagtail_securelink/admin/manage.html"
     page_title = gettext_lazy("Manage access")
     header_icon = MANAGE_ICON
+    header_title_document = gettext_lazy("Manage access to “%(title)s”")
+    header_title_collection = gettext_lazy(
+        "Manage access to the collection “%(title)s”"
+    )
 
     def has_permission(self) -> bool:
         return user_can_manage_target(self.request.user, self.target)
@@ -203,7 +209,57 @@ class LinkActionView(View):
         raise NotImplementedError
 
 
-class RevokeLinkView(LinkActionView):
+class RevokeLinkView(WagtailAdminTemplateMixin, LinkActionView):
+    """GET asks "are you sure?" (the button on Manage access is a link to this page, so
+    the step works without JavaScript); the POST revokes, as the bulk action does after
+    its own confirmation page."""
+
+    http_method_names = ["get", "post"]
+    template_name = "wagtail_securelink/admin/confirm_revoke.html"
+    page_title = gettext_lazy("Revoke link")
+    header_icon = "warning"
+
+    def safe_next(self) -> str:
+        next_url = self.request.GET.get("next", "")
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, {self.request.get_host()}, self.request.is_secure()
+        ):
+            return next_url
+        target = self.link.target
+        if target is None:
+            return reverse("wagtail_securelink_sharelink:index")
+        return manage_url(target)
+
+    def get(self, request, *args, **kwargs):
+        self.link = self.get_link()
+        if not user_can_manage_link(request.user, self.link):
+            return forbidden(
+                request, _("Sorry, you do not have permission to manage this link.")
+            )
+        if self.link.is_revoked:
+            messages.info(request, _("This link was already revoked."))
+            return redirect(self.safe_next())
+        return self.render_to_response(self.get_context_data())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        next_url = self.safe_next()
+        context.update(
+            link=self.link,
+            recipient_count=self.link.recipients.count(),
+            action_url=self.request.path,
+            next_url=next_url,
+            cancel_url=next_url,
+        )
+        return context
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": self.safe_next(), "label": self.link.target_title},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
     def perform(self):
         services.revoke_link(self.link, user=self.request.user, request=self.request)
         return _("The link was revoked: nobody can open it any more.")
@@ -238,6 +294,7 @@ class AddRecipientsView(LinkActionView):
             form.cleaned_data["recipients"],
             added_by=self.request.user,
             send_invitations=form.cleaned_data["send_invitations"],
+            language=languages.sharer_language(),
             request=self.request,
         )
         if not rows:

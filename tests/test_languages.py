@@ -1,0 +1,131 @@
+"""Each recipient's language (issue 14): chosen on the share form (the sharer's by
+default) or taken from the visitor's browser, and used for every email to them,
+whatever language is active where the email is built."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import translation
+from wagtail.users.models import UserProfile
+
+from tests.factories import make_document, make_link
+from tests.helpers import enter_code_url, send_code_url
+from wagtail_securelink import services
+from wagtail_securelink.models import Recipient, ShareLink
+
+pytestmark = pytest.mark.django_db
+
+ALICE = "alice@example.com"
+FRENCH_BROWSER = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9,en;q=0.5"}
+
+
+@pytest.fixture(autouse=True)
+def _two_languages(settings):
+    settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def share_url(document):
+    return reverse("wagtail_securelink_admin:share_document", args=[document.pk])
+
+
+def test_the_share_form_offers_the_sharers_language_first(client, superuser):
+    profile = UserProfile.get_for_user(superuser)
+    profile.preferred_language = "fr"
+    profile.save()
+    client.force_login(superuser)
+    form = client.get(share_url(make_document("Rapport"))).context["form"]
+    assert form["language"].value() == "fr"
+    assert dict(form.fields["language"].choices) == {"en": "English", "fr": "Français"}
+
+
+def test_the_chosen_language_is_stored_and_writes_the_invitation(client, superuser):
+    """An English-speaking sharer invites a French-speaking recipient."""
+    document = make_document("Rapport annuel")
+    client.force_login(superuser)
+    response = client.post(
+        share_url(document),
+        {
+            "audience": "specific",
+            "recipients": ALICE,
+            "role": "download",
+            "send_invitations": "on",
+            "language": "fr",
+        },
+    )
+    assert response.status_code == 302
+    recipient = Recipient.objects.get()
+    assert recipient.language == "fr"
+    (invitation,) = mail.outbox
+    assert "Ouvrez-le ici :" in invitation.body
+
+
+def test_every_later_email_follows_the_recipient_not_the_sender(client):
+    """The code email is built in a visitor's request that asks for English, or in a
+    worker whose active language is the site's default: it is French all the same."""
+    link = make_link(make_document("Rapport annuel"), [ALICE], language="fr")
+    client.post(send_code_url(link), {"email": ALICE}, HTTP_ACCEPT_LANGUAGE="en")
+    (code_email,) = mail.outbox
+    assert code_email.subject.startswith("Votre code est ")
+
+    mail.outbox.clear()
+    recipient = link.recipients.get()
+    with translation.override("en"):  # a task worker's own language
+        assert services.deliver_invitation(recipient.pk) == "sent"
+    assert "Ouvrez-le ici :" in mail.outbox[0].body
+
+
+def test_a_recipient_without_a_language_gets_the_sites_default_everywhere():
+    """Not the language that happens to be active where the email is sent."""
+    with translation.override("fr"):
+        make_link(make_document("Report"), [ALICE], send_invitations=True)
+    (invitation,) = mail.outbox
+    assert "Ouvrez-le ici :" not in invitation.body
+    assert Recipient.objects.get().language == ""
+
+
+def test_the_visitors_browser_decides_when_nobody_chose(client):
+    link = make_link(make_document("Rapport annuel"), [ALICE])  # e.g. the CLI
+    client.post(send_code_url(link), {"email": ALICE}, **FRENCH_BROWSER)
+    assert Recipient.objects.get().language == "fr"
+    (code_email,) = mail.outbox
+    assert code_email.subject.startswith("Votre code est ")
+    code = re.search(r"Votre code est (\d+)\.", code_email.body).group(1)
+    assert client.post(enter_code_url(link), {"code": code}).status_code == 303
+
+
+def test_the_browser_never_overrides_a_chosen_language(client):
+    link = make_link(make_document("Report"), [ALICE], language="en")
+    client.post(send_code_url(link), {"email": ALICE}, **FRENCH_BROWSER)
+    assert Recipient.objects.get().language == "en"
+    assert mail.outbox[0].subject.startswith("Your code is ")
+
+
+def test_a_client_without_accept_language_decides_nothing(client):
+    link = make_link(make_document("Report"), [ALICE])
+    client.post(send_code_url(link), {"email": ALICE})
+    assert Recipient.objects.get().language == ""
+
+
+def test_an_unlisted_address_stores_nothing(client):
+    link = make_link(make_document("Report"), [ALICE])
+    client.post(send_code_url(link), {"email": "eve@example.com"}, **FRENCH_BROWSER)
+    assert not Recipient.objects.filter(language="fr").exists()
+    assert ShareLink.objects.get().recipients.get().language == ""
+
+
+def test_people_added_on_manage_access_get_the_sharers_language(client, superuser):
+    profile = UserProfile.get_for_user(superuser)
+    profile.preferred_language = "fr"
+    profile.save()
+    document = make_document("Rapport")
+    link = make_link(document, [ALICE], language="en")
+    client.force_login(superuser)
+    client.post(
+        reverse("wagtail_securelink_admin:add_recipients", args=[link.pk]),
+        {f"add-{link.pk}-recipients": "bob@example.com"},
+    )
+    assert link.recipients.get(email="bob@example.com").language == "fr"
