@@ -15,7 +15,7 @@ from django.utils import timezone
 from . import grants, signals
 from .choices import Audience, EventType
 from .conf import settings
-from .enforcement import address_allowed, stop_reason
+from .enforcement import address_allowed, recipient_is_open, stop_reason
 from .events import record_event
 from .models import Grant, Recipient, SecureLinkPolicy, ShareLink
 from .policy import current_policy
@@ -59,11 +59,15 @@ def resolve_token(token: str) -> ShareLink | None:
 
 def _find_recipient(link, email: str, policy=None) -> Recipient | None:
     """The recipient row for ``email``, or ``None`` — also when the policy no longer
-    allows the address's domain: such a recipient is treated as removed (§6)."""
+    allows the address's domain, or the person's own access has ended ("access
+    until"): such a recipient is treated as removed (§6, S9), so the pages that follow
+    are those of any unlisted address (S7)."""
     if link.audience != Audience.SPECIFIC:
         return None
     recipient = link.recipients.filter(email=email).first()
     if recipient is None or not address_allowed(recipient.email, policy or _policy()):
+        return None
+    if not recipient_is_open(recipient):
         return None
     return recipient
 
@@ -200,6 +204,9 @@ def _grant_access(link, request, policy) -> Access:
         return Access(ok=False, prefill_email=prefill)
     if recipient is not None and not address_allowed(recipient.email, policy):
         end_grant(grant, "domain_not_allowed", request=request)
+        return Access(ok=False)
+    if recipient is not None and not recipient_is_open(recipient):
+        end_grant(grant, "recipient_expired", request=request)
         return Access(ok=False)
     days = reverification_days(link, policy)
     if grant.created_at + datetime.timedelta(days=days) <= timezone.now():

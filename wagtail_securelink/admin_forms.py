@@ -18,6 +18,7 @@ __all__ = [
     "ShareDocumentForm",
     "AddRecipientsForm",
     "ChangeExpiryForm",
+    "AccessEndForm",
     "split_addresses",
     "end_of_day",
 ]
@@ -103,6 +104,15 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "site's default."
         ),
     )
+    access_until = forms.DateField(
+        label=_("Access until"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_(
+            "Optional: these people's access ends at the end of this day, even if "
+            "the link works longer (for instance, until the end of an audit)."
+        ),
+    )
     password = forms.CharField(
         label=_("Password"),
         required=False,
@@ -154,6 +164,7 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
         "audience": "audience",
         "role": "role",
         "expires_at": "expires_on",
+        "access_until": "access_until",
         "password": "password",
         "reverification_days": "reverification_days",
         "include_descendants": "include_descendants",
@@ -238,6 +249,7 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "include_descendants": data.get("include_descendants", True),
             "send_invitations": data["send_invitations"],
             "keep_public": data.get("keep_public", False),
+            "recipient_expires_at": end_of_day(data.get("access_until")),
         }
 
 
@@ -254,8 +266,17 @@ class AddRecipientsForm(ServiceErrorsMixin, forms.Form):
     send_invitations = forms.BooleanField(
         label=_("Email them an invitation"), required=False, initial=True
     )
+    access_until = forms.DateField(
+        label=_("Access until"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("Optional: their access ends at the end of this day."),
+    )
 
-    SERVICE_FIELDS = {"recipients": "recipients"}
+    SERVICE_FIELDS = {"recipients": "recipients", "access_until": "access_until"}
+
+    def expires_at(self) -> datetime.datetime | None:
+        return end_of_day(self.cleaned_data.get("access_until"))
 
     def clean_recipients(self) -> list[str]:
         addresses = split_addresses(self.cleaned_data["recipients"])
@@ -276,3 +297,19 @@ class ChangeExpiryForm(ServiceErrorsMixin, forms.Form):
 
     def expires_at(self) -> datetime.datetime | None:
         return end_of_day(self.cleaned_data.get("expires_on"))
+
+
+class AccessEndForm(ServiceErrorsMixin, forms.Form):
+    """One person's own end of access ("access until"), on one link or on all."""
+
+    access_until = forms.DateField(
+        label=_("Access until"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("Leave empty: their access lasts as long as the link."),
+    )
+
+    SERVICE_FIELDS = {"access_until": "access_until"}
+
+    def expires_at(self) -> datetime.datetime | None:
+        return end_of_day(self.cleaned_data.get("access_until"))

@@ -42,6 +42,8 @@ __all__ = [
     "on_upload",
     "send_digest",
     "send_expiry_notices",
+    "notify_person_expiring",
+    "send_person_expiry_notices",
     "digest_for",
     "EXPIRY_NOTICE_DAYS",
     "UNUSED_DAYS",
@@ -189,6 +191,30 @@ def notify_expiring(link_id: int) -> str:
     return _send("notify_expiring", context, to)
 
 
+def notify_person_expiring(recipient_id: int) -> str:
+    """One person's own access ("access until") ends within 3 days: tell the sharer,
+    with a one-click way to the person on Manage access."""
+    recipient = (
+        Recipient.objects.select_related("link__created_by")
+        .filter(pk=recipient_id)
+        .first()
+    )
+    if recipient is None or recipient.expires_at is None or recipient.is_expired():
+        return "skipped"
+    link = recipient.link
+    if not link.is_active():
+        return "skipped"
+    to = _sharer_address(link)
+    if not to:
+        return "skipped"
+    context = {
+        "link": link,
+        "recipient": recipient,
+        "manage_url": manage_url(link),
+    }
+    return _send("notify_person_expiring", context, to)
+
+
 def notify_upload(link_id: int, document_id: int) -> str:
     link = ShareLink.objects.select_related("created_by").filter(pk=link_id).first()
     document = get_document_model().objects.filter(pk=document_id).first()
@@ -272,6 +298,11 @@ def expiring_task(link_id: int) -> str:
 
 
 @task()
+def person_expiring_task(recipient_id: int) -> str:
+    return notify_person_expiring(recipient_id)
+
+
+@task()
 def digest_task(user_id: int) -> str:
     return send_digest(user_id)
 
@@ -311,6 +342,28 @@ def send_expiry_notices(now=None) -> int:
         ).update(expiry_notified_at=now)
         if claimed:
             enqueue_notice(expiring_task, link_id)
+            count += 1
+    return count
+
+
+def send_person_expiry_notices(now=None) -> int:
+    """Queue one notice for each person whose own access ends within 3 days, on a
+    link that works: claimed like the link notices (``expiry_notified_at``), once."""
+    now = now or timezone.now()
+    rows = Recipient.objects.filter(
+        expires_at__gt=now,
+        expires_at__lte=now + datetime.timedelta(days=EXPIRY_NOTICE_DAYS),
+        expiry_notified_at__isnull=True,
+        link__created_by__isnull=False,
+        link__revoked_at__isnull=True,
+    ).exclude(link__expires_at__lte=now)
+    count = 0
+    for recipient_id in rows.values_list("pk", flat=True):
+        claimed = Recipient.objects.filter(
+            pk=recipient_id, expiry_notified_at__isnull=True
+        ).update(expiry_notified_at=now)
+        if claimed:
+            enqueue_notice(person_expiring_task, recipient_id)
             count += 1
     return count
 

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from wagtail.log_actions import log
 from wagtail.models import Collection
 
-from . import enforcement, privacy, signals
+from . import enforcement, people, privacy, signals
 from .access import (
     end_grant,
     get_access,
@@ -97,6 +97,13 @@ __all__ = [
     "extend_link",
     "resend_invitation",
     "revoke_links",
+    # people outside the organisation, from .people
+    "people_for",
+    "recipients_of",
+    "set_access_end",
+    "remove_people",
+    "unlock_people",
+    "resend_to_people",
 ]
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -243,6 +250,7 @@ def create_link(
     include_descendants: bool = True,
     send_invitations: bool = True,
     keep_public: bool = False,
+    recipient_expires_at: datetime.datetime | None = None,
     request=None,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
@@ -273,6 +281,7 @@ def create_link(
         policy=policy,
     )
     addresses = clean_recipients(recipients, policy)
+    recipient_expires_at = people.clean_access_end(recipient_expires_at)
     if audience == Audience.SPECIFIC and not addresses:
         raise ValidationError({"recipients": _("Add at least one email address.")})
     if audience != Audience.SPECIFIC and addresses:
@@ -297,7 +306,15 @@ def create_link(
             created_by=created_by,
         )
         rows = Recipient.objects.bulk_create(
-            [Recipient(link=link, email=a, added_by=created_by) for a in addresses]
+            [
+                Recipient(
+                    link=link,
+                    email=a,
+                    added_by=created_by,
+                    expires_at=recipient_expires_at,
+                )
+                for a in addresses
+            ]
         )
         record_event(
             EventType.LINK_CREATED,
@@ -355,6 +372,7 @@ def deliver_invitation(recipient_id: int) -> str:
     if (
         recipient is None
         or not enforcement.is_open(recipient.link, get_policy())
+        or not enforcement.recipient_is_open(recipient)
         or not address_allowed(recipient.email, get_policy())
     ):
         return "skipped"
@@ -376,11 +394,18 @@ def deliver_invitation(recipient_id: int) -> str:
 
 
 def add_recipients(
-    link: ShareLink, addresses, *, added_by=None, send_invitations=True, request=None
+    link: ShareLink,
+    addresses,
+    *,
+    added_by=None,
+    send_invitations=True,
+    expires_at=None,
+    request=None,
 ):
     """Add addresses to an active ``specific`` link; returns the new ``Recipient`` rows.
 
-    Raises ``ValidationError`` for any other link and for refused addresses.
+    ``expires_at`` is their own end of access ("access until"), if any. Raises
+    ``ValidationError`` for any other link and for refused addresses.
     """
     if link.audience != Audience.SPECIFIC or not link.is_active():
         raise ValidationError(
@@ -392,11 +417,15 @@ def add_recipients(
         )
     policy = get_policy()
     clean = clean_recipients(addresses, policy)
+    expires_at = people.clean_access_end(expires_at)
     existing = set(link.recipients.values_list("email", flat=True))
     new = [a for a in clean if a not in existing]
     with transaction.atomic():
         rows = Recipient.objects.bulk_create(
-            [Recipient(link=link, email=a, added_by=added_by) for a in new]
+            [
+                Recipient(link=link, email=a, added_by=added_by, expires_at=expires_at)
+                for a in new
+            ]
         )
         for row in rows:
             record_event(
@@ -487,3 +516,11 @@ def erase_address(address: str) -> dict:
 
 # Editor-side changes to existing links live in ``editing``; they are part of this API.
 from .editing import change_expiry, extend_link, resend_invitation, revoke_links  # noqa: E402
+from .people import (  # noqa: E402
+    people_for,
+    recipients_of,
+    remove_people,
+    resend_to_people,
+    set_access_end,
+    unlock_people,
+)

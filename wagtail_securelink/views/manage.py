@@ -19,7 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .. import editing, services
-from ..admin_forms import AddRecipientsForm, ChangeExpiryForm
+from ..admin_forms import AccessEndForm, AddRecipientsForm, ChangeExpiryForm
 from ..choices import Audience, TargetType
 from ..models import DocumentVersion, Recipient, ShareLink
 from ..permissions import user_can_manage_link, user_can_manage_target
@@ -35,6 +35,7 @@ __all__ = [
     "RemoveRecipientView",
     "ResendInvitationView",
     "UnlockRecipientView",
+    "RecipientAccessEndView",
 ]
 
 # How far the one-click "extend" from the expiry notice pushes the date.
@@ -236,6 +237,7 @@ class AddRecipientsView(LinkActionView):
             form.cleaned_data["recipients"],
             added_by=self.request.user,
             send_invitations=form.cleaned_data["send_invitations"],
+            expires_at=form.expires_at(),
             request=self.request,
         )
         if not rows:
@@ -276,4 +278,29 @@ class UnlockRecipientView(LinkActionView):
         )
         return _("%(email)s may ask for a code again.") % {
             "email": self.recipient.email
+        }
+
+
+class RecipientAccessEndView(LinkActionView):
+    """Set or clear one person's own end of access on this link ("access until")."""
+
+    def perform(self):
+        form = AccessEndForm(self.request.POST, prefix=f"until-{self.recipient.pk}")
+        if not form.is_valid():
+            raise ValidationError(
+                [e for errors in form.errors.values() for e in errors]
+            )
+        services.set_access_end(
+            Recipient.objects.filter(pk=self.recipient.pk),
+            form.expires_at(),
+            user=self.request.user,
+            request=self.request,
+        )
+        if form.expires_at() is None:
+            return _("%(email)s has access as long as the link works.") % {
+                "email": self.recipient.email
+            }
+        return _("%(email)s has access until %(date)s.") % {
+            "email": self.recipient.email,
+            "date": form.cleaned_data["access_until"].isoformat(),
         }
