@@ -176,13 +176,14 @@ def xlsx_file(user, **kwargs):
     sheet = workbook.create_sheet(_("Access now")[:31])
     sheet.append(headings())
     for row in access_rows(user, **kwargs):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text, never a formula
-            cells.append(cell)
-        sheet.append(cells)
+        for index, value in enumerate(row):
+            # openpyxl would store "=…" as a formula: such text becomes a text cell
+            # (as Wagtail's own XLSX export does). Plain values stay plain: fast.
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                row[index] = cell
+        sheet.append(row)
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
