@@ -11,7 +11,7 @@ registered in ``wagtail_hooks``.
 from django.urls import path
 
 from .reports import ActivityReportView
-from .views import admin, export, manage, people, privacy, versions
+from .views import admin, export, manage, people, privacy, requests, versions
 
 app_name = "wagtail_securelink_admin"
 
@@ -104,6 +104,11 @@ urlpatterns = [
         name="recipient_access_end",
     ),
     path("people/person/", people.PersonView.as_view(), name="person"),
+    path(
+        "requests/<str:signed>/",
+        requests.AccessRequestView.as_view(),
+        name="access_request",
+    ),
     path("people/action/", people.PersonActionView.as_view(), name="person_action"),
     path("access-now/", export.AccessExportView.as_view(), name="access_export"),
     path(

@@ -43,6 +43,8 @@ __all__ = [
     "send_digest",
     "send_expiry_notices",
     "notify_person_expiring",
+    "notify_access_request",
+    "notify_decline",
     "send_person_expiry_notices",
     "digest_for",
     "EXPIRY_NOTICE_DAYS",
@@ -215,6 +217,44 @@ def notify_person_expiring(recipient_id: int) -> str:
     return _send("notify_person_expiring", context, to)
 
 
+def notify_access_request(request_id: int) -> str:
+    """A visitor asked for access: tell the sharer, with Approve and Decline."""
+    from .access_requests import review_url
+    from .models import AccessRequest
+
+    row = (
+        AccessRequest.objects.select_related("link__created_by")
+        .filter(pk=request_id, decision="")
+        .first()
+    )
+    if row is None or not row.link.is_active():
+        return "skipped"
+    to = _sharer_address(row.link)
+    if not to:
+        return "skipped"
+    url = review_url(row)
+    context = {
+        "link": row.link,
+        "email": row.email,
+        "message": row.message,
+        "approve_url": f"{url}?action=approve",
+        "decline_url": f"{url}?action=decline",
+        "manage_url": manage_url(row.link),
+    }
+    return _send("notify_access_request", context, to)
+
+
+def notify_decline(request_id: int) -> str:
+    """Tell the visitor, politely, that their request was declined. Names no item:
+    the visitor may never have been able to open it."""
+    from .models import AccessRequest
+
+    row = AccessRequest.objects.filter(pk=request_id, decision="declined").first()
+    if row is None:
+        return "skipped"
+    return _send("access_declined", {"email": row.email}, row.email)
+
+
 def notify_upload(link_id: int, document_id: int) -> str:
     link = ShareLink.objects.select_related("created_by").filter(pk=link_id).first()
     document = get_document_model().objects.filter(pk=document_id).first()
@@ -300,6 +340,24 @@ def expiring_task(link_id: int) -> str:
 @task()
 def person_expiring_task(recipient_id: int) -> str:
     return notify_person_expiring(recipient_id)
+
+
+@task()
+def access_request_task(request_id: int) -> str:
+    return notify_access_request(request_id)
+
+
+@task()
+def decline_task(request_id: int) -> str:
+    return notify_decline(request_id)
+
+
+def defer_access_request_notice(request_id: int) -> None:
+    _defer(access_request_task, request_id)
+
+
+def defer_decline_notice(request_id: int) -> None:
+    _defer(decline_task, request_id)
 
 
 @task()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from .. import editing, services
+from .. import access_requests, editing, services
 from ..admin_forms import AccessEndForm, AddRecipientsForm, ChangeExpiryForm
 from ..choices import Audience, TargetType
 from ..models import DocumentVersion, Recipient, ShareLink
@@ -81,6 +81,8 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         policy = services.get_policy(self.request)
         rows = []
         links = list(self.get_links())
+        # Open access requests, one query for every link of the page (issue 15).
+        pending = access_requests.pending_for([link.pk for link in links])
         for link in links:
             base = max(link.expires_at or now, now)
             proposed = (base + datetime.timedelta(days=EXTEND_DAYS)).date()
@@ -110,6 +112,10 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
                         },
                     ),
                     "highlight": link.pk in (add_to, extend),
+                    "access_requests": [
+                        {"row": r, "url": access_requests.review_path(r)}
+                        for r in pending.get(link.pk, [])
+                    ],
                     **self.policy_flags(link, policy, now),
                 }
             )
