@@ -9,7 +9,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.db.models import Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from . import grants, signals
@@ -50,7 +50,11 @@ def resolve_token(token: str) -> ShareLink | None:
         .annotate(
             policy_version=Subquery(
                 SecureLinkPolicy.objects.order_by("pk").values("version")[:1]
-            )
+            ),
+            # An organization link limited to groups (issue 15): known in this query.
+            group_limited=Exists(
+                ShareLink.groups.through.objects.filter(sharelink=OuterRef("pk"))
+            ),
         )
         .filter(key=key)
         .first()
@@ -111,6 +115,8 @@ class Access:
     needs_login: bool = False  # an ``organization`` link opened by an anonymous visitor
     needs_password: bool = False  # an ``anyone`` link with a password and no grant
     disabled: bool = False  # the policy has switched this kind of link off
+    # An ``organization`` link limited to groups, opened by an account outside them.
+    not_for_account: bool = False
 
 
 def _signed_in(request):
@@ -127,9 +133,11 @@ def get_access(link: ShareLink, request) -> Access:
     if stop_reason(link, policy):
         return Access(ok=False, disabled=True)
     if link.audience == Audience.ORGANIZATION:
-        return (
-            Access(ok=True, user=user) if user else Access(ok=False, needs_login=True)
-        )
+        if user is None:
+            return Access(ok=False, needs_login=True)
+        if not in_link_groups(link, user):
+            return Access(ok=False, not_for_account=True, user=user)
+        return Access(ok=True, user=user)
     if link.audience == Audience.ANYONE and not link.password:
         return Access(ok=True, user=user)
     if link.audience == Audience.SPECIFIC and user is not None:
@@ -142,6 +150,17 @@ def get_access(link: ShareLink, request) -> Access:
     if not access.ok and link.audience == Audience.ANYONE:
         access.needs_password = True
     return access
+
+
+def in_link_groups(link, user) -> bool:
+    """Whether ``user`` may open an ``organization`` link: any account when the link
+    names no group, otherwise members of one of its Wagtail groups only."""
+    limited = getattr(link, "group_limited", None)
+    if limited is None:  # a link not loaded by ``resolve_token``
+        limited = link.groups.exists()
+    if not limited:
+        return True
+    return link.groups.filter(pk__in=user.groups.values("pk")).exists()
 
 
 def _recipient_for_user(link, user, policy):

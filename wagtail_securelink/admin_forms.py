@@ -113,6 +113,16 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "the link works longer (for instance, until the end of an audit)."
         ),
     )
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Only these groups"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Optional, for links for people signed in: only members of these groups "
+            "can open it. Others signed in see that it is not for their account."
+        ),
+    )
     password = forms.CharField(
         label=_("Password"),
         required=False,
@@ -165,6 +175,7 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
         "role": "role",
         "expires_at": "expires_on",
         "access_until": "access_until",
+        "groups": "groups",
         "password": "password",
         "reverification_days": "reverification_days",
         "include_descendants": "include_descendants",
@@ -222,6 +233,12 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
         days.help_text = days.help_text % {"days": policy.reverification_days}
         if not policy.audience_allowed(Audience.ANYONE):
             del self.fields["password"]
+        if policy.audience_allowed(Audience.ORGANIZATION):
+            from django.contrib.auth.models import Group
+
+            self.fields["groups"].queryset = Group.objects.order_by("name")
+        else:
+            del self.fields["groups"]
         if target_type != TargetType.COLLECTION:
             del self.fields["include_descendants"]
         # Only a choice while the item is public and the policy makes shared items
@@ -250,6 +267,7 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "send_invitations": data["send_invitations"],
             "keep_public": data.get("keep_public", False),
             "recipient_expires_at": end_of_day(data.get("access_until")),
+            "groups": list(data.get("groups") or ()),
         }
 
 

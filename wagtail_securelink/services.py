@@ -251,6 +251,7 @@ def create_link(
     send_invitations: bool = True,
     keep_public: bool = False,
     recipient_expires_at: datetime.datetime | None = None,
+    groups=(),
     request=None,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
@@ -288,6 +289,11 @@ def create_link(
         raise ValidationError(
             {"recipients": _("Recipients apply to links for specific people only.")}
         )
+    groups = list(groups or ())
+    if groups and audience != Audience.ORGANIZATION:
+        raise ValidationError(
+            {"groups": _("Groups apply to links for people signed in only.")}
+        )
 
     with transaction.atomic():
         link = ShareLink.objects.create(
@@ -305,6 +311,8 @@ def create_link(
             expires_at=expires_at,
             created_by=created_by,
         )
+        if groups:
+            link.groups.set(groups)
         rows = Recipient.objects.bulk_create(
             [
                 Recipient(
@@ -321,7 +329,12 @@ def create_link(
             link=link,
             user=created_by,
             request=request,
-            detail={"audience": audience, "role": role, "recipients": len(rows)},
+            detail={
+                "audience": audience,
+                "role": role,
+                "recipients": len(rows),
+                **({"groups": [g.pk for g in groups]} if groups else {}),
+            },
         )
         log(instance=link, action="wagtail_securelink.create", user=created_by)
         link.privacy = privacy.apply_share(

@@ -60,7 +60,8 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
             )
             .select_related("created_by", "revoked_by")
             .prefetch_related(
-                Prefetch("recipients", queryset=Recipient.objects.order_by("email"))
+                Prefetch("recipients", queryset=Recipient.objects.order_by("email")),
+                "groups",
             )
             .order_by("-created_at", "-pk")
         )
