@@ -10,14 +10,14 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from . import grants, signals
 from .addresses import normalise_email
 from .choices import Audience, EventType
 from .conf import settings
-from .enforcement import address_allowed, stop_reason
+from .enforcement import address_allowed, recipient_is_open, stop_reason
 from .events import record_event
 from .models import Grant, Recipient, SecureLinkPolicy, ShareLink
 from .policy import current_policy
@@ -46,7 +46,11 @@ def _link_by_key(key):
         .annotate(
             policy_version=Subquery(
                 SecureLinkPolicy.objects.order_by("pk").values("version")[:1]
-            )
+            ),
+            # An organization link limited to groups (issue 15): known in this query.
+            group_limited=Exists(
+                ShareLink.groups.through.objects.filter(sharelink=OuterRef("pk"))
+            ),
         )
         .filter(key=key)
         .order_by()[:1]  # the key is unique
@@ -77,13 +81,17 @@ def resolve_token(token: str) -> ShareLink | None:
 
 def find_recipient(link, email: str, policy=None) -> Recipient | None:
     """The recipient row for ``email``, or ``None`` — also when the policy no longer
-    allows the address's domain: such a recipient is treated as removed (§6)."""
+    allows the address's domain, or the person's own access has ended ("access
+    until"): such a recipient is treated as removed (§6, S9), so the pages that follow
+    are those of any unlisted address (S7)."""
     if link.audience != Audience.SPECIFIC:
         return None
     recipient = link.recipients.filter(email=email).first()
     if recipient is None or not address_allowed(
         recipient.email, policy or current_policy()
     ):
+        return None
+    if not recipient_is_open(recipient):
         return None
     return recipient
 
@@ -127,6 +135,8 @@ class Access:
     needs_login: bool = False  # an ``organization`` link opened by an anonymous visitor
     needs_password: bool = False  # an ``anyone`` link with a password and no grant
     disabled: bool = False  # the policy has switched this kind of link off
+    # An ``organization`` link limited to groups, opened by an account outside them.
+    not_for_account: bool = False
 
 
 def _signed_in(request):
@@ -143,9 +153,11 @@ def get_access(link: ShareLink, request) -> Access:
     if stop_reason(link, policy):
         return Access(ok=False, disabled=True)
     if link.audience == Audience.ORGANIZATION:
-        return (
-            Access(ok=True, user=user) if user else Access(ok=False, needs_login=True)
-        )
+        if user is None:
+            return Access(ok=False, needs_login=True)
+        if not in_link_groups(link, user):
+            return Access(ok=False, not_for_account=True, user=user)
+        return Access(ok=True, user=user)
     if link.audience == Audience.ANYONE and not link.password:
         return Access(ok=True, user=user)
     if link.audience == Audience.SPECIFIC and user is not None:
@@ -158,6 +170,17 @@ def get_access(link: ShareLink, request) -> Access:
     if not access.ok and link.audience == Audience.ANYONE:
         access.needs_password = True
     return access
+
+
+def in_link_groups(link, user) -> bool:
+    """Whether ``user`` may open an ``organization`` link: any account when the link
+    names no group, otherwise members of one of its Wagtail groups only."""
+    limited = getattr(link, "group_limited", None)
+    if limited is None:  # a link not loaded by ``resolve_token``
+        limited = link.groups.exists()
+    if not limited:
+        return True
+    return link.groups.filter(pk__in=user.groups.values("pk")).exists()
 
 
 def _recipient_for_user(link, user, policy):
@@ -216,6 +239,9 @@ def _grant_access(link, request, policy) -> Access:
         return Access(ok=False, prefill_email=prefill)
     if recipient is not None and not address_allowed(recipient.email, policy):
         end_grant(grant, "domain_not_allowed", request=request)
+        return Access(ok=False)
+    if recipient is not None and not recipient_is_open(recipient):
+        end_grant(grant, "recipient_expired", request=request)
         return Access(ok=False)
     days = reverification_days(link, policy)
     if grant.created_at + datetime.timedelta(days=days) <= timezone.now():

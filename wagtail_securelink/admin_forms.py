@@ -18,6 +18,7 @@ __all__ = [
     "ShareForm",
     "AddRecipientsForm",
     "ChangeExpiryForm",
+    "AccessEndForm",
     "split_addresses",
     "end_of_day",
 ]
@@ -103,6 +104,25 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "site's default."
         ),
     )
+    access_until = forms.DateField(
+        label=_("Access until"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_(
+            "Optional: these people's access ends at the end of this day, even if "
+            "the link works longer (for instance, until the end of an audit)."
+        ),
+    )
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Only these groups"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Optional, for links for people signed in: only members of these groups "
+            "can open it. Others signed in see that it is not for their account."
+        ),
+    )
     password = forms.CharField(
         label=_("Password"),
         required=False,
@@ -159,6 +179,8 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
         "audience": "audience",
         "role": "role",
         "expires_at": "expires_on",
+        "access_until": "access_until",
+        "groups": "groups",
         "password": "password",
         "reverification_days": "reverification_days",
         "include_descendants": "include_descendants",
@@ -216,6 +238,12 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
         days.help_text = days.help_text % {"days": policy.reverification_days}
         if not policy.audience_allowed(Audience.ANYONE):
             del self.fields["password"]
+        if policy.audience_allowed(Audience.ORGANIZATION):
+            from django.contrib.auth.models import Group
+
+            self.fields["groups"].queryset = Group.objects.order_by("name")
+        else:
+            del self.fields["groups"]
         if target_type != TargetType.COLLECTION:
             del self.fields["include_descendants"]
         choices = languages.language_choices()
@@ -257,6 +285,8 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "send_invitations": data["send_invitations"],
             "keep_public": data.get("keep_public", False),
             "language": data.get("language", "") if specific else "",
+            "recipient_expires_at": end_of_day(data.get("access_until")),
+            "groups": list(data.get("groups") or ()),
         }
 
     class Media:
@@ -275,8 +305,17 @@ class AddRecipientsForm(ServiceErrorsMixin, forms.Form):
     send_invitations = forms.BooleanField(
         label=_("Email them an invitation"), required=False, initial=True
     )
+    access_until = forms.DateField(
+        label=_("Access until"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("Optional: their access ends at the end of this day."),
+    )
 
-    SERVICE_FIELDS = {"recipients": "recipients"}
+    SERVICE_FIELDS = {"recipients": "recipients", "access_until": "access_until"}
+
+    def expires_at(self) -> datetime.datetime | None:
+        return end_of_day(self.cleaned_data.get("access_until"))
 
     def clean_recipients(self) -> list[str]:
         addresses = split_addresses(self.cleaned_data["recipients"])
@@ -297,3 +336,19 @@ class ChangeExpiryForm(ServiceErrorsMixin, forms.Form):
 
     def expires_at(self) -> datetime.datetime | None:
         return end_of_day(self.cleaned_data.get("expires_on"))
+
+
+class AccessEndForm(ServiceErrorsMixin, forms.Form):
+    """One person's own end of access ("access until"), on one link or on all."""
+
+    access_until = forms.DateField(
+        label=_("Access until"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("Leave empty: their access lasts as long as the link."),
+    )
+
+    SERVICE_FIELDS = {"access_until": "access_until"}
+
+    def expires_at(self) -> datetime.datetime | None:
+        return end_of_day(self.cleaned_data.get("access_until"))

@@ -11,7 +11,7 @@ registered in ``wagtail_hooks``.
 from django.urls import path
 
 from .reports import ActivityReportView
-from .views import admin, manage, privacy, versions
+from .views import admin, export, manage, people, privacy, requests, versions
 
 app_name = "wagtail_securelink_admin"
 
@@ -98,6 +98,19 @@ urlpatterns = [
         manage.UnlockRecipientView.as_view(),
         name="unlock_recipient",
     ),
+    path(
+        "recipients/<int:recipient_id>/access-end/",
+        manage.RecipientAccessEndView.as_view(),
+        name="recipient_access_end",
+    ),
+    path("people/person/", people.PersonView.as_view(), name="person"),
+    path(
+        "requests/<str:signed>/",
+        requests.AccessRequestView.as_view(),
+        name="access_request",
+    ),
+    path("people/action/", people.PersonActionView.as_view(), name="person_action"),
+    path("access-now/", export.AccessExportView.as_view(), name="access_export"),
     path(
         "versions/<int:version_id>/download/",
         versions.DownloadVersionView.as_view(),

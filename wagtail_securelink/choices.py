@@ -67,6 +67,11 @@ class EventType(models.TextChoices):
     ITEM_MADE_PRIVATE = "item_made_private", _("Item made private")
     ITEM_KEPT_PUBLIC = "item_kept_public", _("Item kept public")
     ITEM_MADE_PUBLIC = "item_made_public", _("Item made public")
+    # People outside the organisation: per-person expiry and access requests.
+    RECIPIENT_EXPIRY_CHANGED = "recipient_expiry_changed", _("Access end changed")
+    ACCESS_REQUESTED = "access_requested", _("Access requested")
+    ACCESS_REQUEST_APPROVED = "access_request_approved", _("Access request approved")
+    ACCESS_REQUEST_DECLINED = "access_request_declined", _("Access request declined")
 
 
 class PrivacyReason(models.TextChoices):

@@ -39,6 +39,10 @@ DEFAULTS = {
     "RATE_CHECK_PER_NETWORK": "30/h",
     "RATE_CHECK_PER_LINK": "100/h",
     "RATE_LOOKUP_PER_NETWORK": "60/m",
+    # Access requests ("Didn't get a code? Ask the person who shared this"), counted
+    # like code sends in windows of their own.
+    "RATE_REQUEST_PER_NETWORK": "10/h",
+    "RATE_REQUEST_PER_LINK": "50/h",
     # Calls to the API v3 endpoints (Wagtail 8) per bearer token; "" or None: no limit.
     "RATE_API_PER_TOKEN": "600/m",
     # Bearer tokens that match no usable API token, per client network (IPv4 /24, IPv6

@@ -23,6 +23,8 @@ __all__ = [
     "effective_expiry",
     "is_open",
     "open_links_q",
+    "recipient_is_open",
+    "open_recipients_q",
     "clean_expiry",
     "stop_reason",
 ]
@@ -83,6 +85,21 @@ def open_links_q(policy: SecureLinkPolicy, now=None) -> Q:
         oldest = now - datetime.timedelta(days=policy.anyone_max_expiry_days)
         q &= ~Q(audience=Audience.ANYONE) | Q(created_at__gt=oldest)
     return q
+
+
+def recipient_is_open(recipient, now=None) -> bool:
+    """Not past the person's own end of access ("access until"): S9, grants end too."""
+    return recipient.expires_at is None or recipient.expires_at > (
+        now or timezone.now()
+    )
+
+
+def open_recipients_q(now=None, prefix: str = "") -> Q:
+    """``recipient_is_open`` as a query condition (``prefix`` e.g. ``"recipients__"``)."""
+    now = now or timezone.now()
+    return Q(**{f"{prefix}expires_at__isnull": True}) | Q(
+        **{f"{prefix}expires_at__gt": now}
+    )
 
 
 def clean_expiry(

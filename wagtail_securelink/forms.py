@@ -49,3 +49,14 @@ class PasswordForm(forms.Form):
             attrs={"autocomplete": "current-password", "autofocus": True}
         ),
     )
+
+
+class AccessRequestForm(forms.Form):
+    """ "Didn't get a code? Ask the person who shared this": an optional message."""
+
+    message = forms.CharField(
+        label=_("Message to the person who shared this (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -20,6 +20,7 @@ __all__ = [
     "AuditChainHead",
     "DocumentVersion",
     "RateCounter",
+    "AccessRequest",
     "SecureLinkPolicy",
 ]
 
@@ -107,6 +108,14 @@ class ShareLink(models.Model):
     # When the sharer was told the link expires soon, so the notice goes out once.
     expiry_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     open_count = models.PositiveIntegerField(_("opens"), default=0)
+    # An ``organization`` link limited to members of these Wagtail groups; empty: any
+    # active account (SPEC §2).
+    groups = models.ManyToManyField(
+        "auth.Group",
+        verbose_name=_("limited to groups"),
+        blank=True,
+        related_name="+",
+    )
 
     objects = ShareLinkQuerySet.as_manager()
 
@@ -277,6 +286,11 @@ class Recipient(models.Model):
     # Every email to this person is written in it (``languages``); "" until the sharer
     # or the visitor's browser says which.
     language = models.CharField(_("language"), max_length=35, blank=True, default="")
+    # Per-person end of access ("access until"), independent of the link's expiry: past
+    # it the address is treated as removed on the next request (S9), its grants end.
+    expires_at = models.DateTimeField(_("access until"), null=True, blank=True)
+    # When the sharer was told this person's access ends soon, so it is told once.
+    expiry_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("recipient")
@@ -294,6 +308,12 @@ class Recipient(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        """Past this person's own end of access (``expires_at``)."""
+        return self.expires_at is not None and self.expires_at <= (
+            now or timezone.now()
+        )
 
 
 class VerificationCode(models.Model):
@@ -546,3 +566,40 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"rate-limit counter {self.key[:8]}… ({self.count})"
+
+
+class AccessRequest(models.Model):
+    """A visitor asked the sharer for access to a ``specific`` link ("Didn't get a
+    code?"). One per address and link and day reaches the sharer; approving adds the
+    address as a recipient and sends the invitation, declining sends a polite answer."""
+
+    APPROVED = "approved"
+    DECLINED = "declined"
+    DECISIONS = [(APPROVED, _("Approved")), (DECLINED, _("Declined"))]
+
+    link = models.ForeignKey(
+        ShareLink, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    email = models.CharField(_("email address"), max_length=254)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now, db_index=True)
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=DECISIONS, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["link", "email", "created_at"])]
+
+    def __str__(self):
+        return f"access request {self.pk} on link {self.link_id}"

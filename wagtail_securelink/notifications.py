@@ -44,6 +44,10 @@ __all__ = [
     "on_upload",
     "send_digest",
     "send_expiry_notices",
+    "notify_person_expiring",
+    "notify_access_request",
+    "notify_decline",
+    "send_person_expiry_notices",
     "digest_for",
     "EXPIRY_NOTICE_DAYS",
     "UNUSED_DAYS",
@@ -176,6 +180,68 @@ def notify_expiring(link_id: int) -> str:
     return _send("notify_expiring", context, to)
 
 
+def notify_person_expiring(recipient_id: int) -> str:
+    """One person's own access ("access until") ends within 3 days: tell the sharer,
+    with a one-click way to the person on Manage access."""
+    recipient = (
+        Recipient.objects.select_related("link__created_by")
+        .filter(pk=recipient_id)
+        .first()
+    )
+    if recipient is None or recipient.expires_at is None or recipient.is_expired():
+        return "skipped"
+    link = recipient.link
+    if not link.is_active():
+        return "skipped"
+    to = _sharer_address(link)
+    if not to:
+        return "skipped"
+    context = {
+        "link": link,
+        "recipient": recipient,
+        "manage_url": manage_url(link),
+    }
+    return _send("notify_person_expiring", context, to)
+
+
+def notify_access_request(request_id: int) -> str:
+    """A visitor asked for access: tell the sharer, with Approve and Decline."""
+    from .access_requests import review_url
+    from .models import AccessRequest
+
+    row = (
+        AccessRequest.objects.select_related("link__created_by")
+        .filter(pk=request_id, decision="")
+        .first()
+    )
+    if row is None or not row.link.is_active():
+        return "skipped"
+    to = _sharer_address(row.link)
+    if not to:
+        return "skipped"
+    url = review_url(row)
+    context = {
+        "link": row.link,
+        "email": row.email,
+        "message": row.message,
+        "approve_url": f"{url}?action=approve",
+        "decline_url": f"{url}?action=decline",
+        "manage_url": manage_url(row.link),
+    }
+    return _send("notify_access_request", context, to)
+
+
+def notify_decline(request_id: int) -> str:
+    """Tell the visitor, politely, that their request was declined. Names no item:
+    the visitor may never have been able to open it."""
+    from .models import AccessRequest
+
+    row = AccessRequest.objects.filter(pk=request_id, decision="declined").first()
+    if row is None:
+        return "skipped"
+    return _send("access_declined", {"email": row.email}, row.email)
+
+
 def notify_upload(link_id: int, document_id: int) -> str:
     link = ShareLink.objects.select_related("created_by").filter(pk=link_id).first()
     document = get_document_model().objects.filter(pk=document_id).first()
@@ -257,6 +323,29 @@ def expiring_task(link_id: int) -> str:
 
 
 @task()
+def person_expiring_task(recipient_id: int) -> str:
+    return notify_person_expiring(recipient_id)
+
+
+@task()
+def access_request_task(request_id: int) -> str:
+    return notify_access_request(request_id)
+
+
+@task()
+def decline_task(request_id: int) -> str:
+    return notify_decline(request_id)
+
+
+def defer_access_request_notice(request_id: int) -> None:
+    _defer(access_request_task, request_id)
+
+
+def defer_decline_notice(request_id: int) -> None:
+    _defer(decline_task, request_id)
+
+
+@task()
 def digest_task(user_id: int) -> str:
     return send_digest(user_id)
 
@@ -296,6 +385,28 @@ def send_expiry_notices(now=None) -> int:
         ).update(expiry_notified_at=now)
         if claimed:
             enqueue_notice(expiring_task, link_id)
+            count += 1
+    return count
+
+
+def send_person_expiry_notices(now=None) -> int:
+    """Queue one notice for each person whose own access ends within 3 days, on a
+    link that works: claimed like the link notices (``expiry_notified_at``), once."""
+    now = now or timezone.now()
+    rows = Recipient.objects.filter(
+        expires_at__gt=now,
+        expires_at__lte=now + datetime.timedelta(days=EXPIRY_NOTICE_DAYS),
+        expiry_notified_at__isnull=True,
+        link__created_by__isnull=False,
+        link__revoked_at__isnull=True,
+    ).exclude(link__expires_at__lte=now)
+    count = 0
+    for recipient_id in rows.values_list("pk", flat=True):
+        claimed = Recipient.objects.filter(
+            pk=recipient_id, expiry_notified_at__isnull=True
+        ).update(expiry_notified_at=now)
+        if claimed:
+            enqueue_notice(person_expiring_task, recipient_id)
             count += 1
     return count
 

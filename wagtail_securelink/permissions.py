@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, GroupCollectionPermission
+from wagtail.permission_policies.base import BasePermissionPolicy
 
 from .choices import TargetType
 
@@ -42,6 +43,7 @@ __all__ = [
     "links_visible_to",
     "user_can_see_document_in_admin",
     "user_can_change_privacy",
+    "PeoplePermissionPolicy",
 ]
 
 ADD_SHARELINK = "wagtail_securelink.add_sharelink"
@@ -262,3 +264,33 @@ def user_can_see_document_in_admin(user, document) -> bool:
 def user_can_change_privacy(user, target) -> bool:
     """Who may press "Make public" / "Make private again": whoever manages its links."""
     return user_can_manage_target(user, target)
+
+
+# People outside the organisation (issue 15) ------------------------------------------
+
+
+class PeoplePermissionPolicy(BasePermissionPolicy):
+    """Wagtail permission policy for the People area (``Recipient`` rows).
+
+    Whoever may manage links may open it; the rows they see and act on are those on
+    links they may manage (``links_visible_to``), so no editor reaches an address
+    through a link they could not open in Shared links.
+    """
+
+    def user_has_permission(self, user, action):
+        return user_can_manage_links(user)
+
+    def user_has_any_permission(self, user, actions):
+        return user_can_manage_links(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return user_can_manage_link(user, instance.link)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return user_can_manage_link(user, instance.link)
+
+    def instances_user_has_permission_for(self, user, action):
+        return self.model.objects.filter(link__in=links_visible_to(user).values("pk"))
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        return self.instances_user_has_permission_for(user, None)

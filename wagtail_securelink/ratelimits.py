@@ -83,12 +83,17 @@ EXPIRATION_FUDGE = 5
 SEND = "send"
 CHECK = "check"
 LOOKUP = "lookup"
+REQUEST = "request"  # access requests ("Didn't get a code?"), counted like code sends
 API = "api"  # calls to our API v3 endpoints, counted per bearer token
 API_AUTH_FAILURE = "api_auth_failure"  # bearer tokens that matched no usable token
 _LIMITS = {
     SEND: [("network", "RATE_SEND_PER_NETWORK"), ("link", "RATE_SEND_PER_LINK")],
     CHECK: [("network", "RATE_CHECK_PER_NETWORK"), ("link", "RATE_CHECK_PER_LINK")],
     LOOKUP: [("network", "RATE_LOOKUP_PER_NETWORK")],
+    REQUEST: [
+        ("network", "RATE_REQUEST_PER_NETWORK"),
+        ("link", "RATE_REQUEST_PER_LINK"),
+    ],
     API: [("token", "RATE_API_PER_TOKEN")],
     API_AUTH_FAILURE: [("network", "RATE_API_AUTH_FAILURES_PER_NETWORK")],
 }

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from wagtail.log_actions import log
 from wagtail.models import Collection
 
-from . import enforcement, languages, privacy, signals
+from . import enforcement, languages, people, privacy, signals
 from .access import (
     end_grant,
     get_access,
@@ -93,6 +93,13 @@ __all__ = [
     "extend_link",
     "resend_invitation",
     "revoke_links",
+    # people outside the organisation, from .people
+    "people_for",
+    "recipients_of",
+    "set_access_end",
+    "remove_people",
+    "unlock_people",
+    "resend_to_people",
 ]
 
 
@@ -204,6 +211,8 @@ def create_link(
     send_invitations: bool = True,
     keep_public: bool = False,
     language: str = "",
+    recipient_expires_at: datetime.datetime | None = None,
+    groups=(),
     request=None,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
@@ -236,11 +245,17 @@ def create_link(
         policy=policy,
     )
     addresses = clean_recipients(recipients, policy)
+    recipient_expires_at = people.clean_access_end(recipient_expires_at)
     if audience == Audience.SPECIFIC and not addresses:
         raise ValidationError({"recipients": _("Add at least one email address.")})
     if audience != Audience.SPECIFIC and addresses:
         raise ValidationError(
             {"recipients": _("Recipients apply to links for specific people only.")}
+        )
+    groups = list(groups or ())
+    if groups and audience != Audience.ORGANIZATION:
+        raise ValidationError(
+            {"groups": _("Groups apply to links for people signed in only.")}
         )
 
     with transaction.atomic():
@@ -259,6 +274,8 @@ def create_link(
             expires_at=expires_at,
             created_by=created_by,
         )
+        if groups:
+            link.groups.set(groups)
         rows = Recipient.objects.bulk_create(
             [
                 Recipient(
@@ -266,6 +283,7 @@ def create_link(
                     email=a,
                     added_by=created_by,
                     language=languages.supported(language),
+                    expires_at=recipient_expires_at,
                 )
                 for a in addresses
             ]
@@ -275,7 +293,12 @@ def create_link(
             link=link,
             user=created_by,
             request=request,
-            detail={"audience": audience, "role": role, "recipients": len(rows)},
+            detail={
+                "audience": audience,
+                "role": role,
+                "recipients": len(rows),
+                **({"groups": [g.pk for g in groups]} if groups else {}),
+            },
         )
         log(instance=link, action="wagtail_securelink.create", user=created_by)
         link.privacy = privacy.apply_share(
@@ -323,6 +346,7 @@ def deliver_invitation(recipient_id: int) -> str:
     if (
         recipient is None
         or not enforcement.is_open(recipient.link, get_policy())
+        or not enforcement.recipient_is_open(recipient)
         or not address_allowed(recipient.email, get_policy())
     ):
         return "skipped"
@@ -350,11 +374,13 @@ def add_recipients(
     added_by=None,
     send_invitations=True,
     language: str = "",
+    expires_at=None,
     request=None,
 ):
     """Add addresses to an active ``specific`` link; returns the new ``Recipient`` rows.
 
-    Raises ``ValidationError`` for any other link and for refused addresses.
+    ``expires_at`` is their own end of access ("access until"), if any. Raises
+    ``ValidationError`` for any other link and for refused addresses.
     """
     if link.audience != Audience.SPECIFIC or not link.is_active():
         raise ValidationError(
@@ -366,6 +392,7 @@ def add_recipients(
         )
     policy = get_policy()
     clean = clean_recipients(addresses, policy)
+    expires_at = people.clean_access_end(expires_at)
     existing = set(link.recipients.values_list("email", flat=True))
     new = [a for a in clean if a not in existing]
     with transaction.atomic():
@@ -376,6 +403,7 @@ def add_recipients(
                     email=a,
                     added_by=added_by,
                     language=languages.supported(language),
+                    expires_at=expires_at,
                 )
                 for a in new
             ]
@@ -469,3 +497,11 @@ def erase_address(address: str) -> dict:
 
 # Editor-side changes to existing links live in ``editing``; they are part of this API.
 from .editing import change_expiry, extend_link, resend_invitation, revoke_links  # noqa: E402
+from .people import (  # noqa: E402
+    people_for,
+    recipients_of,
+    remove_people,
+    resend_to_people,
+    set_access_end,
+    unlock_people,
+)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import content, visitor
+from .views import content, requests, visitor
 
 app_name = "wagtail_securelink"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("<str:token>/password/", visitor.password, name="password"),
     path("<str:token>/sign-out/", visitor.sign_out, name="sign_out"),
     path("<str:token>/sign-in/", visitor.sign_in, name="sign_in"),
+    # "Didn't get a code? Ask the person who shared this" (issue 15)
+    path("<str:token>/ask/", requests.ask, name="ask_access"),
     # A document link
     path("<str:token>/download/", L(content.document_file), name="download"),
     path(

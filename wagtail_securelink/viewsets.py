@@ -246,6 +246,22 @@ class ShareLinkIndexView(generic.IndexView):
                     icon_name="folder-open-1",
                 )
             )
+        # Who has access now (issue 15): every person and every open link, streamed.
+        export = reverse("wagtail_securelink_admin:access_export")
+        buttons.append(
+            HeaderButton(
+                _("Who has access now (CSV)"),
+                url=f"{export}?format=csv",
+                icon_name="download",
+            )
+        )
+        buttons.append(
+            HeaderButton(
+                _("Who has access now (XLSX)"),
+                url=f"{export}?format=xlsx",
+                icon_name="download",
+            )
+        )
         return buttons
 
     def get_list_more_buttons(self, instance):

@@ -7,6 +7,8 @@ from wagtail.admin.menu import MenuItem
 from . import admin_urls, privacy
 from .bulk_actions import RevokeBulkAction
 from .document_bulk_actions import ShareDocumentsBulkAction
+from .people_admin import PeopleViewSet
+from .people_bulk_actions import PEOPLE_BULK_ACTIONS
 from .permissions import (
     get_securelink_permissions,
     user_can_manage_links,
@@ -112,6 +114,14 @@ def register_document_admin_urls():
 def register_shared_links_viewset():
     return ShareLinkViewSet()
 
+
+@hooks.register("register_admin_viewset")
+def register_people_viewset():
+    return PeopleViewSet()
+
+
+for _action in PEOPLE_BULK_ACTIONS:
+    hooks.register("register_bulk_action", _action)
 
 hooks.register("register_bulk_action", RevokeBulkAction)
 hooks.register("register_bulk_action", ShareDocumentsBulkAction)

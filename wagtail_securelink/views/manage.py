@@ -20,8 +20,8 @@ from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
-from .. import editing, languages, services
-from ..admin_forms import AddRecipientsForm, ChangeExpiryForm
+from .. import access_requests, editing, languages, services
+from ..admin_forms import AccessEndForm, AddRecipientsForm, ChangeExpiryForm
 from ..choices import Audience, EventType, TargetType
 from ..models import AccessEvent, DocumentVersion, Recipient, ShareLink
 from ..permissions import user_can_manage_link, user_can_manage_target
@@ -37,6 +37,7 @@ __all__ = [
     "RemoveRecipientView",
     "ResendInvitationView",
     "UnlockRecipientView",
+    "RecipientAccessEndView",
 ]
 
 # How far the one-click "extend" from the expiry notice pushes the date.
@@ -65,7 +66,8 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
             )
             .select_related("created_by", "revoked_by")
             .prefetch_related(
-                Prefetch("recipients", queryset=Recipient.objects.order_by("email"))
+                Prefetch("recipients", queryset=Recipient.objects.order_by("email")),
+                "groups",
             )
             .order_by("-created_at", "-pk")
         )
@@ -87,6 +89,8 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         rows = []
         links = list(self.get_links())
         undelivered = undelivered_invitations(links)
+        # Open access requests, one query for every link of the page (issue 15).
+        pending = access_requests.pending_for([link.pk for link in links])
         for link in links:
             base = max(link.expires_at or now, now)
             proposed = (base + datetime.timedelta(days=EXTEND_DAYS)).date()
@@ -117,6 +121,10 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
                     ),
                     "highlight": link.pk in (add_to, extend),
                     "undelivered_invitations": undelivered,
+                    "access_requests": [
+                        {"row": r, "url": access_requests.review_path(r)}
+                        for r in pending.get(link.pk, [])
+                    ],
                     **self.policy_flags(link, policy, now),
                 }
             )
@@ -295,6 +303,7 @@ class AddRecipientsView(LinkActionView):
             added_by=self.request.user,
             send_invitations=form.cleaned_data["send_invitations"],
             language=languages.sharer_language(),
+            expires_at=form.expires_at(),
             request=self.request,
         )
         if not rows:
@@ -353,3 +362,28 @@ def undelivered_invitations(links) -> set[int]:
     for recipient_id, event in outcomes:
         last[recipient_id] = event
     return {pk for pk, event in last.items() if event == EventType.INVITATION_FAILED}
+
+
+class RecipientAccessEndView(LinkActionView):
+    """Set or clear one person's own end of access on this link ("access until")."""
+
+    def perform(self):
+        form = AccessEndForm(self.request.POST, prefix=f"until-{self.recipient.pk}")
+        if not form.is_valid():
+            raise ValidationError(
+                [e for errors in form.errors.values() for e in errors]
+            )
+        services.set_access_end(
+            Recipient.objects.filter(pk=self.recipient.pk),
+            form.expires_at(),
+            user=self.request.user,
+            request=self.request,
+        )
+        if form.expires_at() is None:
+            return _("%(email)s has access as long as the link works.") % {
+                "email": self.recipient.email
+            }
+        return _("%(email)s has access until %(date)s.") % {
+            "email": self.recipient.email,
+            "date": form.cleaned_data["access_until"].isoformat(),
+        }

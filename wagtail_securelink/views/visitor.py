@@ -165,6 +165,10 @@ def _gate(request, link, access, policy):
         return render_page(request, T + "disabled.html", {"link": link}, status=403)
     if access.needs_login:
         return _to_login(link)
+    if access.not_for_account:
+        return render_page(
+            request, T + "not_for_account.html", {"link": link}, status=403
+        )
     if access.needs_password:
         context = _verify_context(link, policy, form=PasswordForm())
         return render_page(request, T + "password.html", context)

@@ -30,6 +30,11 @@ class Command(BaseCommand):
         if options["expiry_notices"]:
             count = notifications.send_expiry_notices()
             self.stdout.write(_("Queued %(count)d expiry notices.") % {"count": count})
+            people = notifications.send_person_expiry_notices()
+            self.stdout.write(
+                _("Queued %(count)d notices of people whose access ends soon.")
+                % {"count": people}
+            )
             return
         user_ids = (
             ShareLink.objects.active()

@@ -1,0 +1,128 @@
+"""Access requests (issue 15): the visitor's "Ask the person who shared this", and the
+sharer's Approve / Decline page in the admin.
+
+Thin: ``access_requests`` does the work. The visitor side answers every address with
+the same page, and the work that depends on the address runs after the response (S7).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .. import access_requests, ratelimits, services
+from ..choices import Audience
+from ..forms import AccessRequestForm, CodeForm
+from ..http import render_page, run_after_response
+from ..models import AccessRequest
+from ..permissions import user_can_manage_link
+from .admin import forbidden, manage_url
+from .visitor import T, link_view
+
+__all__ = ["ask", "AccessRequestView"]
+
+
+@link_view
+@require_POST
+def ask(request, link):
+    email = services.pending_email(request, link)
+    if not email or link.audience != Audience.SPECIFIC:
+        return HttpResponseRedirect(
+            reverse("wagtail_securelink:landing", args=[link.token])
+        )
+    form = AccessRequestForm(request.POST)
+    if not form.is_valid():
+        return render_page(
+            request,
+            T + "verify_code.html",
+            {"link": link, "email": email, "ask_form": form, "form": CodeForm()},
+            status=400,
+        )
+    ratelimits.check_limits(request, ratelimits.REQUEST, link)
+    work = access_requests.ask(link, email, form.cleaned_data["message"], request)
+    response = render_page(
+        request, T + "request_sent.html", {"link": link, "email": email}
+    )
+    return run_after_response(response, work)
+
+
+def _not_found(request):
+    return TemplateResponse(
+        request,
+        "wagtail_securelink/admin/permission_denied.html",
+        {
+            "page_title": _("Not found"),
+            "header_title": _("Not found"),
+            "message": _(
+                "This request link is not valid any more. Open Manage access to see "
+                "the requests that are still open."
+            ),
+        },
+        status=404,
+    )
+
+
+class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
+    """The request, with Approve and Decline (POST), reached from the sharer's email."""
+
+    template_name = "wagtail_securelink/admin/access_request.html"
+    page_title = gettext_lazy("Access request")
+    header_icon = "mail"
+
+    def dispatch(self, request, signed):
+        pk = access_requests.unsign(signed)
+        if pk is None:
+            return _not_found(request)
+        self.access_request = get_object_or_404(
+            AccessRequest.objects.select_related("link"), pk=pk
+        )
+        if not user_can_manage_link(request.user, self.access_request.link):
+            return forbidden(
+                request, _("Sorry, you do not have permission to manage this link.")
+            )
+        return super().dispatch(request, signed)
+
+    def get_context_data(self, **kwargs):
+        row = self.access_request
+        return super().get_context_data(
+            access_request=row,
+            link=row.link,
+            chosen=self.request.GET.get("action", ""),
+            manage_url=manage_url(row.link.target) if row.link.target else "",
+            **kwargs,
+        )
+
+    def post(self, request, signed):
+        action = request.POST.get("action")
+        row = self.access_request
+        try:
+            if action == "approve":
+                access_requests.approve(row, user=request.user, request=request)
+                messages.success(
+                    request,
+                    _("%(email)s was added and invited.") % {"email": row.email},
+                )
+            elif action == "decline":
+                access_requests.decline(row, user=request.user, request=request)
+                messages.success(
+                    request,
+                    _("The request of %(email)s was declined; they were told.")
+                    % {"email": row.email},
+                )
+            else:
+                return self.render_to_response(self.get_context_data(), status=400)
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+            return self.render_to_response(self.get_context_data(), status=409)
+        target = row.link.target
+        if target is None:
+            return HttpResponseRedirect(reverse("wagtail_securelink_sharelink:index"))
+        return HttpResponseRedirect(manage_url(target) + f"#link-{row.link_id}")
