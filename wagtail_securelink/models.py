@@ -107,6 +107,23 @@ class ShareLink(models.Model):
     # When the sharer was told the link expires soon, so the notice goes out once.
     expiry_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     open_count = models.PositiveIntegerField(_("opens"), default=0)
+    # View-only links (issue 16): the viewer's address, the date and the link's short
+    # id burned into every rendered page; the default comes from the policy.
+    watermark = models.BooleanField(_("watermark rendered pages"), default=True)
+    # Stamp the same line into downloaded PDFs (pypdf); a PDF above the policy's cap
+    # is then refused rather than sent unstamped.
+    watermark_downloads = models.BooleanField(
+        _("watermark downloaded PDFs"), default=False
+    )
+    # Open and download limits (issue 16): empty means no limit. Counted with
+    # conditional UPDATEs (``limits``), so concurrent processes never overshoot.
+    max_opens = models.PositiveIntegerField(
+        _("at most this many opens"), null=True, blank=True
+    )
+    max_downloads = models.PositiveIntegerField(
+        _("at most this many downloads"), null=True, blank=True
+    )
+    download_count = models.PositiveIntegerField(_("downloads"), default=0)
 
     objects = ShareLinkQuerySet.as_manager()
 
@@ -274,6 +291,9 @@ class Recipient(models.Model):
     failure_count = models.PositiveIntegerField(default=0)
     locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
     last_code_sent_at = models.DateTimeField(null=True, blank=True)
+    # Per-person counts for the link's open and download limits (issue 16).
+    open_count = models.PositiveIntegerField(_("opens"), default=0)
+    download_count = models.PositiveIntegerField(_("downloads"), default=0)
 
     class Meta:
         verbose_name = _("recipient")

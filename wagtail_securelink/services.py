@@ -244,6 +244,10 @@ def create_link(
     send_invitations: bool = True,
     keep_public: bool = False,
     request=None,
+    watermark: bool | None = None,
+    watermark_downloads: bool = False,
+    max_opens: int | None = None,
+    max_downloads: int | None = None,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
 
@@ -295,6 +299,10 @@ def create_link(
             message=message.strip(),
             expires_at=expires_at,
             created_by=created_by,
+            watermark=policy.watermark_by_default if watermark is None else watermark,
+            watermark_downloads=watermark_downloads,
+            max_opens=max_opens or None,
+            max_downloads=max_downloads or None,
         )
         rows = Recipient.objects.bulk_create(
             [Recipient(link=link, email=a, added_by=created_by) for a in addresses]

@@ -23,6 +23,7 @@ from ..http import accepts_upload, render_page
 from ..models import ShareLink
 from ..serving import is_inline_safe, preview_kind, serve_document
 from ..zipstream import stream_zip, zip_entries
+from . import viewer
 
 T = "wagtail_securelink/visitor/"
 CAN_SEE = (Role.VIEW, Role.DOWNLOAD, Role.EDIT)
@@ -116,6 +117,10 @@ def document_page(request, link, access, document, status=200, upload_error=""):
         "upload_error": upload_error,
         "uploaded": request.GET.get("uploaded") == "1",
     }
+    if link.role == Role.VIEW:  # pages rendered on the server, never the file
+        context["viewer"] = viewer.viewer_context(
+            request, link, document, context["urls"]["page"]
+        )
     if link.target_type == TargetType.COLLECTION:
         crumbs = browsing.list_folder(link, document.collection).breadcrumbs
         context["breadcrumbs"] = [(crumb, folder_urls(link, crumb)) for crumb in crumbs]
@@ -191,6 +196,8 @@ def folder(request, link, access, folder_id):
 def serve(request, link, access, document, *, inline: bool):
     if link.role not in CAN_SEE:
         return _forbidden(request, link, "upload_only.html")
+    if link.role == Role.VIEW:  # a view-only visitor never gets the file (issue 16)
+        return _forbidden(request, link, "no_download.html", document=document)
     if inline and not is_inline_safe(document.content_type):
         return _forbidden(
             request, link, "no_preview.html", status=404, document=document
