@@ -107,11 +107,72 @@ def limit(memory_bytes: int, cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # writes no file
 
 
+def _overlay(text: str, width: float, height: float) -> bytes:
+    """A one-page PDF holding ``text`` diagonally, in grey, several times."""
+    line = text.encode("latin-1", "replace").replace(b"\\", b"\\\\")
+    line = line.replace(b"(", b"\\(").replace(b")", b"\\)")
+    size = max(8, min(width, height) / 45)
+    rows = []
+    step = max(height / 5, size * 4)
+    y = -height / 4
+    while y < height:
+        rows.append(
+            b"1 0 0 1 0 0 cm BT /F1 %.1f Tf 0.866 0.5 -0.5 0.866 %.1f %.1f Tm (%s) Tj ET"
+            % (size, width * 0.05, y, line)
+        )
+        y += step
+    stream = b"q 0.55 g " + b" ".join(rows) + b" Q"
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 %.2f %.2f]/Resources<</Font<</F1 4 0 R>>>>/Contents 5 0 R>>"
+        % (width, height),
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica/Encoding/WinAnsiEncoding>>",
+        b"<</Length %d>>stream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 6\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size 6/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def stamp_pdf(path: str, text: str):
+    """The PDF at ``path`` with ``text`` stamped over every page (pypdf)."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(path)
+    writer = PdfWriter(clone_from=reader)
+    overlays = {}
+    for page in writer.pages:
+        box = page.mediabox
+        key = (round(float(box.width), 1), round(float(box.height), 1))
+        if key not in overlays:
+            overlays[key] = PdfReader(io.BytesIO(_overlay(text, *key))).pages[0]
+        page.merge_translated_page(
+            overlays[key], float(box.left), float(box.bottom), over=True
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return {"pages": len(writer.pages)}, out.getvalue()
+
+
 def main(argv) -> int:
     kind, path, page, scale = argv[1], argv[2], int(argv[3]), float(argv[4])
     limit(int(argv[5]), int(argv[6]))
-    renderer = render_pdf if kind == "pdf" else render_image
-    unreadable = _unreadable_errors(kind)
+    if kind == "stamp":
+        from pypdf.errors import PyPdfError
+
+        unreadable = (PyPdfError, ValueError, KeyError, TypeError)
+        renderer = lambda path, page, scale: stamp_pdf(path, argv[7])  # noqa: E731
+    else:
+        renderer = render_pdf if kind == "pdf" else render_image
+        unreadable = _unreadable_errors(kind)
     try:
         meta, data = renderer(path, page, scale)
     except unreadable as exc:  # the file is unreadable: say so, quietly

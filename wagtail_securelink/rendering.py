@@ -35,6 +35,7 @@ __all__ = [
     "version_key",
     "get_page",
     "forget_renders",
+    "stamped_pdf",
     "on_document_saved",
     "on_document_deleted",
 ]
@@ -139,7 +140,7 @@ def _worker_limits():
     )
 
 
-def _run_worker(kind: str, path: str, index: int, scale: float):
+def _run_worker(kind: str, path: str, index: int, scale: float, *extra: str):
     memory, seconds = _worker_limits()
     command = [
         sys.executable,
@@ -151,6 +152,7 @@ def _run_worker(kind: str, path: str, index: int, scale: float):
         str(scale),
         str(memory),
         str(seconds),
+        *extra,
     ]
     try:
         done = subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments, no shell
@@ -232,6 +234,18 @@ def get_page(document, number: int, zoom: int = DEFAULT_ZOOM) -> RenderedPage:
     return RenderedPage(
         number, meta["pages"], image, meta["text"], meta["width"], meta["height"]
     )
+
+
+def stamped_pdf(document, text: str) -> bytes:
+    """The document's PDF with ``text`` stamped on every page, made by the worker
+    under the same limits. Raises ``RenderFailed``: the file is then not sent."""
+    path, temporary = _local_path(document)
+    try:
+        _meta, data = _run_worker("stamp", path, 0, 0, text)
+    finally:
+        if temporary:
+            os.unlink(temporary)
+    return data
 
 
 def forget_renders(document, *, keep_current: bool = True) -> None:

@@ -3,8 +3,9 @@
 The base render of a page is cached once per document version (``rendering``); the
 watermark is drawn on it for each request: the viewer's address (or "anyone link"),
 the date and a short id of the link, repeated diagonally over the page, in a light
-grey that leaves the page readable. Drawing a line costs a few milliseconds: the text
-is rasterised once per request into a small mask, rotated, and pasted several times.
+grey that leaves the page readable. The text is rasterised once per visitor, day and
+page size into a page-sized mask (kept in a small per-process cache), so a page costs
+a JPEG decode, one masked paste and a JPEG encode.
 """
 
 import functools
@@ -52,21 +53,29 @@ def _mask(text: str, size: int) -> Image.Image:
     return mask.rotate(30, expand=True, resample=Image.Resampling.BILINEAR)
 
 
+@functools.lru_cache(maxsize=16)
+def _page_mask(text: str, width: int, height: int) -> Image.Image:
+    """The whole page's watermark as one mask, made once per visitor, day and page
+    size (a visitor's pages share it), so that a page costs a single paste."""
+    size = max(12, width // 40)
+    line = _mask(text, size)
+    page = Image.new("L", (width, height), 0)
+    step_y = max(line.height + size * 2, height // 4)
+    step_x = max(line.width + size * 2, 1)
+    # Offset every other row so that cropping a strip never removes every copy.
+    for row, y in enumerate(range(-line.height // 2, height, step_y)):
+        for x in range(-(row % 2) * step_x // 2, width, step_x):
+            page.paste(line, (x, y), line)
+    return page
+
+
 def stamp_image(jpeg: bytes, text: str) -> bytes:
     """``jpeg`` with ``text`` burned in, diagonally, across the whole page."""
     image = Image.open(io.BytesIO(jpeg))
     image.load()
     if image.mode != "RGB":
         image = image.convert("RGB")
-    size = max(12, image.width // 40)
-    mask = _mask(text, size)
-    ink = Image.new("RGB", mask.size, _INK)
-    step_y = max(mask.height + size * 2, image.height // 4)
-    step_x = max(mask.width + size * 2, 1)
-    # Offset every other row so that cropping a strip never removes every copy.
-    for row, y in enumerate(range(-mask.height // 2, image.height, step_y)):
-        for x in range(-(row % 2) * step_x // 2, image.width, step_x):
-            image.paste(ink, (x, y), mask)
+    image.paste(_INK, (0, 0, image.width, image.height), _page_mask(text, *image.size))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=JPEG_QUALITY)
     return out.getvalue()

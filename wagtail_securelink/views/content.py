@@ -204,12 +204,20 @@ def serve(request, link, access, document, *, inline: bool):
         )
     if not inline and link.role not in CAN_DOWNLOAD:
         return _forbidden(request, link, "no_download.html", document=document)
+    stamped = None
+    if link.watermark_downloads:  # issue 16: a PDF goes out stamped, or not at all
+        stamped = viewer.stamped_download(request, link, access, document, inline)
+        if stamped is not None and stamped.status_code != 200:
+            return stamped
     services.record_event(
         EventType.VIEWED if inline else EventType.DOWNLOADED,
         link=link,
         recipient=access.recipient,
         request=request,
-        detail={"document": document.pk},
+        detail={
+            "document": document.pk,
+            **({"watermarked": True} if stamped is not None else {}),
+        },
     )
     signals.item_accessed.send(
         sender=ShareLink,
@@ -218,6 +226,8 @@ def serve(request, link, access, document, *, inline: bool):
         action="view" if inline else "download",
         request=request,
     )
+    if stamped is not None:
+        return stamped
     return serve_document(request, document, inline=inline)
 
 
@@ -239,6 +249,8 @@ def collection_file(request, link, access, document_id, inline=False):
 def download_zip(request, link, access, folder_id=None):
     if link.role not in CAN_DOWNLOAD:
         return _forbidden(request, link, "no_download.html")
+    if link.watermark_downloads:  # a ZIP would carry its PDFs unstamped (issue 16)
+        return _forbidden(request, link, "not_stamped.html", zip=True)
     found, error = _folder_or_404(request, link, folder_id)
     if error:
         return error

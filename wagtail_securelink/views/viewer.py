@@ -19,7 +19,7 @@ from ..http import FILE_CSP, render_page
 T = "wagtail_securelink/visitor/"
 CAN_SEE = (Role.VIEW, Role.DOWNLOAD, Role.EDIT)
 
-__all__ = ["page_image", "viewer_context", "page_image_url"]
+__all__ = ["page_image", "viewer_context", "page_image_url", "stamped_download"]
 
 
 def page_image_url(link, document, number: int) -> str:
@@ -140,4 +140,38 @@ def page_image(request, link, number: int, document_id=None):
         False, f"page-{page.number}.jpg"
     )
     response["Content-Security-Policy"] = FILE_CSP
+    return response
+
+
+def stamped_download(request, link, access, document, inline=False):
+    """For a link that watermarks downloads: the PDF stamped for this visitor, or a
+    page saying why it cannot be (too large for the policy's cap, unreadable); never
+    the unstamped file. ``None`` for a file that is not a PDF (sent as it is)."""
+    if rendering.render_kind(document) != "pdf":
+        return None
+    policy = services.get_policy(request)
+    cap = policy.watermark_pdf_max_mb * 1024 * 1024
+    if (document.file_size or document.file.size) > cap:
+        return render_page(
+            request,
+            T + "not_stamped.html",
+            {"link": link, "document": document, "too_big": True},
+            status=403,
+        )
+    try:
+        data = rendering.stamped_pdf(document, watermarks.watermark_text(link, access))
+    except rendering.RenderFailed:
+        return render_page(
+            request,
+            T + "not_stamped.html",
+            {"link": link, "document": document},
+            status=403,
+        )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        not inline, document.filename
+    )
+    response["Content-Security-Policy"] = (
+        FILE_CSP if inline else "default-src 'none'; frame-ancestors 'none'"
+    )
     return response
