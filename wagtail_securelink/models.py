@@ -124,6 +124,8 @@ class ShareLink(models.Model):
         _("at most this many downloads"), null=True, blank=True
     )
     download_count = models.PositiveIntegerField(_("downloads"), default=0)
+    # Opens as the limit counts them: one per visitor session (``limits``).
+    open_sessions = models.PositiveIntegerField(_("visitor sessions"), default=0)
 
     objects = ShareLinkQuerySet.as_manager()
 

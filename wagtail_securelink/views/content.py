@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import browsing, services, signals, uploads
+from .. import browsing, limits, services, signals, uploads
 from ..choices import EventType, Role, TargetType
 from ..http import accepts_upload, render_page
 from ..models import ShareLink
@@ -88,9 +88,29 @@ def with_access(view):
         access = services.get_access(link, request)
         if not access.ok:
             return HttpResponseRedirect(_url("landing", link))
-        return view(request, link, access, *args, **kwargs)
+        return refuse_spent_open(request, link, access) or view(
+            request, link, access, *args, **kwargs
+        )
 
     return wrapper
+
+
+def refuse_spent_open(request, link, access):
+    """The "no opens left" page when the link's open limit is used up (issue 16)."""
+    if link.max_opens is None or limits.take_open(link, access, request):
+        return None
+    return _forbidden(request, link, "limit_reached.html", kind=limits.OPENS)
+
+
+def _allowances(link, access) -> dict:
+    return {
+        kind: limits.allowance(link, access.recipient, kind)
+        for kind, limit in (
+            (limits.OPENS, link.max_opens),
+            (limits.DOWNLOADS, link.max_downloads),
+        )
+        if limit is not None
+    }
 
 
 def record_open(link: ShareLink, access, request) -> None:
@@ -116,8 +136,11 @@ def document_page(request, link, access, document, status=200, upload_error=""):
         "sharer": link.created_by,
         "upload_error": upload_error,
         "uploaded": request.GET.get("uploaded") == "1",
+        "allowances": _allowances(link, access),
     }
-    if link.role == Role.VIEW:  # pages rendered on the server, never the file
+    # Pages rendered on the server: a view-only link never sends the file, and a link
+    # with a download limit shows pages without spending a download (issue 16).
+    if link.role == Role.VIEW or link.max_downloads is not None:
         context["viewer"] = viewer.viewer_context(
             request, link, document, context["urls"]["page"]
         )
@@ -140,6 +163,7 @@ def folder_page(request, link, access, folder, status=200, upload_error=""):
         "upload_error": upload_error,
         "uploaded": request.GET.get("uploaded") == "1",
         "sorts": SORT_LABELS,
+        "allowances": _allowances(link, access),
     }
     if link.role in CAN_SEE:
         listing = browsing.list_folder(
@@ -204,6 +228,9 @@ def serve(request, link, access, document, *, inline: bool):
         )
     if not inline and link.role not in CAN_DOWNLOAD:
         return _forbidden(request, link, "no_download.html", document=document)
+    counted = not inline or link.max_downloads is not None
+    if counted and not limits.take_download(link, access):
+        return _forbidden(request, link, "limit_reached.html", kind=limits.DOWNLOADS)
     stamped = None
     if link.watermark_downloads:  # issue 16: a PDF goes out stamped, or not at all
         stamped = viewer.stamped_download(request, link, access, document, inline)
@@ -269,6 +296,8 @@ def download_zip(request, link, access, folder_id=None):
             size=filesizeformat(total),
             cap=filesizeformat(cap),
         )
+    if not limits.take_download(link, access):
+        return _forbidden(request, link, "limit_reached.html", kind=limits.DOWNLOADS)
     documents = list(documents)
     folders = (
         list(found.get_descendants(inclusive=True))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from .. import browsing, rendering, services, watermarks
+from .. import browsing, limits, rendering, services, watermarks
 from ..choices import EventType, Role, TargetType
 from ..http import FILE_CSP, render_page
 
@@ -55,7 +55,11 @@ def viewer_context(request, link, document, page_url: str) -> dict:
     """
     number = _number(request.GET.get("page"), 1)
     zoom = _zoom(request.GET.get("zoom"))
-    viewer = {"kind": rendering.render_kind(document), "zoom": zoom}
+    viewer = {
+        "kind": rendering.render_kind(document),
+        "zoom": zoom,
+        "view_only": link.role == Role.VIEW,
+    }
     if not viewer["kind"]:
         viewer["error"] = "unsupported"
         return viewer
@@ -110,6 +114,10 @@ def page_image(request, link, number: int, document_id=None):
     access = services.get_access(link, request)
     if not access.ok or link.role not in CAN_SEE:
         return render_page(request, T + "upload_only.html", {"link": link}, 403)
+    if link.max_opens is not None and not limits.take_open(link, access, request):
+        return render_page(
+            request, T + "limit_reached.html", {"link": link, "kind": "opens"}, 403
+        )
     if document_id is None:
         document = link.document if link.target_type == TargetType.DOCUMENT else None
     else:

@@ -181,6 +181,9 @@ def landing(request, link: ShareLink):
     access = services.get_access(link, request)
     if not access.ok:
         return _gate(request, link, access, services.get_policy(request))
+    refused = content.refuse_spent_open(request, link, access)
+    if refused is not None:  # the link's open limit is used up (issue 16)
+        return refused
     content.record_open(link, access, request)
     if link.target_type == TargetType.DOCUMENT:
         return content.document_page(request, link, access, link.document)
