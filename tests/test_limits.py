@@ -1,5 +1,7 @@
 """Open and download limits per link and per person (issue 16)."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -124,3 +126,43 @@ def test_manage_access_shows_the_counts(client, document):
     assert "1 of 3" in html  # Alice's downloads
     assert "0 of 3" in html  # Bob's
     assert "1 of 5" in html  # Alice's opens
+
+
+def test_the_share_form_sets_watermarks_and_limits(client, document):
+    client.force_login(make_user("root", superuser=True))
+    url = reverse("wagtail_securelink_admin:share_document", args=[document.pk])
+    form = client.get(url).content.decode()
+    assert re.search(r'<input[^>]*name="watermark"[^>]*checked', form)  # the policy
+    assert 'name="max_downloads"' in form and 'name="max_opens"' in form
+    response = client.post(
+        url,
+        {
+            "audience": "specific",
+            "recipients": ALICE,
+            "role": "view",
+            "watermark": "on",
+            "watermark_downloads": "on",
+            "max_opens": "4",
+            "max_downloads": "1",
+        },
+    )
+    assert response.status_code in (200, 302)
+    link = ShareLink.objects.get()
+    assert (link.watermark, link.watermark_downloads) == (True, True)
+    assert (link.max_opens, link.max_downloads) == (4, 1)
+
+
+def test_the_share_form_refuses_a_limit_below_one(client, document):
+    client.force_login(make_user("root", superuser=True))
+    url = reverse("wagtail_securelink_admin:share_document", args=[document.pk])
+    response = client.post(
+        url,
+        {
+            "audience": "specific",
+            "recipients": ALICE,
+            "role": "view",
+            "max_downloads": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert not ShareLink.objects.exists()

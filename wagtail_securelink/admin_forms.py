@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
 from .choices import Audience, Role, TargetType
+from .view_only_form import ViewOnlyOptions
 
 __all__ = [
     "ShareForm",
@@ -58,7 +59,7 @@ class ServiceErrorsMixin:
                 self.add_error(field, message)
 
 
-class ShareForm(ServiceErrorsMixin, forms.Form):
+class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
     """The share form of SPEC §5, for a document or a collection.
 
     ``policy`` decides the audiences offered and the defaults; ``target_type``
@@ -238,6 +239,7 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "include_descendants": data.get("include_descendants", True),
             "send_invitations": data["send_invitations"],
             "keep_public": data.get("keep_public", False),
+            **self.view_only_kwargs(),
         }
 
 
