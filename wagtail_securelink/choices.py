@@ -67,6 +67,8 @@ class EventType(models.TextChoices):
     ITEM_MADE_PRIVATE = "item_made_private", _("Item made private")
     ITEM_KEPT_PUBLIC = "item_kept_public", _("Item kept public")
     ITEM_MADE_PUBLIC = "item_made_public", _("Item made public")
+    # View-only links (issue 16): the visitor accepted the link's terms.
+    TERMS_ACCEPTED = "terms_accepted", _("Terms accepted")
 
 
 class PrivacyReason(models.TextChoices):

@@ -126,6 +126,8 @@ class ShareLink(models.Model):
     download_count = models.PositiveIntegerField(_("downloads"), default=0)
     # Opens as the limit counts them: one per visitor session (``limits``).
     open_sessions = models.PositiveIntegerField(_("visitor sessions"), default=0)
+    # Terms the visitor accepts before the item shows (``terms``); empty: none.
+    terms = models.TextField(_("terms to accept"), blank=True)
 
     objects = ShareLinkQuerySet.as_manager()
 
@@ -174,6 +176,12 @@ class ShareLink(models.Model):
             "expired": _("Expired"),
             "active": _("Active"),
         }[self.status]
+
+    def terms_acceptances(self):
+        """The newest acceptances of this link's terms, for Manage access."""
+        return self.events.filter(event=EventType.TERMS_ACCEPTED).order_by(
+            "-created_at", "-pk"
+        )[:20]
 
     @property
     def token(self) -> str:
@@ -473,6 +481,11 @@ class AccessEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_event_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def terms_version(self) -> str:
+        """The version of the terms a ``terms_accepted`` event records, else ""."""
+        return (self.detail or {}).get("terms_version", "")
 
 
 class AuditChainHead(models.Model):

@@ -229,6 +229,14 @@ class SecureLinkPolicy(BaseGenericSetting):
             "it unstamped."
         ),
     )
+    default_terms = models.TextField(
+        _("default terms to accept"),
+        blank=True,
+        help_text=_(
+            "Proposed on the share form: a visitor must accept a link's terms before "
+            "the item shows. Empty: no terms by default."
+        ),
+    )
     event_retention_days = models.PositiveIntegerField(
         _("access event retention (days)"), default=365, validators=_bounded(30, 3650)
     )
@@ -275,7 +283,11 @@ class SecureLinkPolicy(BaseGenericSetting):
             heading=_("Privacy of shared items"),
         ),
         MultiFieldPanel(
-            [FieldPanel("watermark_by_default"), FieldPanel("watermark_pdf_max_mb")],
+            [
+                FieldPanel("watermark_by_default"),
+                FieldPanel("watermark_pdf_max_mb"),
+                FieldPanel("default_terms"),
+            ],
             heading=_("View-only links"),
         ),
         MultiFieldPanel(

@@ -248,6 +248,7 @@ def create_link(
     watermark_downloads: bool = False,
     max_opens: int | None = None,
     max_downloads: int | None = None,
+    terms: str | None = None,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
 
@@ -303,6 +304,7 @@ def create_link(
             watermark_downloads=watermark_downloads,
             max_opens=max_opens or None,
             max_downloads=max_downloads or None,
+            terms=(policy.default_terms if terms is None else terms).strip(),
         )
         rows = Recipient.objects.bulk_create(
             [Recipient(link=link, email=a, added_by=created_by) for a in addresses]

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import content, viewer, visitor
+from .views import content, gates, viewer, visitor
 
 app_name = "wagtail_securelink"
 
@@ -24,7 +24,8 @@ urlpatterns = [
         name="view_file",
     ),
     path("<str:token>/replace/", L(content.replace), name="replace"),
-    # Rendered pages of a view-only link (issue 16)
+    # Terms to accept and rendered pages (issue 16)
+    path("<str:token>/terms/", L(gates.accept_terms), name="accept_terms"),
     path("<str:token>/page/<int:number>/", L(viewer.page_image), name="page_image"),
     path(
         "<str:token>/d/<int:document_id>/page/<int:number>/",

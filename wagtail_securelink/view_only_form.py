@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 __all__ = ["ViewOnlyOptions", "VIEW_ONLY_FIELDS"]
 
-VIEW_ONLY_FIELDS = ("watermark", "watermark_downloads", "max_opens", "max_downloads")
+VIEW_ONLY_FIELDS = (
+    "watermark",
+    "watermark_downloads",
+    "max_opens",
+    "max_downloads",
+    "terms",
+)
 
 
 class ViewOnlyOptions(forms.Form):
@@ -50,6 +56,17 @@ class ViewOnlyOptions(forms.Form):
         ),
     )
 
+    terms = forms.CharField(
+        label=_("Terms to accept"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "The visitor must accept these before the item shows (for example a "
+            "non-disclosure agreement). Each acceptance is recorded. Empty: none."
+        ),
+    )
+
     def order_fields(self, field_order):
         super().order_fields(field_order)
         for name in VIEW_ONLY_FIELDS:  # after the form's own fields
@@ -60,6 +77,8 @@ class ViewOnlyOptions(forms.Form):
         policy = getattr(self, "policy", None)
         if field_name == "watermark" and policy is not None:
             return policy.watermark_by_default
+        if field_name == "terms" and policy is not None:
+            return policy.default_terms
         return super().get_initial_for_field(field, field_name)
 
     def view_only_kwargs(self) -> dict:

@@ -23,7 +23,7 @@ from ..http import accepts_upload, render_page
 from ..models import ShareLink
 from ..serving import is_inline_safe, preview_kind, serve_document
 from ..zipstream import stream_zip, zip_entries
-from . import viewer
+from . import gates, viewer
 
 T = "wagtail_securelink/visitor/"
 CAN_SEE = (Role.VIEW, Role.DOWNLOAD, Role.EDIT)
@@ -88,18 +88,11 @@ def with_access(view):
         access = services.get_access(link, request)
         if not access.ok:
             return HttpResponseRedirect(_url("landing", link))
-        return refuse_spent_open(request, link, access) or view(
+        return gates.item_gate(request, link, access) or view(
             request, link, access, *args, **kwargs
         )
 
     return wrapper
-
-
-def refuse_spent_open(request, link, access):
-    """The "no opens left" page when the link's open limit is used up (issue 16)."""
-    if link.max_opens is None or limits.take_open(link, access, request):
-        return None
-    return _forbidden(request, link, "limit_reached.html", kind=limits.OPENS)
 
 
 def _allowances(link, access) -> dict:

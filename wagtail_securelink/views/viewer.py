@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from .. import browsing, limits, rendering, services, watermarks
+from .. import browsing, rendering, services, watermarks
 from ..choices import EventType, Role, TargetType
 from ..http import FILE_CSP, render_page
+from . import gates
 
 T = "wagtail_securelink/visitor/"
 CAN_SEE = (Role.VIEW, Role.DOWNLOAD, Role.EDIT)
@@ -114,10 +115,9 @@ def page_image(request, link, number: int, document_id=None):
     access = services.get_access(link, request)
     if not access.ok or link.role not in CAN_SEE:
         return render_page(request, T + "upload_only.html", {"link": link}, 403)
-    if link.max_opens is not None and not limits.take_open(link, access, request):
-        return render_page(
-            request, T + "limit_reached.html", {"link": link, "kind": "opens"}, 403
-        )
+    refused = gates.item_gate(request, link, access)
+    if refused is not None:  # terms not accepted, or no opens left
+        return refused
     if document_id is None:
         document = link.document if link.target_type == TargetType.DOCUMENT else None
     else:
