@@ -11,7 +11,7 @@ for Manage access.
 An *open* is counted once per visitor session and link (a visitor moving through the
 pages of the viewer opens the item once); clearing cookies counts a new open, never
 fewer. A *download* is each Download button, ZIP, or file sent inline from a link that
-has a download limit.
+has a download limit; only links with a limit are counted.
 """
 
 from dataclasses import dataclass
@@ -106,5 +106,9 @@ def take_open(link, access, request) -> bool:
 
 
 def take_download(link, access) -> bool:
-    """Count one download. ``False``: no downloads are left; send nothing."""
+    """Count one download on a link with a download limit. ``False``: no downloads
+    are left; send nothing. A link without a limit counts nothing here (its downloads
+    are in the access events), so its download costs no statement more."""
+    if link.max_downloads is None:
+        return True
     return _take(link, access.recipient, DOWNLOADS)

@@ -128,6 +128,9 @@ class ShareLink(models.Model):
     open_sessions = models.PositiveIntegerField(_("visitor sessions"), default=0)
     # Terms the visitor accepts before the item shows (``terms``); empty: none.
     terms = models.TextField(_("terms to accept"), blank=True)
+    # Email the sharer about downloads, one email an hour at most (``download_notices``).
+    notify_downloads = models.BooleanField(_("notify on downloads"), default=False)
+    download_notice_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ShareLinkQuerySet.as_manager()
 

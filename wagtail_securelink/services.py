@@ -249,6 +249,7 @@ def create_link(
     max_opens: int | None = None,
     max_downloads: int | None = None,
     terms: str | None = None,
+    notify_downloads: bool = False,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
 
@@ -305,6 +306,7 @@ def create_link(
             max_opens=max_opens or None,
             max_downloads=max_downloads or None,
             terms=(policy.default_terms if terms is None else terms).strip(),
+            notify_downloads=bool(notify_downloads),
         )
         rows = Recipient.objects.bulk_create(
             [Recipient(link=link, email=a, added_by=created_by) for a in addresses]

@@ -10,7 +10,7 @@ from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 from wagtail.documents import get_document_model
 
-from . import notifications, rendering, signals, versions
+from . import download_notices, notifications, rendering, signals, versions
 from .models import AccessEvent, DocumentVersion
 
 __all__ = ["register", "unregister"]
@@ -25,6 +25,11 @@ def register() -> None:
         notifications.on_access_event_saved,
         sender=AccessEvent,
         dispatch_uid="wagtail_securelink.notify_unlisted_attempt",
+    )
+    post_save.connect(
+        download_notices.on_access_event_saved,
+        sender=AccessEvent,
+        dispatch_uid="wagtail_securelink.notify_downloads",
     )
     post_delete.connect(
         versions.delete_version_file,
@@ -57,6 +62,9 @@ def unregister() -> None:
     )
     post_save.disconnect(
         sender=AccessEvent, dispatch_uid="wagtail_securelink.notify_unlisted_attempt"
+    )
+    post_save.disconnect(
+        sender=AccessEvent, dispatch_uid="wagtail_securelink.notify_downloads"
     )
     post_delete.disconnect(
         sender=DocumentVersion, dispatch_uid="wagtail_securelink.delete_version_file"

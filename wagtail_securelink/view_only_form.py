@@ -15,6 +15,7 @@ VIEW_ONLY_FIELDS = (
     "max_opens",
     "max_downloads",
     "terms",
+    "notify_downloads",
 )
 
 
@@ -65,6 +66,12 @@ class ViewOnlyOptions(forms.Form):
             "The visitor must accept these before the item shows (for example a "
             "non-disclosure agreement). Each acceptance is recorded. Empty: none."
         ),
+    )
+
+    notify_downloads = forms.BooleanField(
+        label=_("Email me about downloads"),
+        required=False,
+        help_text=_("At most one email an hour, listing the downloads since the last."),
     )
 
     def order_fields(self, field_order):
