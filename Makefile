@@ -198,6 +198,7 @@ bench: venv
 	fi
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	timeout 1800 $(PY) benchmarks/run.py
+	timeout 900 $(PY) benchmarks/view_only.py
 
 # -- Browser tests (tests/e2e): Playwright drives Debian's Chromium against the example
 # site under gunicorn on 127.0.0.1, with a real SMTP server; axe-core checks each page.

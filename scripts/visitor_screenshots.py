@@ -94,6 +94,13 @@ def tour(browser, demo, mailbox, width, viewport):
         page.get_by_role("link", name="Signed").click()
         shoot(page, "subfolder", width)
 
+        view_url = share(
+            "--document", str(demo.ids["msa"]), "--to", reader, "--role", "view"
+        )
+        page.goto(view_url)
+        verify(page, mailbox, reader)
+        shoot(page, "view-only", width)
+
         page.goto(demo.ids["password_url"])
         shoot(page, "password", width)
         page.goto("/share/not-a-link/")

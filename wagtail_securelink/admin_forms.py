@@ -13,6 +13,7 @@ from wagtail.admin.widgets import AdminDateInput
 
 from . import languages
 from .choices import Audience, Role, TargetType
+from .view_only_form import ViewOnlyOptions
 
 __all__ = [
     "ShareForm",
@@ -59,7 +60,7 @@ class ServiceErrorsMixin:
                 self.add_error(field, message)
 
 
-class ShareForm(ServiceErrorsMixin, forms.Form):
+class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
     """The share form of SPEC §5, for a document or a collection.
 
     ``policy`` decides the audiences offered and the defaults; ``target_type``
@@ -287,6 +288,7 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             "language": data.get("language", "") if specific else "",
             "recipient_expires_at": end_of_day(data.get("access_until")),
             "groups": list(data.get("groups") or ()),
+            **self.view_only_kwargs(),
         }
 
     class Media:

@@ -79,6 +79,12 @@ DEFAULTS = {
     # received through a link before it is saved (a virus scanner, a content check).
     # It raises ValidationError with a message to refuse the file. None: no scan.
     "UPLOAD_SCANNER": None,
+    # View-only links render pages in a child process (rendering.py): its address-space
+    # limit in MB and its CPU-time limit in seconds (the wall-clock timeout is 2 s
+    # more). An uploaded PDF is untrusted input; past a limit the visitor is told the
+    # file cannot be shown.
+    "RENDER_MEMORY_MB": 512,
+    "RENDER_TIMEOUT_SECONDS": 15,
 }
 
 

@@ -116,6 +116,30 @@ class ShareLink(models.Model):
         blank=True,
         related_name="+",
     )
+    # View-only links (issue 16): the viewer's address, the date and the link's short
+    # id burned into every rendered page; the default comes from the policy.
+    watermark = models.BooleanField(_("watermark rendered pages"), default=True)
+    # Stamp the same line into downloaded PDFs (pypdf); a PDF above the policy's cap
+    # is then refused rather than sent unstamped.
+    watermark_downloads = models.BooleanField(
+        _("watermark downloaded PDFs"), default=False
+    )
+    # Open and download limits (issue 16): empty means no limit. Counted with
+    # conditional UPDATEs (``limits``), so concurrent processes never overshoot.
+    max_opens = models.PositiveIntegerField(
+        _("at most this many opens"), null=True, blank=True
+    )
+    max_downloads = models.PositiveIntegerField(
+        _("at most this many downloads"), null=True, blank=True
+    )
+    download_count = models.PositiveIntegerField(_("downloads"), default=0)
+    # Opens as the limit counts them: one per visitor session (``limits``).
+    open_sessions = models.PositiveIntegerField(_("visitor sessions"), default=0)
+    # Terms the visitor accepts before the item shows (``terms``); empty: none.
+    terms = models.TextField(_("terms to accept"), blank=True)
+    # Email the sharer about downloads, one email an hour at most (``download_notices``).
+    notify_downloads = models.BooleanField(_("notify on downloads"), default=False)
+    download_notice_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ShareLinkQuerySet.as_manager()
 
@@ -164,6 +188,12 @@ class ShareLink(models.Model):
             "expired": _("Expired"),
             "active": _("Active"),
         }[self.status]
+
+    def terms_acceptances(self):
+        """The newest acceptances of this link's terms, for Manage access."""
+        return self.events.filter(event=EventType.TERMS_ACCEPTED).order_by(
+            "-created_at", "-pk"
+        )[:20]
 
     @property
     def token(self) -> str:
@@ -291,6 +321,9 @@ class Recipient(models.Model):
     expires_at = models.DateTimeField(_("access until"), null=True, blank=True)
     # When the sharer was told this person's access ends soon, so it is told once.
     expiry_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Per-person counts for the link's open and download limits (issue 16).
+    open_count = models.PositiveIntegerField(_("opens"), default=0)
+    download_count = models.PositiveIntegerField(_("downloads"), default=0)
 
     class Meta:
         verbose_name = _("recipient")
@@ -474,6 +507,11 @@ class AccessEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_event_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def terms_version(self) -> str:
+        """The version of the terms a ``terms_accepted`` event records, else ""."""
+        return (self.detail or {}).get("terms_version", "")
 
 
 class AuditChainHead(models.Model):

@@ -212,6 +212,31 @@ class SecureLinkPolicy(BaseGenericSetting):
             "through a link are always private until an editor publishes them."
         ),
     )
+    watermark_by_default = models.BooleanField(
+        _("watermark the pages of view-only links by default"),
+        default=True,
+        help_text=_(
+            "The viewer's address (or 'anyone link'), the date and the link's id are "
+            "burned into every page shown by a view-only link."
+        ),
+    )
+    watermark_pdf_max_mb = models.PositiveIntegerField(
+        _("largest PDF stamped on download (MB)"),
+        default=50,
+        validators=_bounded(1, 1024),
+        help_text=_(
+            "A link that watermarks downloads refuses a larger PDF rather than send "
+            "it unstamped."
+        ),
+    )
+    default_terms = models.TextField(
+        _("default terms to accept"),
+        blank=True,
+        help_text=_(
+            "Proposed on the share form: a visitor must accept a link's terms before "
+            "the item shows. Empty: no terms by default."
+        ),
+    )
     event_retention_days = models.PositiveIntegerField(
         _("access event retention (days)"), default=365, validators=_bounded(30, 3650)
     )
@@ -256,6 +281,14 @@ class SecureLinkPolicy(BaseGenericSetting):
         MultiFieldPanel(
             [FieldPanel("private_by_default")],
             heading=_("Privacy of shared items"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("watermark_by_default"),
+                FieldPanel("watermark_pdf_max_mb"),
+                FieldPanel("default_terms"),
+            ],
+            heading=_("View-only links"),
         ),
         MultiFieldPanel(
             [FieldPanel("allowed_domains"), FieldPanel("blocked_domains")],

@@ -112,6 +112,7 @@ class ActivityReportView(ReportView):
         "user",
         "ip_address",
         "user_agent",
+        "terms_version",
     ]
     export_headings = {
         "created_at": _("Date"),
@@ -122,6 +123,7 @@ class ActivityReportView(ReportView):
         "user": _("User"),
         "ip_address": _("IP address"),
         "user_agent": _("User agent"),
+        "terms_version": _("Terms version"),
     }
 
     def __init__(self, **kwargs):

@@ -214,6 +214,12 @@ def create_link(
     recipient_expires_at: datetime.datetime | None = None,
     groups=(),
     request=None,
+    watermark: bool | None = None,
+    watermark_downloads: bool = False,
+    max_opens: int | None = None,
+    max_downloads: int | None = None,
+    terms: str | None = None,
+    notify_downloads: bool = False,
 ) -> ShareLink:
     """Create a share link to a document or a collection and optionally email the recipients.
 
@@ -273,6 +279,12 @@ def create_link(
             message=message.strip(),
             expires_at=expires_at,
             created_by=created_by,
+            watermark=policy.watermark_by_default if watermark is None else watermark,
+            watermark_downloads=watermark_downloads,
+            max_opens=max_opens or None,
+            max_downloads=max_downloads or None,
+            terms=(policy.default_terms if terms is None else terms).strip(),
+            notify_downloads=bool(notify_downloads),
         )
         if groups:
             link.groups.set(groups)

@@ -1,5 +1,6 @@
 """Connects the sharer notifications (``notifications``) to the signals that raise them,
-and removes the files of earlier versions when their document is deleted.
+and removes the files of earlier versions when their document is deleted, and the
+rendered pages of a document's earlier files (``rendering``) when it changes.
 
 ``register()`` is idempotent (every receiver has a ``dispatch_uid``) and is called
 from ``AppConfig.ready()``. ``unregister()`` is for tests.
@@ -7,8 +8,9 @@ from ``AppConfig.ready()``. ``unregister()`` is for tests.
 
 from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
+from wagtail.documents import get_document_model
 
-from . import notifications, signals, versions
+from . import download_notices, notifications, rendering, signals, versions
 from .models import AccessEvent, DocumentVersion
 
 __all__ = ["register", "unregister"]
@@ -24,10 +26,25 @@ def register() -> None:
         sender=AccessEvent,
         dispatch_uid="wagtail_securelink.notify_unlisted_attempt",
     )
+    post_save.connect(
+        download_notices.on_access_event_saved,
+        sender=AccessEvent,
+        dispatch_uid="wagtail_securelink.notify_downloads",
+    )
     post_delete.connect(
         versions.delete_version_file,
         sender=DocumentVersion,
         dispatch_uid="wagtail_securelink.delete_version_file",
+    )
+    post_save.connect(
+        rendering.on_document_saved,
+        sender=get_document_model(),
+        dispatch_uid="wagtail_securelink.forget_old_renders",
+    )
+    post_delete.connect(
+        rendering.on_document_deleted,
+        sender=get_document_model(),
+        dispatch_uid="wagtail_securelink.forget_all_renders",
     )
     request_started.connect(
         notifications.on_request_started,
@@ -46,8 +63,19 @@ def unregister() -> None:
     post_save.disconnect(
         sender=AccessEvent, dispatch_uid="wagtail_securelink.notify_unlisted_attempt"
     )
+    post_save.disconnect(
+        sender=AccessEvent, dispatch_uid="wagtail_securelink.notify_downloads"
+    )
     post_delete.disconnect(
         sender=DocumentVersion, dispatch_uid="wagtail_securelink.delete_version_file"
+    )
+    post_save.disconnect(
+        sender=get_document_model(),
+        dispatch_uid="wagtail_securelink.forget_old_renders",
+    )
+    post_delete.disconnect(
+        sender=get_document_model(),
+        dispatch_uid="wagtail_securelink.forget_all_renders",
     )
     request_started.disconnect(
         dispatch_uid="wagtail_securelink.notices_request_started"

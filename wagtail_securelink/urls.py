@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import content, requests, visitor
+from .views import content, gates, requests, viewer, visitor
 
 app_name = "wagtail_securelink"
 
@@ -26,6 +26,14 @@ urlpatterns = [
         name="view_file",
     ),
     path("<str:token>/replace/", L(content.replace), name="replace"),
+    # Terms to accept and rendered pages (issue 16)
+    path("<str:token>/terms/", L(gates.accept_terms), name="accept_terms"),
+    path("<str:token>/page/<int:number>/", L(viewer.page_image), name="page_image"),
+    path(
+        "<str:token>/d/<int:document_id>/page/<int:number>/",
+        L(viewer.page_image),
+        name="collection_page_image",
+    ),
     # A collection link (SPEC §4)
     path("<str:token>/zip/", L(content.download_zip), name="zip"),
     path("<str:token>/upload/", L(content.upload), name="upload"),

@@ -191,3 +191,45 @@ def test_the_whole_visitor_flow_with_the_keyboard_alone(new_context, mailbox, li
     tab_to(page, "Sign out")
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("You have signed out")
+
+
+def test_view_only_viewer_and_terms(
+    new_context, demo, mailbox, axe_source, axe_results
+):
+    """The view-only viewer (issue 16), its terms page, and its keyboard use: axe finds
+    nothing, the page reflows, and Tab reaches the pages' links, the zoom and the
+    scrollable page frame."""
+    reader = "wes@recipients.example.com"
+    url = (
+        demo.site.manage(
+            "securelink_share",
+            "--document",
+            str(demo.ids["msa"]),
+            "--to",
+            reader,
+            "--role",
+            "view",
+            "--no-email",
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    page = new_context(bypass_csp=True).new_page()
+    page.goto(url)
+    before = codes_sent_to(mailbox, reader)
+    page.get_by_label("Your email address").fill(reader)
+    page.get_by_role("button", name="Send code").click()
+    page.get_by_label("Code").fill(code_from(mailbox, reader, after=before))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("img", name=re.compile(r"Page 1 of \d+"))).to_be_visible()
+    check(page, axe_source, axe_results)  # the viewer
+    tab_to(page, "150 %")  # the pages and zoom links, each with a visible focus
+    for _ in range(30):  # on to the scrollable page frame (no text of its own)
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('page-frame')"):
+            break
+    ring = focus_ring(page)
+    assert ring["outline"] or ring["shadow"]
+    page.keyboard.press("ArrowDown")  # scrolls the frame, not an error
+    page.get_by_role("link", name="150 %").click()
+    check(page, axe_source, axe_results)  # zoomed

@@ -18,12 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.documents.models import document_served
 
-from .. import browsing, services, signals, uploads
+from .. import browsing, limits, services, signals, uploads
 from ..choices import EventType, Role, TargetType
 from ..http import ATTACHMENT_CSP, accepts_upload, render_page
 from ..models import ShareLink
 from ..serving import is_inline_safe, preview_kind, serve_document
 from ..zipstream import stream_zip, zip_entries
+from . import gates, viewer
 
 T = "wagtail_securelink/visitor/"
 CAN_SEE = (Role.VIEW, Role.DOWNLOAD, Role.EDIT)
@@ -88,9 +89,22 @@ def with_access(view):
         access = services.get_access(link, request)
         if not access.ok:
             return HttpResponseRedirect(_url("landing", link))
-        return view(request, link, access, *args, **kwargs)
+        return gates.item_gate(request, link, access) or view(
+            request, link, access, *args, **kwargs
+        )
 
     return wrapper
+
+
+def _allowances(link, access) -> dict:
+    return {
+        kind: limits.allowance(link, access.recipient, kind)
+        for kind, limit in (
+            (limits.OPENS, link.max_opens),
+            (limits.DOWNLOADS, link.max_downloads),
+        )
+        if limit is not None
+    }
 
 
 def record_open(link: ShareLink, access, request) -> None:
@@ -116,7 +130,14 @@ def document_page(request, link, access, document, status=200, upload_error=""):
         "sharer": link.created_by,
         "upload_error": upload_error,
         "uploaded": request.GET.get("uploaded") == "1",
+        "allowances": _allowances(link, access),
     }
+    # Pages rendered on the server: a view-only link never sends the file, and a link
+    # with a download limit shows pages without spending a download (issue 16).
+    if link.role == Role.VIEW or link.max_downloads is not None:
+        context["viewer"] = viewer.viewer_context(
+            request, link, document, context["urls"]["page"]
+        )
     if link.target_type == TargetType.COLLECTION:
         crumbs = browsing.list_folder(link, document.collection).breadcrumbs
         context["breadcrumbs"] = [(crumb, folder_urls(link, crumb)) for crumb in crumbs]
@@ -136,6 +157,7 @@ def folder_page(request, link, access, folder, status=200, upload_error=""):
         "upload_error": upload_error,
         "uploaded": request.GET.get("uploaded") == "1",
         "sorts": SORT_LABELS,
+        "allowances": _allowances(link, access),
     }
     if link.role in CAN_SEE:
         listing = browsing.list_folder(
@@ -192,18 +214,31 @@ def folder(request, link, access, folder_id):
 def serve(request, link, access, document, *, inline: bool):
     if link.role not in CAN_SEE:
         return _forbidden(request, link, "upload_only.html")
+    if link.role == Role.VIEW:  # a view-only visitor never gets the file (issue 16)
+        return _forbidden(request, link, "no_download.html", document=document)
     if inline and not is_inline_safe(document.content_type):
         return _forbidden(
             request, link, "no_preview.html", status=404, document=document
         )
     if not inline and link.role not in CAN_DOWNLOAD:
         return _forbidden(request, link, "no_download.html", document=document)
+    counted = not inline or link.max_downloads is not None
+    if counted and not limits.take_download(link, access):
+        return _forbidden(request, link, "limit_reached.html", kind=limits.DOWNLOADS)
+    stamped = None
+    if link.watermark_downloads:  # issue 16: a PDF goes out stamped, or not at all
+        stamped = viewer.stamped_download(request, link, access, document, inline)
+        if stamped is not None and stamped.status_code != 200:
+            return stamped
     services.record_event(
         EventType.VIEWED if inline else EventType.DOWNLOADED,
         link=link,
         recipient=access.recipient,
         request=request,
-        detail={"document": document.pk},
+        detail={
+            "document": document.pk,
+            **({"watermarked": True} if stamped is not None else {}),
+        },
     )
     signals.item_accessed.send(
         sender=ShareLink,
@@ -215,6 +250,8 @@ def serve(request, link, access, document, *, inline: bool):
     # Wagtail's own signal, so download analytics see secure downloads too. Wagtail's
     # ``before_serve_document`` hooks do not run here: they guard the public view.
     document_served.send(sender=type(document), instance=document, request=request)
+    if stamped is not None:
+        return stamped
     return serve_document(request, document, inline=inline)
 
 
@@ -236,6 +273,8 @@ def collection_file(request, link, access, document_id, inline=False):
 def download_zip(request, link, access, folder_id=None):
     if link.role not in CAN_DOWNLOAD:
         return _forbidden(request, link, "no_download.html")
+    if link.watermark_downloads:  # a ZIP would carry its PDFs unstamped (issue 16)
+        return _forbidden(request, link, "not_stamped.html", zip=True)
     found, error = _folder_or_404(request, link, folder_id)
     if error:
         return error
@@ -254,6 +293,8 @@ def download_zip(request, link, access, folder_id=None):
             size=filesizeformat(total),
             cap=filesizeformat(cap),
         )
+    if not limits.take_download(link, access):
+        return _forbidden(request, link, "limit_reached.html", kind=limits.DOWNLOADS)
     documents = list(documents)
     folders = (
         list(found.get_descendants(inclusive=True))

@@ -24,7 +24,7 @@ from ..conf import settings
 from ..forms import AddressForm, CodeForm, PasswordForm
 from ..http import render_page, run_after_response, secure_headers
 from ..models import ShareLink
-from . import content
+from . import content, gates
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +185,9 @@ def landing(request, link: ShareLink):
     access = services.get_access(link, request)
     if not access.ok:
         return _gate(request, link, access, services.get_policy(request))
+    refused = gates.item_gate(request, link, access)
+    if refused is not None:  # terms to accept, or no opens left (issue 16)
+        return refused
     content.record_open(link, access, request)
     if link.target_type == TargetType.DOCUMENT:
         return content.document_page(request, link, access, link.document)

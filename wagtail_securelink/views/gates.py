@@ -1,0 +1,69 @@
+"""What stands between a visitor who holds access and the item (issue 16): terms to
+accept, then the link's open limit. Called by every view that shows the item or a
+part of it: the landing page, the content views and the rendered pages.
+"""
+
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import limits, services, terms
+from ..choices import EventType
+from ..http import render_page
+
+T = "wagtail_securelink/visitor/"
+
+__all__ = ["item_gate", "accept_terms"]
+
+
+def _terms_page(request, link, status=200, error=""):
+    return render_page(
+        request,
+        T + "terms.html",
+        {"link": link, "terms_text": link.terms, "error": error},
+        status=status,
+    )
+
+
+def item_gate(request, link, access):
+    """A page to show instead of the item, or ``None`` when the item may show."""
+    if link.terms and not terms.accepted(request, link):
+        return _terms_page(request, link)
+    if link.max_opens is not None and not limits.take_open(link, access, request):
+        return render_page(
+            request,
+            T + "limit_reached.html",
+            {"link": link, "kind": limits.OPENS},
+            status=403,
+        )
+    return None
+
+
+@require_POST
+def accept_terms(request, link):
+    """The visitor ticks "I accept": an access event records the address, the time and
+    the version of the terms, then the item shows."""
+    access = services.get_access(link, request)
+    landing = reverse("wagtail_securelink:landing", args=[link.token])
+    if not access.ok or not link.terms:
+        return HttpResponseRedirect(landing)
+    if request.POST.get("accept") != "yes":
+        return _terms_page(
+            request,
+            link,
+            status=400,
+            error=_("Tick the box to accept the terms, or close this page."),
+        )
+    version = terms.version(link.terms)
+    terms.remember(request, link)
+    services.record_event(
+        EventType.TERMS_ACCEPTED,
+        link=link,
+        recipient=access.recipient,
+        request=request,
+        detail={"terms_version": version},
+    )
+    response = HttpResponseRedirect(landing)
+    response.status_code = 303
+    return response
