@@ -10,6 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
+from . import mailer
 from .conf import settings
 
 __all__ = ["SecureLinkEmailMessage", "SecureLinkEmails", "get_emails", "header_safe"]
@@ -134,7 +135,9 @@ class SecureLinkEmails:
         return self.render("account_sign_in", context, recipient.email)
 
     def send(self, message: EmailMultiAlternatives) -> None:
-        message.send(fail_silently=False)
+        # Over this thread's kept SMTP connection (``mailer``): a worker sending a
+        # burst of codes does not open a connection to the mail server per message.
+        mailer.send(message)
 
 
 def get_emails() -> SecureLinkEmails:
