@@ -96,7 +96,8 @@ def main() -> int:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "example_site.settings",
-        "PYTHONPATH": str(SITE),
+        # This checkout's package, whatever the virtualenv has installed.
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(SITE)]),
         "DEBUG": "0",
         "SECRET_KEY": "benchmark-secret-key-not-for-production-0123456789abcdef",
         "BASE_URL": f"http://{HOST}:{port}",
