@@ -82,6 +82,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="an empty, throw-away database (postgres://…) instead of SQLite; "
+        "CONN_MAX_AGE and DATABASE_POOL in the environment reach the site",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("needs wrk (apt-get install wrk)")
@@ -90,12 +96,13 @@ def main() -> int:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "example_site.settings",
-        "PYTHONPATH": str(SITE),
+        # This checkout's package, whatever the virtualenv has installed.
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(SITE)]),
         "DEBUG": "0",
         "SECRET_KEY": "benchmark-secret-key-not-for-production-0123456789abcdef",
         "BASE_URL": f"http://{HOST}:{port}",
         "ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": f"sqlite:///{directory / 'db.sqlite3'}",
+        "DATABASE_URL": args.database_url or f"sqlite:///{directory / 'db.sqlite3'}",
         "MEDIA_ROOT": str(directory / "media"),
     }
     server = None

@@ -170,7 +170,8 @@ def phase_main(code_sessions: int) -> dict:
     small.file.save("small-100k.bin", ContentFile(os.urandom(100 * 1024)), save=False)
     small._set_document_file_metadata()
     small.save()
-    small_link = share(small, owner)
+    # Kept public (S16), so that Wagtail's own serve view, the reference, serves it too.
+    small_link = share(small, owner, keep_public=True)
 
     big = add_document(
         "One gigabyte",
@@ -214,6 +215,7 @@ def phase_main(code_sessions: int) -> dict:
         audience="specific",
         role="download",
         send_invitations=False,
+        keep_public=True,
     )
 
     state = {

@@ -10,7 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
-from . import languages
+from . import languages, mailer
 from .conf import settings
 
 __all__ = ["SecureLinkEmailMessage", "SecureLinkEmails", "get_emails", "header_safe"]
@@ -145,7 +145,9 @@ class SecureLinkEmails:
         )
 
     def send(self, message: EmailMultiAlternatives) -> None:
-        message.send(fail_silently=False)
+        # Over this thread's kept SMTP connection (``mailer``): a worker sending a
+        # burst of codes does not open a connection to the mail server per message.
+        mailer.send(message)
 
 
 def get_emails() -> SecureLinkEmails:

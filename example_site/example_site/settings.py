@@ -154,6 +154,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and (
+    env_bool("DATABASE_POOL", False)
+):
+    # Django's psycopg pool instead of persistent connections (needs psycopg[pool]);
+    # measured against CONN_MAX_AGE in docs/performance.md.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # Wagtail's search index uses PostgreSQL's GIN indexes, which Django 6 refuses to
     # create without this app (postgres.E005): PostgreSQL sites need it on any Django.
