@@ -221,4 +221,4 @@ def test_a_code_request_within_the_cooldown_says_so_to_the_editor_only(
     client.force_login(superuser)
     page = client.get(reverse("wagtail_securelink_admin:activity")).content.decode()
     assert "Code requested (within the resend cooldown: no new code sent)" in page
-    assert page.count("Code requested") == 2
+    assert page.count("Code requested (") == 1  # the first one sent its code
