@@ -87,6 +87,11 @@ erin.save()
 type(demo).objects.filter(pk=demo.pk).update(open_count=3, last_opened_at=now)
 alice.first_opened_at = now
 alice.save()
+# People outside the organisation: one person's own end of access, on two links.
+services.set_access_end(
+    type(alice).objects.filter(email="carol@example.net"),
+    now + datetime.timedelta(days=5),
+)
 print("extra demo data loaded")
 """
 
@@ -106,9 +111,15 @@ def wait_for(url, timeout=30):
     raise SystemExit(f"the example site did not answer at {url}")
 
 
+# ``--only a,b``: write only these screenshots (the tour still runs in full).
+ONLY: set = set()
+
+
 def shoot(page, name, url=None, full_page=True):
     if url:
         page.goto(url)
+    if ONLY and name not in ONLY:
+        return
     page.wait_for_load_state("networkidle")
     page.evaluate("document.activeElement && document.activeElement.blur()")
     # Wagtail scrolls inside containers, not only the window.
@@ -200,13 +211,19 @@ def _tour(page, base):
         page.set_viewport_size({"width": 1280, "height": 860})
         shoot(page, "activity-report", f"{base}/admin/securelink/activity/")
         shoot(page, "site-history", f"{base}/admin/reports/site-history/")
+        shoot(page, "people", f"{base}/admin/securelink/people/")
+        page.click("a:has-text('carol@example.net')")
+        page.wait_for_url("**/people/person/**")
+        shoot(page, "person")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--only", default="", help="comma-separated screenshot names")
     options = parser.parse_args()
+    ONLY.update(name for name in options.only.split(",") if name)
     if not Path(options.chromium).exists():
         raise SystemExit(f"{options.chromium} not found: apt-get install -y chromium")
     OUT.mkdir(parents=True, exist_ok=True)

@@ -160,3 +160,13 @@ def test_without_a_pending_address_it_goes_back_to_the_gate(client, link):
     )
     assert response.status_code == 302
     assert not AccessRequest.objects.exists()
+
+
+def test_erasing_an_address_deletes_its_requests(client, link):
+    from wagtail_securelink import services
+
+    ask(client, link, STRANGER, "my phone is 555-0100")
+    assert AccessRequest.objects.filter(email=STRANGER).exists()
+    services.erase_address(STRANGER)
+    assert not AccessRequest.objects.filter(email=STRANGER).exists()
+    assert not AccessEvent.objects.filter(email=STRANGER).exists()

@@ -2,7 +2,9 @@
 
 Editor side: ``create_link``, ``add_recipients``, ``remove_recipient``, ``revoke_link``,
 ``unlock_recipient``, ``send_invitations``, and from ``editing``: ``change_expiry``,
-``extend_link``, ``resend_invitation``, ``revoke_links``. The visitor side lives in
+``extend_link``, ``resend_invitation``, ``revoke_links``, and from ``people`` (one
+address across every link): ``people_for``, ``recipients_of``, ``set_access_end``,
+``remove_people``, ``unlock_people``, ``resend_to_people``. The visitor side lives in
 ``access`` and ``verification`` and is re-exported here: ``resolve_token``,
 ``request_code``, ``verify_code``, ``check_password``, ``get_access``, ``open_grant``,
 ``end_grant``, ``sign_out``.
@@ -487,7 +489,7 @@ def erase_address(address: str) -> dict:
     """Erase a person's data: their recipient rows (with codes and grants) and the email,
     IP and user agent of their access events. The events stay, so the chain (which
     covers a keyed digest of those fields, not the fields) remains verifiable."""
-    from .models import AccessEvent
+    from .models import AccessEvent, AccessRequest
 
     address = normalise_email(address)
     with transaction.atomic():
@@ -498,6 +500,8 @@ def erase_address(address: str) -> dict:
             Q(email=address) | Q(recipient_id__in=recipients)
         ).update(email="", ip_address="", user_agent="")
         PrivateItem.objects.filter(uploaded_by=address).update(uploaded_by="")
+        # Their access requests hold the address and their message (issue 15).
+        AccessRequest.objects.filter(email=address).delete()
         Recipient.objects.filter(pk__in=recipients).delete()
     logger.info(
         "Erased the data of one address: %s recipients, %s events",

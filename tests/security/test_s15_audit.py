@@ -285,6 +285,45 @@ def _item_made_public(f):
     return None, None, f.boss, True
 
 
+def _recipient_expiry_changed(f):
+    day = (timezone.now() + datetime.timedelta(days=9)).date().isoformat()
+    alice = f.alice()
+    f.editor.post(
+        admin_url("recipient_access_end", alice.pk),
+        {f"until-{alice.pk}-access_until": day},
+    )
+    return f.link, alice, f.boss, True
+
+
+def _access_requested(f):
+    from wagtail_securelink import delivery
+
+    request_code(f.visitor, f.link, "mallory@example.net")
+    f.visitor.post(
+        reverse("wagtail_securelink:ask_access", args=[f.link.token]), {"message": "hi"}
+    )
+    delivery.flush()
+    return f.link, None, None, True
+
+
+def _answer_request(f, action):
+    from wagtail_securelink.access_requests import review_path
+    from wagtail_securelink.models import AccessRequest
+
+    _access_requested(f)
+    row = AccessRequest.objects.get(link=f.link)
+    f.editor.post(review_path(row), {"action": action})
+    return f.link, None, f.boss, True
+
+
+def _access_request_approved(f):
+    return _answer_request(f, "approve")
+
+
+def _access_request_declined(f):
+    return _answer_request(f, "decline")
+
+
 DRIVERS = {
     EventType.LINK_CREATED: _link_created,
     EventType.LINK_CHANGED: _link_changed,
@@ -315,6 +354,10 @@ DRIVERS = {
     EventType.ITEM_MADE_PRIVATE: _item_made_private,
     EventType.ITEM_KEPT_PUBLIC: _item_kept_public,
     EventType.ITEM_MADE_PUBLIC: _item_made_public,
+    EventType.RECIPIENT_EXPIRY_CHANGED: _recipient_expiry_changed,
+    EventType.ACCESS_REQUESTED: _access_requested,
+    EventType.ACCESS_REQUEST_APPROVED: _access_request_approved,
+    EventType.ACCESS_REQUEST_DECLINED: _access_request_declined,
 }
 
 

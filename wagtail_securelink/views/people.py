@@ -5,11 +5,14 @@ manage); every change goes through ``services``. Each action is a POST of its ow
 answering with a redirect, or a clear 4xx with no side effect.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
@@ -73,12 +76,20 @@ class PersonView(PeopleAccessMixin, WagtailAdminTemplateMixin, TemplateView):
             rows=[{"recipient": r, "manage_url": manage_url_for(r.link)} for r in rows],
             email=self.email,
             access_end_form=AccessEndForm(),
-            activity_url=None,
+            activity_url=reverse("wagtail_securelink_admin:activity")
+            + "?"
+            + urlencode({"email": self.email}),
         )
         return self.render_to_response(context)
 
     def get_page_subtitle(self):
         return getattr(self, "email", "")
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("wagtail_securelink_people:index"), "label": _("People")},
+            {"url": "", "label": self.get_page_subtitle()},
+        ]
 
 
 class PersonActionView(PeopleAccessMixin, View):

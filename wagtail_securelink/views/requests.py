@@ -89,6 +89,9 @@ class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
             )
         return super().dispatch(request, signed)
 
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
+
     def get_context_data(self, **kwargs):
         row = self.access_request
         return super().get_context_data(
