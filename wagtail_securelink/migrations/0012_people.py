@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '__first__'),
-        ('wagtail_securelink', '0010_rate_counters'),
+        ('wagtail_securelink', '0011_recipient_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_securelink', '0010_rate_counters'),
+        ('wagtail_securelink', '0012_people'),
     ]
 
     operations = [
