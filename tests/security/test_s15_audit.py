@@ -285,6 +285,13 @@ def _item_made_public(f):
     return None, None, f.boss, True
 
 
+def _terms_accepted(f):
+    ShareLink.objects.filter(pk=f.link.pk).update(terms="Keep it to yourself.")
+    f.link.refresh_from_db()
+    f.verified().post(f"{landing_url(f.link)}terms/", {"accept": "yes"})
+    return f.link, f.alice(), None, True
+
+
 DRIVERS = {
     EventType.LINK_CREATED: _link_created,
     EventType.LINK_CHANGED: _link_changed,
@@ -315,6 +322,7 @@ DRIVERS = {
     EventType.ITEM_MADE_PRIVATE: _item_made_private,
     EventType.ITEM_KEPT_PUBLIC: _item_kept_public,
     EventType.ITEM_MADE_PUBLIC: _item_made_public,
+    EventType.TERMS_ACCEPTED: _terms_accepted,
 }
 
 
