@@ -156,9 +156,10 @@ def test_view_role_lists_but_does_not_download_or_zip(client, tree):
     assert (
         client.get(url("collection_download", link, docs["plan"].pk)).status_code == 403
     )
+    # View-only never sends the file, inline either (issue 16): pages are rendered.
     assert (
         client.get(url("collection_view_file", link, docs["plan"].pk)).status_code
-        == 200
+        == 403
     )
 
 

@@ -97,6 +97,9 @@ def test_editable_in_wagtail_settings(client):
         "notify_unlisted_attempt": "on",
         "zip_max_mb": "500",
         "upload_max_mb": "100",
+        "watermark_by_default": "on",
+        "watermark_pdf_max_mb": "50",
+        "default_terms": "",
         "event_retention_days": "365",
         "store_ip_addresses": "none",
     }

@@ -177,6 +177,9 @@ def main(argv) -> int:
         meta, data = renderer(path, page, scale)
     except unreadable as exc:  # the file is unreadable: say so, quietly
         meta, data = {"error": "unreadable", "reason": type(exc).__name__}, b""
+    import resource
+
+    meta["peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sys.stdout.buffer.write(json.dumps(meta).encode() + b"\n" + data)
     sys.stdout.buffer.flush()
     return 2 if "error" in meta and meta["error"] == "unreadable" else 0

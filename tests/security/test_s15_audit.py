@@ -324,6 +324,13 @@ def _access_request_declined(f):
     return _answer_request(f, "decline")
 
 
+def _terms_accepted(f):
+    ShareLink.objects.filter(pk=f.link.pk).update(terms="Keep it to yourself.")
+    f.link.refresh_from_db()
+    f.verified().post(f"{landing_url(f.link)}terms/", {"accept": "yes"})
+    return f.link, f.alice(), None, True
+
+
 DRIVERS = {
     EventType.LINK_CREATED: _link_created,
     EventType.LINK_CHANGED: _link_changed,
@@ -358,6 +365,7 @@ DRIVERS = {
     EventType.ACCESS_REQUESTED: _access_requested,
     EventType.ACCESS_REQUEST_APPROVED: _access_request_approved,
     EventType.ACCESS_REQUEST_DECLINED: _access_request_declined,
+    EventType.TERMS_ACCEPTED: _terms_accepted,
 }
 
 
