@@ -81,8 +81,7 @@ def send(message) -> None:
     """Send ``message``; raises on failure like ``message.send(fail_silently=False)``."""
     backend = get_connection(fail_silently=False)
     if type(backend) is not SMTPBackend:
-        message.connection = backend
-        message.send(fail_silently=False)
+        message.send(fail_silently=False)  # exactly as before
         return
     kept = _kept(backend)
     try:

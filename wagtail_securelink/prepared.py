@@ -31,6 +31,7 @@ class _Compiled:
         "init_list",
         "bounds",
         "related",
+        "fetch_mode",
     )
 
     def __init__(self, queryset, stand_ins, alias):
@@ -56,7 +57,14 @@ class _Compiled:
             column[0].target.attname
             for column in select[self.bounds[0] : self.bounds[1]]
         ]
-        self.related = get_related_populators(klass_info, select, alias)
+        # Django 6.1 gives querysets a fetch mode, passed to the populators and from_db.
+        self.fetch_mode = getattr(queryset, "_fetch_mode", None)
+        if self.fetch_mode is None:
+            self.related = get_related_populators(klass_info, select, alias)
+        else:
+            self.related = get_related_populators(
+                klass_info, select, alias, self.fetch_mode
+            )
         self.converters = compiler.get_converters(
             [column[0] for column in select[: compiler.col_count]]
         )
@@ -105,7 +113,17 @@ class PreparedQuery:
             rows = compiler.apply_converters(rows, compiled.converters)
         (row,) = rows
         start, end = compiled.bounds
-        obj = self.model.from_db(alias, compiled.init_list, row[start:end])
+        if compiled.fetch_mode is None:
+            obj = self.model.from_db(alias, compiled.init_list, row[start:end])
+        else:
+            obj = self.model.from_db(
+                alias,
+                compiled.init_list,
+                row[start:end],
+                fetch_mode=compiled.fetch_mode,
+            )
+            if compiled.fetch_mode.track_peers:
+                obj._state.peers = [weakref.ref(obj)]
         for populator in compiled.related:
             populator.populate(row, obj)
         for name, position in compiler.annotation_col_map.items():
