@@ -132,7 +132,7 @@ test-wheel: build
 	$(WHEEL_PY) -m pip install --quiet --upgrade pip
 	$(WHEEL_PY) -m pip install --quiet "$$(ls dist/*.whl)[testing]"
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	cp -R tests example_site setup.cfg "$$tmp"/; \
+	cp -R tests example_site deploy docs README.md setup.cfg "$$tmp"/; \
 	rm -rf "$$tmp"/example_site/db.sqlite3 "$$tmp"/example_site/media; \
 	cd "$$tmp"; \
 	$(WHEEL_PY) -c 'import sys, wagtail_securelink as m; print("wagtail_securelink imported from", m.__file__); sys.exit("site-packages" not in m.__file__)'; \
