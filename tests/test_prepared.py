@@ -82,8 +82,26 @@ def test_parameters_must_be_the_stand_ins():
     )
     with pytest.raises(ValueError, match="appears 2 times"):
         twice.first("x")
-    extra = PreparedQuery(
-        ShareLink, lambda key: ShareLink.objects.filter(key=key, role="view"), "k"
+    derived = PreparedQuery(
+        ShareLink,
+        lambda key: ShareLink.objects.filter(key=key, message=key.upper()),
+        "k",
     )
     with pytest.raises(ValueError, match="other than the stand-ins"):
-        extra.first("x")
+        derived.first("x")
+
+
+def test_constants_of_the_queryset_are_kept():
+    link = make_link(make_document(), [ALICE])
+    by_role = PreparedQuery(
+        ShareLink,
+        lambda key: ShareLink.objects.filter(key=key, role=link.role).order_by()[:1],
+        "k",
+    )
+    assert by_role.first(link.key) == link
+    other_role = PreparedQuery(
+        ShareLink,
+        lambda key: ShareLink.objects.filter(key=key).exclude(role=link.role)[:1],
+        "k",
+    )
+    assert other_role.first(link.key) is None

@@ -8,8 +8,9 @@ on each call binds the real values to that SQL and builds the instances as the O
 does: ``Model.from_db`` with the compiler's converters, the ``select_related`` models
 attached, the annotations set. Same SQL, same rows, same objects; no compilation.
 
-Only querysets whose parameters are exactly the stand-ins are accepted (checked when
-compiling), so a value can never land in the wrong place of the SQL.
+Each stand-in must appear exactly once among the SQL's parameters, and every other
+parameter must be a constant of the queryset (checked when compiling, by building it
+again from other stand-ins), so a value can never land in the wrong place of the SQL.
 """
 
 import threading
@@ -19,6 +20,14 @@ from django.db import connections, router
 from django.db.models.query import get_related_populators
 
 __all__ = ["PreparedQuery"]
+
+
+def _other(value):
+    """Another stand-in of the same type, to tell the parameters that follow the
+    stand-ins from the queryset's constants."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"stand-ins are str or int, not {type(value).__name__}")
+    return value + "~" if isinstance(value, str) else value - 7919
 
 
 class _Compiled:
@@ -34,7 +43,7 @@ class _Compiled:
         "fetch_mode",
     )
 
-    def __init__(self, queryset, stand_ins, alias):
+    def __init__(self, queryset, stand_ins, alias, *, check):
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         params = list(params)
@@ -48,7 +57,21 @@ class _Compiled:
                     f"stand-in {value!r} appears {len(found)} times in the SQL parameters"
                 )
             slots.append(found[0])
-        if len(slots) != len(params):
+        # The same queryset built from other stand-ins: a parameter that changed with
+        # them and is not a stand-in itself was derived from a value (``key.lower()``)
+        # and would be frozen by binding; the ones that did not change are constants of
+        # the queryset (``role="view"``, the ``1`` of an ``Exists``) and stay as they are.
+        other_sql, other_params = check.query.get_compiler(using=alias).as_sql()
+        changed = {
+            i
+            for i, (a, b) in enumerate(zip(params, other_params, strict=False))
+            if type(a) is not type(b) or a != b
+        }
+        if (
+            other_sql != sql
+            or len(other_params) != len(params)
+            or changed != set(slots)
+        ):
             raise ValueError("the queryset has parameters other than the stand-ins")
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
@@ -90,7 +113,12 @@ class PreparedQuery:
     def _for(self, connection, alias) -> _Compiled:
         compiled = self._compiled.get(connection)
         if compiled is None:
-            compiled = _Compiled(self._build(*self._stand_ins), self._stand_ins, alias)
+            compiled = _Compiled(
+                self._build(*self._stand_ins),
+                self._stand_ins,
+                alias,
+                check=self._build(*map(_other, self._stand_ins)),
+            )
             with self._lock:
                 self._compiled[connection] = compiled
         return compiled
