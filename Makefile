@@ -50,6 +50,7 @@ help:
 	@echo "make test-scaleout  the whole pytest suite on PostgreSQL + Redis, multi-process tests included"
 	@echo "make test-scaleout-newest  the same on Python 3.13, Django 6.1, Wagtail 8.0 (fresh .venv-newest)"
 	@echo "make test-nginx   nginx -t on deploy/nginx/securelink.conf (installs nginx when missing)"
+	@echo "make test-worker-recovery  PostgreSQL restarted under a running db_worker: email resumes"
 	@echo "make loadtest     $(LOADTEST_VISITORS) visitors for $(LOADTEST_SECONDS) s through 2 gunicorns on PostgreSQL + Redis"
 
 venv: $(STAMP)
@@ -180,6 +181,12 @@ test-scaleout-newest:
 # (the X-Accel-Redirect tests in tests/scaleout/test_nginx.py run it for real).
 test-nginx: venv
 	PY=$(PY) scripts/nginx.sh check
+
+# PostgreSQL stopped and started again under a running db_worker (supervised as the
+# systemd unit of docs/deployment.md does): email delivery must resume.
+.PHONY: test-worker-recovery
+test-worker-recovery: venv
+	scripts/services.sh run $(PY) scripts/worker_recovery.py
 
 loadtest: venv
 	scripts/services.sh run $(PY) benchmarks/loadtest.py \

@@ -8,6 +8,9 @@
 #   scripts/services.sh status          say what runs
 #   scripts/services.sh run CMD [ARG…]  start a private pair (own directory, free
 #                                       ports), run CMD with the env, stop them
+#   scripts/services.sh pg-bounce [S]   stop PostgreSQL for S seconds (default 4) and
+#                                       start it again, data kept (within `run`, CMD
+#                                       gets SERVICES_DIR and PG_PORT to call it)
 #
 # Both servers keep their data in SERVICES_DIR (a temporary directory, deleted by
 # `down`), listen on 127.0.0.1 only, and trade durability for speed (no fsync, no
@@ -83,6 +86,27 @@ redis_running() {
 
 STARTED=""
 
+pg_ctl_start() {
+    as_pg "$1/pg_ctl" -D "$SERVICES_DIR/pg" -l "$SERVICES_DIR/postgres.log" \
+        -w -t "$DEADLINE" start -o "-h $HOST -p $PG_PORT -k $SERVICES_DIR \
+        -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+        -c max_connections=200" >/dev/null ||
+        { cat "$SERVICES_DIR/postgres.log" >&2; return 1; }
+}
+
+# A database outage as an operator sees one: the server goes away, then comes back
+# with its data (scripts/worker_recovery.py restarts it under a running db_worker).
+pg_bounce() {
+    local bin
+    bin=$(pg_bindir)
+    pg_running || { log "PostgreSQL is not running in $SERVICES_DIR"; return 1; }
+    as_pg "$bin/pg_ctl" -D "$SERVICES_DIR/pg" -m fast -w stop >/dev/null
+    log "PostgreSQL stopped for ${1:-4} s"
+    sleep "${1:-4}"
+    pg_ctl_start "$bin"
+    log "PostgreSQL started again"
+}
+
 start_postgres() {
     local bin
     bin=$(pg_bindir)
@@ -96,11 +120,7 @@ start_postgres() {
         { cat "$SERVICES_DIR/initdb.log" >&2; return 1; }
     # Unsafe for data, fine for throw-away data; connections for 2 gunicorns x
     # 4 workers, a task worker, the test runner and its xdist workers.
-    as_pg "$bin/pg_ctl" -D "$SERVICES_DIR/pg" -l "$SERVICES_DIR/postgres.log" \
-        -w -t "$DEADLINE" start -o "-h $HOST -p $PG_PORT -k $SERVICES_DIR \
-        -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-        -c max_connections=200" >/dev/null ||
-        { cat "$SERVICES_DIR/postgres.log" >&2; return 1; }
+    pg_ctl_start "$bin" || return 1
     as_pg "$bin/createdb" -h "$HOST" -p "$PG_PORT" -U postgres "$PG_DB"
     log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on $HOST:$PG_PORT"
 }
@@ -189,7 +209,11 @@ run)
     start_postgres
     start_redis
     eval "$(print_env)"
+    export SERVICES_DIR PG_PORT REDIS_PORT
     "$@"
+    ;;
+pg-bounce)
+    pg_bounce "${2:-4}"
     ;;
 *)
     sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
