@@ -162,6 +162,20 @@ def stamp_pdf(path: str, text: str):
     return {"pages": len(writer.pages)}, out.getvalue()
 
 
+def _peak_kb() -> int:
+    """This process's peak resident memory in kB. Linux's ``VmHWM`` belongs to the
+    address space made by ``exec``; ``ru_maxrss`` would also count the parent's size at
+    ``fork`` (a web worker's, hundreds of MB), which this child never used."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main(argv) -> int:
     kind, path, page, scale = argv[1], argv[2], int(argv[3]), float(argv[4])
     limit(int(argv[5]), int(argv[6]))
@@ -179,7 +193,7 @@ def main(argv) -> int:
         meta, data = {"error": "unreadable", "reason": type(exc).__name__}, b""
     import resource
 
-    meta["peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    meta["peak_kb"] = _peak_kb()
     sys.stdout.buffer.write(json.dumps(meta).encode() + b"\n" + data)
     sys.stdout.buffer.flush()
     return 2 if "error" in meta and meta["error"] == "unreadable" else 0
