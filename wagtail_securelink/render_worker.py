@@ -173,6 +173,8 @@ def _peak_kb() -> int:
                     return int(line.split()[1])
     except OSError:
         pass
+    import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -191,8 +193,6 @@ def main(argv) -> int:
         meta, data = renderer(path, page, scale)
     except unreadable as exc:  # the file is unreadable: say so, quietly
         meta, data = {"error": "unreadable", "reason": type(exc).__name__}, b""
-    import resource
-
     meta["peak_kb"] = _peak_kb()
     sys.stdout.buffer.write(json.dumps(meta).encode() + b"\n" + data)
     sys.stdout.buffer.flush()
