@@ -10,13 +10,25 @@ logger does not see records that propagate from its children). It replaces anyth
 shaped like a link token in the formatted message, the exception text and the request
 attached to the record (path, query string, referer) with ``[redacted]``. It never
 drops a record and never raises.
+
+An error email also prints the local variables of every frame of the traceback, and a
+view's ``token`` argument is one of them: ``RedactingExceptionReporterFilter``, named in
+``DEFAULT_EXCEPTION_REPORTER_FILTER``, redacts them and the request's META there.
 """
 
 import copy
 import logging
 import re
 
-__all__ = ["RedactShareTokens", "redact", "redact_data"]
+from django.http import HttpRequest
+from django.views.debug import SafeExceptionReporterFilter
+
+__all__ = [
+    "RedactShareTokens",
+    "RedactingExceptionReporterFilter",
+    "redact",
+    "redact_data",
+]
 
 REDACTED = "[redacted]"
 # The shape of ``tokens.make_token``: 22 base64url characters, a dot, the signature.
@@ -78,3 +90,25 @@ class RedactShareTokens(logging.Filter):
         except Exception:  # noqa: S110 (a log filter must never break logging)
             pass
         return True
+
+
+def _redacted_variable(value):
+    if isinstance(value, str | dict | list | tuple):
+        return redact_data(value)
+    if isinstance(value, HttpRequest):
+        return _redacted_request(value)  # its repr shows the path
+    return value
+
+
+class RedactingExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Django's filter for error reports, which also redacts link tokens from the frame
+    variables and the request META (``DEFAULT_EXCEPTION_REPORTER_FILTER``)."""
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [
+            (name, _redacted_variable(value))
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
+
+    def get_safe_request_meta(self, request):
+        return redact_data(super().get_safe_request_meta(request))

@@ -310,6 +310,11 @@ WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "wagtail.search.backends.database"},
 }
 
+# Error emails print the variables of every frame: redact link tokens there too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = (
+    "wagtail_securelink.logging.RedactingExceptionReporterFilter"
+)
+
 # Link tokens are the first factor of a link: every handler redacts them from what it
 # writes ("Not Found: /share/[redacted]/"). A filter belongs on handlers, not loggers:
 # a logger's filters do not see the records its children propagate.

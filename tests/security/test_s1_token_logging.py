@@ -128,3 +128,46 @@ def test_redact_data_scrubs_a_sentry_like_event():
     assert scrubbed["request"]["url"] == "https://x.test/share/[redacted]/"
     assert scrubbed["exception"]["values"][0]["lineno"] == 3
     assert scrubbed["tags"] == ("a", "[redacted]")
+
+
+def _failing_view(token):
+    raise RuntimeError("the view broke")
+
+
+def test_an_error_email_carries_no_token(rf, link, settings, mailoutbox):
+    """The example site's error email: the mail_admins handler with the filter, and
+    DEFAULT_EXCEPTION_REPORTER_FILTER, as its settings have them."""
+    from django.utils.log import AdminEmailHandler
+    from django.views.debug import get_default_exception_reporter_filter
+
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    settings.DEBUG = False
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = (
+        "wagtail_securelink.logging.RedactingExceptionReporterFilter"
+    )
+    get_default_exception_reporter_filter.cache_clear()  # Django caches the setting
+    path = f"/share/{link.token}/code/"
+    request = rf.get(path, HTTP_REFERER="https://docs.example.com" + path)
+    handler = AdminEmailHandler(include_html=True)
+    handler.addFilter(RedactShareTokens())
+    logger = logging.getLogger("tests.error_email")
+    logger.addHandler(handler)
+    try:
+        _failing_view(link.token)
+    except RuntimeError:
+        logger.error(
+            "Internal Server Error: %s",
+            path,
+            exc_info=True,
+            extra={"status_code": 500, "request": request},
+        )
+    finally:
+        logger.removeHandler(handler)
+        get_default_exception_reporter_filter.cache_clear()
+    [email] = mailoutbox
+    html = email.alternatives[0][0]
+    assert "the view broke" in email.body and "_failing_view" in html
+    assert "[redacted]" in email.body
+    for text in (email.subject, email.body, html):
+        assert link.token not in text
+        assert link.token.split(".")[1] not in text  # not even the signature part
