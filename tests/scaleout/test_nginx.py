@@ -231,8 +231,12 @@ def test_every_check_runs_in_django_before_the_hand_off(proxied, mailbox, databa
         assert site.document_content[:200] not in response.content
         assert "X-Accel-Redirect" not in response.headers
     assert token  # the expired link's token was the one made to expire
-    # The view-only link still previews inline, through nginx.
-    assert looker.get(view_only + "view/").content == site.document_content
+    # A view-only link never sends the original (issue 16): not inline either, and
+    # nothing is handed to nginx for it.
+    inline = looker.get(view_only + "view/")
+    assert inline.status_code == 403
+    assert site.document_content[:200] not in inline.content
+    assert "X-Accel-Redirect" not in inline.headers
 
 
 def test_the_internal_location_and_the_documents_are_not_reachable(proxied, database):
