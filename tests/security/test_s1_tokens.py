@@ -93,7 +93,10 @@ def _bad_tokens(link, document):
         "ten_kb": "A" * 10_240,
         "nul": link.token[:10] + "\x00" + link.token[11:],
         "emoji": link.token[:-2] + "🔑🔑",
-        "tampered": link.token[:-1] + ("A" if link.token[-1] != "A" else "B"),
+        # A middle character: the last one has two spare bits and may decode the same.
+        "tampered": link.token[:30]
+        + ("A" if link.token[30] != "A" else "B")
+        + link.token[31:],
         "revoked": revoked.token,
         "expired": expired.token,
     }
