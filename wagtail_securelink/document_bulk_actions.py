@@ -95,7 +95,9 @@ class ShareDocumentsBulkAction(DocumentBulkAction):
     @classmethod
     def execute_action(cls, objects, user=None, request=None, **options):
         made = 0
-        for document in objects:
+        # Wagtail's bulk-action queryset has no order; share in document order
+        # so links, emails and audit entries come out the same on every database.
+        for document in sorted(objects, key=lambda document: document.pk):
             services.create_link(
                 target=document,
                 created_by=user,
