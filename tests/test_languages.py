@@ -3,9 +3,11 @@ default) or taken from the visitor's browser, and used for every email to them,
 whatever language is active where the email is built."""
 
 import re
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 from wagtail.users.models import UserProfile
@@ -129,3 +131,24 @@ def test_people_added_on_manage_access_get_the_sharers_language(client, superuse
         {f"add-{link.pk}-recipients": "bob@example.com"},
     )
     assert link.recipients.get(email="bob@example.com").language == "fr"
+
+
+def command(*args):
+    out = StringIO()
+    call_command("securelink_share", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_the_command_line_stores_the_recipients_language(superuser):
+    document = make_document("Rapport annuel")
+    command("--document", str(document.pk), "--to", ALICE, "--language", "fr")
+    assert Recipient.objects.get().language == "fr"
+    (invitation,) = mail.outbox
+    assert "Ouvrez-le ici :" in invitation.body
+
+
+def test_the_command_line_refuses_a_language_the_site_does_not_offer(superuser):
+    document = make_document("Annual report")
+    with pytest.raises(CommandError, match="--language must be one of .*en, fr"):
+        command("--document", str(document.pk), "--to", ALICE, "--language", "xx")
+    assert not ShareLink.objects.exists() and mail.outbox == []

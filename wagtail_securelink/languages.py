@@ -18,6 +18,7 @@ __all__ = [
     "sharer_language",
     "remember_visitor_language",
     "for_recipient",
+    "for_user",
     "override_for",
 ]
 
@@ -71,3 +72,22 @@ def for_recipient(recipient) -> str:
 
 def override_for(recipient) -> AbstractContextManager:
     return translation.override(for_recipient(recipient))
+
+
+def for_user(user) -> str:
+    """The language of every email to a site user (a sharer, a reviewer): the one they
+    chose in their Wagtail account settings, else the site's default.
+
+    Read without creating their profile row, and never the active language of the
+    process that sends (a task worker's is only the site's default, a request's is
+    whoever triggered the email).
+    """
+    # Wagtail's models, imported when first needed: this module loads before apps do.
+    from wagtail.users.models import UserProfile
+
+    chosen = (
+        UserProfile.objects.filter(user_id=getattr(user, "pk", None))
+        .values_list("preferred_language", flat=True)
+        .first()
+    )
+    return supported(chosen) or django_settings.LANGUAGE_CODE

@@ -428,3 +428,38 @@ def test_no_secret_in_events_logs_or_later_responses(admin_api, contract, caplog
         for body in later:
             assert secret not in body.decode()
     assert admin_api.secret not in response.content.decode()
+
+
+def test_the_recipients_language_writes_their_emails(admin_api, contract, settings):
+    settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
+    response = share(
+        admin_api, contract, recipients=["a@example.com"], language="fr-ca"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["recipients"][0]["language"] == "fr"
+    assert Recipient.objects.get().language == "fr"
+    (invitation,) = mail.outbox
+    assert "Ouvrez-le ici :" in invitation.body
+
+    link = ShareLink.objects.get()
+    response = admin_api.post(
+        f"/links/{link.pk}/recipients/", {"recipients": ["b@example.com"]}
+    )
+    assert response.status_code == 200, response.content
+    assert Recipient.objects.get(email="b@example.com").language == ""
+
+
+def test_a_language_the_site_does_not_offer_is_refused(admin_api, contract, settings):
+    settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
+    response = share(admin_api, contract, recipients=["a@example.com"], language="xx")
+    assert response.status_code == 422
+    assert "language" in response.content.decode()
+    assert not ShareLink.objects.exists() and mail.outbox == []
+
+    link = make_link(contract, ["a@example.com"])
+    response = admin_api.post(
+        f"/links/{link.pk}/recipients/",
+        {"recipients": ["b@example.com"], "language": "de"},
+    )
+    assert response.status_code == 422
+    assert not Recipient.objects.filter(email="b@example.com").exists()

@@ -99,6 +99,7 @@ def create_link(request: HttpRequest, data: LinkCreateSchema):
             reverification_days=data.reverification_days,
             include_descendants=data.include_descendants,
             send_invitations=data.send_invitations,
+            language=data.language,
             request=request,
         )
     except ValidationError as error:
@@ -215,6 +216,7 @@ def add_recipients(request: HttpRequest, link_id: Path[Id], data: RecipientsAddS
             data.recipients,
             added_by=request.user,
             send_invitations=data.send_invitations,
+            language=data.language,
             request=request,
         )
     except ValidationError as error:

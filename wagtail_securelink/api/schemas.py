@@ -13,6 +13,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from ..choices import Audience, EventType, Role, TargetType
+from ..languages import supported
 
 __all__ = [
     "MAX_ID",
@@ -45,7 +46,28 @@ def Text(max_length: int):
     return Annotated[str, Field(max_length=max_length), AfterValidator(_no_nul)]
 
 
+def _site_language(value: str) -> str:
+    """A language the site offers (``fr-ca`` → ``fr``), or "" to let the visitor's
+    browser decide; anything else is refused, not silently dropped."""
+    if not value:
+        return ""
+    language = supported(value)
+    if not language:
+        raise ValueError("Not a language of this site (see settings.LANGUAGES).")
+    return language
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Language = Annotated[
+    str,
+    Field(
+        max_length=15,
+        description="The recipients' language (every email to them is written in "
+        "it), one of the site's LANGUAGES. Empty: their browser's, on their first "
+        "visit.",
+    ),
+    AfterValidator(_site_language),
+]
 AudienceName = Literal[tuple(Audience.values)]
 RoleName = Literal[tuple(Role.values)]
 TargetTypeName = Literal[tuple(TargetType.values)]
@@ -65,11 +87,13 @@ class LinkCreateSchema(Schema):
     include_descendants: bool = True
     message: Text(2000) = ""
     send_invitations: bool = True
+    language: Language = ""
 
 
 class RecipientSchema(Schema):
     id: int
     email: str
+    language: str = Field(description="Empty until known")
     invited_at: datetime.datetime | None
     first_opened_at: datetime.datetime | None
     locked: bool = Field(validation_alias="is_locked")
@@ -156,6 +180,7 @@ class ExpirySchema(Schema):
 class RecipientsAddSchema(Schema):
     recipients: list[Text(254)] = Field(..., min_length=1, max_length=500)
     send_invitations: bool = True
+    language: Language = ""
 
 
 class RecipientsAddedSchema(Schema):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
-from wagtail_securelink import services
+from wagtail_securelink import languages, services
 from wagtail_securelink.choices import Audience, Role
 
 
@@ -65,6 +65,24 @@ def default_owner():
             )
         )
     return superusers[0]
+
+
+def site_language(value: str | None) -> str:
+    """``--language``: one of the site's LANGUAGES (``fr-ca`` → ``fr``), or ""."""
+    if not value:
+        return ""
+    language = languages.supported(value)
+    if not language:
+        raise CommandError(
+            _(
+                "--language must be one of the site's languages (%(list)s), not %(value)r."
+            )
+            % {
+                "list": ", ".join(code for code, _name in languages.language_choices()),
+                "value": value,
+            }
+        )
+    return language
 
 
 def end_of_day(value: str) -> datetime.datetime:
@@ -159,6 +177,13 @@ class Command(BaseCommand):
             "--message", default="", help="A message for the invitation email."
         )
         parser.add_argument(
+            "--language",
+            metavar="CODE",
+            help="The recipients' language, one of the site's LANGUAGES (e.g. 'fr'): "
+            "every email to them is written in it. Default: their browser's, on their "
+            "first visit (the invitation goes out in the site's default language).",
+        )
+        parser.add_argument(
             "--keep-public",
             action="store_true",
             help="Keep the document or collection public on the site: without it, a "
@@ -203,6 +228,7 @@ class Command(BaseCommand):
             find_user(options["username"]) if options["username"] else default_owner()
         )
         expires_at = end_of_day(options["expires"]) if options["expires"] else None
+        language = site_language(options["language"])
         recipients = [
             address.strip()
             for value in options["recipients"]
@@ -227,6 +253,7 @@ class Command(BaseCommand):
                 include_descendants=not options["no_subcollections"],
                 send_invitations=not options["no_email"],
                 keep_public=options["keep_public"],
+                language=language,
             )
         except ValidationError as exc:
             raise CommandError(
