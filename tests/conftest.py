@@ -33,6 +33,24 @@ def _clear_cache(django_db_setup, django_db_blocker):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _deliveries_finish(request):
+    """Let the background delivery thread finish before the test's database goes.
+
+    In a transactional test, emails go out from that thread on its own connection
+    (as in a web process). Left running, it could hold row locks while pytest-django
+    truncates every table after the test, and PostgreSQL ends one of the two with a
+    deadlock: "Database test_securelink couldn't be flushed". Setting up the database
+    fixture first makes this fixture's teardown run before the flush.
+    """
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+    yield
+    from wagtail_securelink import delivery
+
+    assert delivery.flush(), "the delivery thread did not finish within 10 s"
+
+
 # -- people and items shared by the admin tests ------------------------------------------
 # An editor who may share in "Legal" only; "Finance" is out of their reach.
 
