@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import download_url, landing_url, last_code, request_code, verify
-from wagtail_securelink import editing, enforcement
+from wagtail_securelink import enforcement, links
 from wagtail_securelink.models import (
     AccessEvent,
     Grant,
@@ -148,10 +148,10 @@ def test_the_last_allowed_day_is_accepted_by_the_share_form_and_manage_access():
     link = make_link(make_document(), audience="anyone", expires_at=end_of_last_day)
     limit = enforcement.anyone_expiry_limit(link.created_at, policy)
     assert link.expires_at <= limit + datetime.timedelta(seconds=1)
-    editing.change_expiry(link, end_of_last_day)  # no ValidationError
+    links.change_expiry(link, end_of_last_day)  # no ValidationError
     assert enforcement.effective_expiry(link, policy) <= limit
     with pytest.raises(ValidationError):
-        editing.change_expiry(link, end_of_last_day + datetime.timedelta(days=1))
+        links.change_expiry(link, end_of_last_day + datetime.timedelta(days=1))
     with pytest.raises(ValidationError):
         make_link(
             make_document(),

@@ -189,10 +189,10 @@ def test_create_and_revoke_appear_in_site_history(client, superuser, legal):
 
 
 def test_expiry_change_appears_in_site_history(client, superuser, legal):
-    from wagtail_securelink import editing
+    from wagtail_securelink import links
 
     link = make_link(make_document(collection=legal), ["a@example.com"])
-    editing.change_expiry(
+    links.change_expiry(
         link, timezone.now() + datetime.timedelta(days=3), user=superuser
     )
     client.force_login(superuser)

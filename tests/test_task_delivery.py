@@ -16,8 +16,8 @@ from wagtail.models import Collection
 
 from tests.factories import make_document, make_link
 from tests.helpers import enter_code_url, request_code
+from wagtail_securelink.code_emails import deliver_code
 from wagtail_securelink.models import Grant, VerificationCode
-from wagtail_securelink.verification import deliver_code
 
 CODE_RE = re.compile(r"Your code is (\d+)")
 QUEUED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

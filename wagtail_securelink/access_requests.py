@@ -21,11 +21,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 from wagtail.log_actions import log
 
 from .choices import Audience, EventType
 from .events import record_event
+from .invitations import resend_invitation
 from .models import AccessRequest, ShareLink
+from .notices import admin_url, defer, manage_url, send_notice, sharer_address
+from .recipients import add_recipients
 
 __all__ = [
     "NOTICE_EVERY",
@@ -39,6 +43,12 @@ __all__ = [
     "pending_for",
     "review_path",
     "review_url",
+    "notify_access_request",
+    "notify_decline",
+    "access_request_task",
+    "decline_task",
+    "defer_access_request_notice",
+    "defer_decline_notice",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,8 +81,6 @@ def review_path(access_request: AccessRequest) -> str:
 
 
 def review_url(access_request: AccessRequest) -> str:
-    from .notifications import admin_url
-
     return admin_url(review_path(access_request))
 
 
@@ -93,8 +101,6 @@ def ask(link: ShareLink, email: str, message: str, request) -> Callable[[], None
 
 
 def _record(link, email, message, request) -> None:
-    from .notifications import defer_access_request_notice
-
     if link.audience != Audience.SPECIFIC or not link.is_active():
         return
     now = timezone.now()
@@ -128,8 +134,6 @@ def _decided(access_request):
 
 def approve(access_request: AccessRequest, *, user=None, request=None) -> None:
     """Add the address to the link (the invitation goes out) and close the request."""
-    from .services import add_recipients, resend_invitation
-
     _decided(access_request)
     link = access_request.link
     with transaction.atomic():
@@ -145,8 +149,6 @@ def approve(access_request: AccessRequest, *, user=None, request=None) -> None:
 
 def decline(access_request: AccessRequest, *, user=None, request=None) -> None:
     """Close the request and tell the visitor, politely, that it was declined."""
-    from .notifications import defer_decline_notice
-
     _decided(access_request)
     with transaction.atomic():
         _close(access_request, AccessRequest.DECLINED, user, request)
@@ -190,3 +192,57 @@ def pending_for(links) -> dict:
     ):
         found.setdefault(row.link_id, []).append(row)
     return found
+
+
+# The notices: to the sharer (Approve / Decline), and the polite answer to the visitor.
+
+
+def notify_access_request(request_id: int) -> str:
+    """A visitor asked for access: tell the sharer, with Approve and Decline."""
+    row = (
+        AccessRequest.objects.select_related("link__created_by")
+        .filter(pk=request_id, decision="")
+        .first()
+    )
+    if row is None or not row.link.is_active():
+        return "skipped"
+    to = sharer_address(row.link)
+    if not to:
+        return "skipped"
+    url = review_url(row)
+    context = {
+        "link": row.link,
+        "email": row.email,
+        "message": row.message,
+        "approve_url": f"{url}?action=approve",
+        "decline_url": f"{url}?action=decline",
+        "manage_url": manage_url(row.link),
+    }
+    return send_notice("notify_access_request", context, to)
+
+
+def notify_decline(request_id: int) -> str:
+    """Tell the visitor, politely, that their request was declined. Names no item:
+    the visitor may never have been able to open it."""
+    row = AccessRequest.objects.filter(pk=request_id, decision="declined").first()
+    if row is None:
+        return "skipped"
+    return send_notice("access_declined", {"email": row.email}, row.email)
+
+
+@task()
+def access_request_task(request_id: int) -> str:
+    return notify_access_request(request_id)
+
+
+@task()
+def decline_task(request_id: int) -> str:
+    return notify_decline(request_id)
+
+
+def defer_access_request_notice(request_id: int) -> None:
+    defer(access_request_task, request_id)
+
+
+def defer_decline_notice(request_id: int) -> None:
+    defer(decline_task, request_id)

@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.views.bulk_action import BulkAction
 
-from . import editing
+from . import services
 from .models import ShareLink
 from .permissions import links_visible_to
+from .views.admin import forbidden
 
 __all__ = ["RevokeBulkAction"]
 
@@ -32,8 +33,6 @@ class RevokeBulkAction(BulkAction):
             request.user, ShareLink.objects.filter(pk__in=ids or [])
         )
         if ids is None or len(ids) != visible.count():
-            from .views.admin import forbidden
-
             return forbidden(
                 request, _("Sorry, you do not have permission to revoke these links.")
             )
@@ -60,7 +59,7 @@ class RevokeBulkAction(BulkAction):
     @classmethod
     def execute_action(cls, objects, user=None, request=None, **kwargs):
         links = ShareLink.objects.filter(pk__in=[link.pk for link in objects])
-        count = editing.revoke_links(links, user=user, request=request)
+        count = services.revoke_links(links, user=user, request=request)
         return count, 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):

@@ -33,8 +33,9 @@ from django.utils.module_loading import import_string
 
 from .conf import settings
 from .models import PendingDelivery
+from .recovery import maybe_recover
 
-__all__ = ["enqueue_off_request", "run_leftovers", "flush", "drain"]
+__all__ = ["enqueue", "enqueue_off_request", "run_leftovers", "flush", "drain"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +55,14 @@ def _immediate(alias: str) -> bool:
     return isinstance(task_backends[alias], ImmediateBackend)
 
 
+def enqueue(task_obj, *args):
+    """Enqueue an email someone waits for (an invitation) on the configured backend."""
+    maybe_recover()  # a task a dead worker left running goes out again
+    return task_obj.using(backend=settings.TASK_BACKEND).enqueue(*args)
+
+
 def enqueue_off_request(task_obj, *args) -> None:
     """Run ``task_obj(*args)`` without holding up the request or its connection."""
-    from .recovery import maybe_recover
-
     maybe_recover()  # a task a dead worker left running goes out again
     alias = settings.TASK_BACKEND
     if (

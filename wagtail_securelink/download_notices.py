@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tasks import task
 
-from . import notifications
+from . import notices
 from .choices import EventType
 from .models import AccessEvent, ShareLink
 
@@ -29,7 +29,7 @@ def notify_downloads(link_id: int, since: str | None) -> str:
     link = ShareLink.objects.select_related("created_by").filter(pk=link_id).first()
     if link is None:
         return "skipped"
-    to = notifications._sharer_address(link)
+    to = notices.sharer_address(link)
     if not to:
         return "skipped"
     events = AccessEvent.objects.filter(link_id=link_id, event=EventType.DOWNLOADED)
@@ -52,9 +52,9 @@ def notify_downloads(link_id: int, since: str | None) -> str:
         "total": total,
         "downloads": list(events[:LISTED]),
         "more": max(0, total - LISTED),
-        "manage_url": notifications.admin_url(manage),
+        "manage_url": notices.admin_url(manage),
     }
-    return notifications._send("notify_downloads", context, to)
+    return notices.send_notice("notify_downloads", context, to)
 
 
 @task()
@@ -89,6 +89,6 @@ def on_access_event_saved(sender, instance, created, **kwargs):
         download_notice_at=now
     )
     if claimed:
-        notifications._defer(
+        notices.defer(
             download_notice_task, instance.link_id, row.isoformat() if row else None
         )

@@ -12,9 +12,6 @@ page, its bulk actions and ``securelink_people`` call, through ``services``:
   removing keeps the audit trail (unlike ``securelink_erase``).
 """
 
-import datetime
-
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     Count,
@@ -30,13 +27,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from .choices import EventType
 from .events import record_event
+from .invitations import send_invitations_to
 from .models import AccessEvent, Grant, Recipient
 from .permissions import links_visible_to
+from .recipients import clean_access_end, remove_recipient, unlock_recipient
 
 __all__ = [
     "OPENING_EVENTS",
@@ -152,15 +150,6 @@ def recipients_of(user, emails) -> QuerySet:
     return visible_recipients(user).filter(email__in=list(emails))
 
 
-def clean_access_end(expires_at: datetime.datetime | None):
-    """A per-person end of access must lie in the future (``None``: no end of its own)."""
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError(
-            {"access_until": _("The end of access must be in the future.")}
-        )
-    return expires_at
-
-
 def set_access_end(recipients, expires_at, *, user=None, request=None) -> int:
     """Set (or with ``None`` clear) the per-person end of access of these rows."""
     expires_at = clean_access_end(expires_at)
@@ -194,8 +183,6 @@ def set_access_end(recipients, expires_at, *, user=None, request=None) -> int:
 def remove_people(recipients, *, user=None, request=None) -> int:
     """Remove these rows from their links: codes and grants go, access ends at once
     (S9); the access events stay, with the address (this is not an erasure)."""
-    from .services import remove_recipient
-
     rows = list(recipients.select_related("link"))
     with transaction.atomic():
         for row in rows:
@@ -204,8 +191,6 @@ def remove_people(recipients, *, user=None, request=None) -> int:
 
 
 def unlock_people(recipients, *, user=None, request=None) -> int:
-    from .services import unlock_recipient
-
     rows = list(recipients.filter(locked_at__isnull=False).select_related("link"))
     for row in rows:
         unlock_recipient(row, user=user, request=request)
@@ -214,8 +199,6 @@ def unlock_people(recipients, *, user=None, request=None) -> int:
 
 def resend_to_people(recipients, *, user=None, request=None):
     """Email the invitation again for every row on a link that still works."""
-    from .services import send_invitations_to
-
     now = timezone.now()
     rows = (
         recipients.filter(link__revoked_at__isnull=True)

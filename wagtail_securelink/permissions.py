@@ -26,6 +26,7 @@ from wagtail.models import Collection, GroupCollectionPermission
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from .choices import TargetType
+from .models import ShareLink
 
 __all__ = [
     "ADD_SHARELINK",
@@ -202,8 +203,6 @@ def links_visible_to(user, queryset=None) -> QuerySet:
     One queryset with subqueries, so that a listing costs the same number of queries
     whatever the number of links.
     """
-    from .models import ShareLink
-
     queryset = ShareLink.objects.all() if queryset is None else queryset
     if _is_superuser(user):
         return queryset

@@ -7,6 +7,7 @@ from wagtail.admin.menu import MenuItem
 from . import admin_urls, privacy
 from .bulk_actions import RevokeBulkAction
 from .document_bulk_actions import ShareDocumentsBulkAction
+from .panels import SharedLinksPanel
 from .people_admin import PeopleViewSet
 from .people_bulk_actions import PEOPLE_BULK_ACTIONS
 from .permissions import (
@@ -146,8 +147,6 @@ def register_activity_report_menu_item():
 @hooks.register("construct_homepage_panels")
 def add_shared_links_panel(request, panels):
     if user_can_manage_links(request.user):
-        from .panels import SharedLinksPanel
-
         panels.append(SharedLinksPanel(request))
 
 

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from tests.helpers import enter_code_url, last_code, request_code, send_code_url
 from tests.security.conftest import ALICE, code_mails, wrong_code
-from wagtail_securelink import verification
+from wagtail_securelink import code_emails, code_requests
 from wagtail_securelink.models import AccessEvent, Grant, VerificationCode
 
 OLD_KEY = "tests-secret-key-not-for-production-0123456789abcdef"  # tests/settings.py
@@ -53,7 +53,7 @@ def _defer(client, link):
     """Ask for a code, keeping the email task for a 'worker' run by the test."""
     queued = []
     with mock.patch.object(
-        verification, "enqueue_off_request", lambda task, *args: queued.append(args)
+        code_requests, "enqueue_off_request", lambda task, *args: queued.append(args)
     ):
         client.post(send_code_url(link), {"email": ALICE})
     assert len(queued) == 1
@@ -63,7 +63,7 @@ def _defer(client, link):
 def test_a_worker_on_the_new_key_mails_a_code_the_old_web_process_accepts(client, link):
     code_id = _defer(client, link)  # the web process still runs with the old key
     with override_settings(**ROTATED):  # the worker was restarted first
-        assert verification.deliver_code(code_id) == "sent"
+        assert code_emails.deliver_code(code_id) == "sent"
     response = client.post(enter_code_url(link), {"code": last_code(ALICE)})
     assert response.status_code == 303
 
@@ -73,7 +73,7 @@ def test_a_worker_without_the_new_key_fails_the_code_instead_of_mailing_a_wrong_
 ):
     with override_settings(**ROTATED):  # the web process was restarted first
         code_id = _defer(client, link)
-    assert verification.deliver_code(code_id) == "failed"  # the worker: old key only
+    assert code_emails.deliver_code(code_id) == "failed"  # the worker: old key only
     assert mail.outbox == []
     assert not VerificationCode.objects.exists()
     assert AccessEvent.objects.filter(event="code_send_failed").count() == 1

@@ -1,7 +1,7 @@
 """Manage access (SPEC §5): every link on one document or collection, and its actions.
 
 Thin views: who may do what is in ``permissions``; every change goes through
-``services`` or ``editing``. Each action is a POST of its own (a GET never changes
+``services``. Each action is a POST of its own (a GET never changes
 anything) answering with a redirect back to the page, or a 403 with no side effect.
 """
 
@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
-from .. import access_requests, editing, languages, services
+from .. import access_requests, languages, services
 from ..admin_forms import AccessEndForm, AddRecipientsForm, ChangeExpiryForm
 from ..choices import Audience, EventType, TargetType
 from ..models import AccessEvent, DocumentVersion, Recipient, ShareLink
@@ -280,7 +280,7 @@ class ChangeExpiryView(LinkActionView):
             raise ValidationError(
                 [e for errors in form.errors.values() for e in errors]
             )
-        editing.change_expiry(
+        services.change_expiry(
             self.link, form.expires_at(), user=self.request.user, request=self.request
         )
         if self.link.expires_at is None:
@@ -324,7 +324,7 @@ class RemoveRecipientView(LinkActionView):
 
 class ResendInvitationView(LinkActionView):
     def perform(self):
-        report = editing.resend_invitation(
+        report = services.resend_invitation(
             self.recipient, user=self.request.user, request=self.request
         )
         if report.failed:
