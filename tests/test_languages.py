@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.users.models import UserProfile
 
-from tests.factories import make_document, make_link
-from tests.helpers import enter_code_url, send_code_url
-from wagtail_securelink import services
+from tests.factories import make_document, make_link, make_user
+from tests.helpers import enter_code_url, last_code, send_code_url
+from wagtail_securelink import notifications, services
 from wagtail_securelink.models import Recipient, ShareLink
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +152,36 @@ def test_the_command_line_refuses_a_language_the_site_does_not_offer(superuser):
     with pytest.raises(CommandError, match="--language must be one of .*en, fr"):
         command("--document", str(document.pk), "--to", ALICE, "--language", "xx")
     assert not ShareLink.objects.exists() and mail.outbox == []
+
+
+def sharer_with_language(language):
+    sharer = make_user("sharer", "sharer@example.com", superuser=True)
+    UserProfile.get_for_user(sharer)  # the row Wagtail makes on the account page
+    UserProfile.objects.filter(user=sharer).update(preferred_language=language)
+    return sharer
+
+
+def test_emails_to_the_sharer_follow_their_wagtail_language(client):
+    """The first-open notice goes out while the visitor's English request finishes,
+    yet it is written in the French the sharer chose in their Wagtail account."""
+    sharer = sharer_with_language("fr")
+    link = make_link(make_document("Rapport"), [ALICE], created_by=sharer)
+    client.post(send_code_url(link), {"email": ALICE}, HTTP_ACCEPT_LANGUAGE="en")
+    client.post(
+        enter_code_url(link), {"code": last_code(ALICE)}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    (notice,) = [m for m in mail.outbox if m.to == ["sharer@example.com"]]
+    assert notice.subject == f"{ALICE} a ouvert « Rapport »"
+
+
+def test_a_sharer_without_a_choice_gets_the_sites_default():
+    """Not the language active where the notice is built (a French request, a worker
+    started with another language)."""
+    sharer = sharer_with_language("")
+    link = make_link(make_document("Report"), [ALICE], created_by=sharer)
+    recipient = link.recipients.get()
+    with translation.override("fr"):
+        assert notifications.notify_first_open(recipient.pk) == "sent"
+    (notice,) = mail.outbox
+    assert notice.to == ["sharer@example.com"]
+    assert notice.subject == f"{ALICE} opened “Report”"

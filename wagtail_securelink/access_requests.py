@@ -218,7 +218,7 @@ def notify_access_request(request_id: int) -> str:
         "decline_url": f"{url}?action=decline",
         "manage_url": manage_url(row.link),
     }
-    return send_notice("notify_access_request", context, to)
+    return send_notice("notify_access_request", context, to, user=row.link.created_by)
 
 
 def notify_decline(request_id: int) -> str:

@@ -87,7 +87,7 @@ def send_digest(user_id: int) -> str:
         **lists,
         "links_url": admin_url(reverse("wagtail_securelink_sharelink:index")),
     }
-    return send_notice("notify_digest", context, user.email)
+    return send_notice("notify_digest", context, user.email, user=user)
 
 
 @task()

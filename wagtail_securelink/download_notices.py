@@ -10,7 +10,6 @@ notice. Downloads in the hour after a notice wait for the next one.
 import datetime
 
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tasks import task
@@ -40,21 +39,14 @@ def notify_downloads(link_id: int, since: str | None) -> str:
     total = events.count()
     if not total:
         return "skipped"
-    manage = (
-        reverse("wagtail_securelink_admin:manage_document", args=[link.document_id])
-        if link.document_id
-        else reverse(
-            "wagtail_securelink_admin:manage_collection", args=[link.collection_id]
-        )
-    )
     context = {
         "link": link,
         "total": total,
         "downloads": list(events[:LISTED]),
         "more": max(0, total - LISTED),
-        "manage_url": notices.admin_url(manage),
+        "manage_url": notices.manage_url(link),
     }
-    return notices.send_notice("notify_downloads", context, to)
+    return notices.send_notice("notify_downloads", context, to, user=link.created_by)
 
 
 @task()

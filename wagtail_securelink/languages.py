@@ -82,11 +82,13 @@ def for_user(user) -> str:
     process that sends (a task worker's is only the site's default, a request's is
     whoever triggered the email).
     """
+    if getattr(user, "pk", None) is None:
+        return django_settings.LANGUAGE_CODE
     # Wagtail's models, imported when first needed: this module loads before apps do.
     from wagtail.users.models import UserProfile
 
     chosen = (
-        UserProfile.objects.filter(user_id=getattr(user, "pk", None))
+        UserProfile.objects.filter(user_id=user.pk)
         .values_list("preferred_language", flat=True)
         .first()
     )

@@ -14,11 +14,13 @@ from urllib.parse import urlencode
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from .admin_paths import link_manage_path
 from .conf import settings
 from .delivery import enqueue_off_request
 from .emails import get_emails
+from .languages import for_user
 from .models import ShareLink
 
 __all__ = [
@@ -54,10 +56,15 @@ def sharer_address(link: ShareLink) -> str:
     return getattr(user, "email", "") or ""
 
 
-def send_notice(name: str, context: dict, to: str) -> str:
+def send_notice(name: str, context: dict, to: str, *, user=None) -> str:
+    """Render and send one notice to ``to``, in ``user``'s language (the one chosen in
+    their Wagtail account) or else the site's default: never the language of whichever
+    request or worker happens to send it."""
     emails = get_emails()
     try:
-        emails.send(emails.render(name, context, to))
+        with translation.override(for_user(user)):
+            message = emails.render(name, context, to)
+        emails.send(message)
     except Exception as exc:  # SMTP, template or network errors: log, never raise
         logger.error("Notification %s could not be sent: %s", name, type(exc).__name__)
         return "failed"

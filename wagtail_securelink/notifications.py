@@ -84,7 +84,7 @@ def notify_first_open(recipient_id: int) -> str:
     if not to:
         return "skipped"
     context = {"link": link, "recipient": recipient, "manage_url": manage_url(link)}
-    return send_notice("notify_first_open", context, to)
+    return send_notice("notify_first_open", context, to, user=link.created_by)
 
 
 def notify_unlisted_attempt(event_id: int) -> str:
@@ -134,7 +134,7 @@ def notify_unlisted_attempt(event_id: int) -> str:
         "manage_url": manage_url(link),
         "add_url": manage_url(link, {"link": link.pk, "add": event.email}),
     }
-    return send_notice("notify_unlisted", context, to)
+    return send_notice("notify_unlisted", context, to, user=link.created_by)
 
 
 def notify_expiring(link_id: int) -> str:
@@ -149,7 +149,7 @@ def notify_expiring(link_id: int) -> str:
         "manage_url": manage_url(link),
         "extend_url": manage_url(link, {"extend": link.pk}),
     }
-    return send_notice("notify_expiring", context, to)
+    return send_notice("notify_expiring", context, to, user=link.created_by)
 
 
 def notify_person_expiring(recipient_id: int) -> str:
@@ -173,7 +173,7 @@ def notify_person_expiring(recipient_id: int) -> str:
         "recipient": recipient,
         "manage_url": manage_url(link),
     }
-    return send_notice("notify_person_expiring", context, to)
+    return send_notice("notify_person_expiring", context, to, user=link.created_by)
 
 
 def notify_upload(link_id: int, document_id: int) -> str:
@@ -192,7 +192,7 @@ def notify_upload(link_id: int, document_id: int) -> str:
         "review_url": admin_url(reverse("wagtaildocs:edit", args=[document.pk])),
         "manage_url": admin_url(manage_access_path(document)),
     }
-    return send_notice("notify_upload", context, to)
+    return send_notice("notify_upload", context, to, user=link.created_by)
 
 
 # Tasks ---------------------------------------------------------------------------------
