@@ -102,9 +102,7 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        url = (
-            self.BASE_URL or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "") or ""
-        )
+        url = self.BASE_URL or django_setting("WAGTAILADMIN_BASE_URL", "") or ""
         return url.rstrip("/")
 
 
