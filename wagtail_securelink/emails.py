@@ -5,13 +5,12 @@ import email.message
 import logging
 
 import django
-from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
 from . import languages, mailer
-from .conf import settings
+from .conf import django_setting, settings
 
 __all__ = ["SecureLinkEmailMessage", "SecureLinkEmails", "get_emails", "header_safe"]
 
@@ -70,8 +69,8 @@ def site_name() -> str:
     from wagtail.models import Site
 
     site = Site.objects.filter(is_default_site=True).only("site_name").first()
-    return (site.site_name if site and site.site_name else "") or getattr(
-        django_settings, "WAGTAIL_SITE_NAME", ""
+    return (site.site_name if site and site.site_name else "") or django_setting(
+        "WAGTAIL_SITE_NAME", ""
     )
 
 
@@ -94,7 +93,7 @@ class SecureLinkEmails:
         message = SecureLinkEmailMessage(
             subject=subject,
             body=text,
-            from_email=django_settings.DEFAULT_FROM_EMAIL,
+            from_email=django_setting("DEFAULT_FROM_EMAIL"),
             to=[to],
             reply_to=[header_safe(reply_to)] if reply_to else None,
         )
@@ -151,5 +150,5 @@ class SecureLinkEmails:
 
 
 def get_emails() -> SecureLinkEmails:
-    dotted = getattr(settings, "EMAIL_CLASS", None)
+    dotted = settings.EMAIL_CLASS
     return import_string(dotted)() if dotted else SecureLinkEmails()

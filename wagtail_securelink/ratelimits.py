@@ -19,13 +19,12 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.db import router, transaction
 
 from . import counters
 from .clients import client_network
-from .conf import settings
+from .conf import django_setting, settings
 from .models import RateCounter
 
 __all__ = [
@@ -120,8 +119,8 @@ def resolve_store() -> str:
     store = settings.RATE_LIMIT_STORE
     if store != AUTO:
         return store
-    alias = getattr(django_settings, "RATELIMIT_USE_CACHE", "default")
-    backend = django_settings.CACHES.get(alias, {}).get("BACKEND", "")
+    alias = django_setting("RATELIMIT_USE_CACHE", "default")
+    backend = django_setting("CACHES", {}).get(alias, {}).get("BACKEND", "")
     return alias if backend in SHARED_ATOMIC_CACHES else DATABASE
 
 

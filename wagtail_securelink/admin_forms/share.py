@@ -1,63 +1,20 @@
-"""Editor forms. They only parse what was typed; ``services`` decides what is allowed."""
+"""The share form (SPEC §5), for a document or a collection."""
 
 import datetime
-import re
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import Group
 from django.core.validators import MaxValueValidator
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
-from . import languages
-from .choices import Audience, Role, TargetType
-from .view_only_form import ViewOnlyOptions
+from .. import languages
+from ..choices import Audience, Role, TargetType
+from ..view_only_form import ViewOnlyOptions
+from .base import ServiceErrorsMixin, end_of_day, split_addresses
 
-__all__ = [
-    "ShareForm",
-    "AddRecipientsForm",
-    "ChangeExpiryForm",
-    "AccessEndForm",
-    "split_addresses",
-    "end_of_day",
-]
-
-# Commas, semicolons and any whitespace (newlines included) separate addresses, as in
-# the "To" box of a mail client. An address cannot contain any of them unquoted.
-_SEPARATORS = re.compile(r"[\s,;]+")
-
-
-def split_addresses(text: str) -> list[str]:
-    return [part for part in _SEPARATORS.split(text or "") if part]
-
-
-def end_of_day(day: datetime.date | None) -> datetime.datetime | None:
-    """The last microsecond of ``day`` in the active time zone."""
-    if day is None:
-        return None
-    next_midnight = datetime.datetime.combine(
-        day + datetime.timedelta(days=1), datetime.time.min
-    )
-    return timezone.make_aware(next_midnight) - datetime.timedelta(microseconds=1)
-
-
-class ServiceErrorsMixin:
-    """Show a ``ValidationError`` from the service layer on the right fields."""
-
-    SERVICE_FIELDS: dict = {}
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, messages in error.message_dict.items():
-            field = self.SERVICE_FIELDS.get(key)
-            if field not in self.fields:
-                field = None  # about the link as a whole, not one field of this form
-            for message in messages:
-                self.add_error(field, message)
+__all__ = ["ShareForm"]
 
 
 class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
@@ -240,8 +197,6 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
         if not policy.audience_allowed(Audience.ANYONE):
             del self.fields["password"]
         if policy.audience_allowed(Audience.ORGANIZATION):
-            from django.contrib.auth.models import Group
-
             self.fields["groups"].queryset = Group.objects.order_by("name")
         else:
             del self.fields["groups"]
@@ -293,64 +248,3 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
 
     class Media:
         js = ["wagtail_securelink/share_form.js"]
-
-
-class AddRecipientsForm(ServiceErrorsMixin, forms.Form):
-    # Not marked required: the Manage access page mostly serves other actions, and
-    # clean_recipients still refuses an empty submission of this form.
-    recipients = forms.CharField(
-        label=_("Add people"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
-        help_text=_("Email addresses, separated by commas, semicolons or new lines."),
-    )
-    send_invitations = forms.BooleanField(
-        label=_("Email them an invitation"), required=False, initial=True
-    )
-    access_until = forms.DateField(
-        label=_("Access until"),
-        required=False,
-        widget=AdminDateInput,
-        help_text=_("Optional: their access ends at the end of this day."),
-    )
-
-    SERVICE_FIELDS = {"recipients": "recipients", "access_until": "access_until"}
-
-    def expires_at(self) -> datetime.datetime | None:
-        return end_of_day(self.cleaned_data.get("access_until"))
-
-    def clean_recipients(self) -> list[str]:
-        addresses = split_addresses(self.cleaned_data["recipients"])
-        if not addresses:
-            raise ValidationError(_("Add at least one email address."))
-        return addresses
-
-
-class ChangeExpiryForm(ServiceErrorsMixin, forms.Form):
-    expires_on = forms.DateField(
-        label=_("New expiry date"),
-        required=False,
-        widget=AdminDateInput,
-        help_text=_("Leave empty for a link that does not expire."),
-    )
-
-    SERVICE_FIELDS = {"expires_at": "expires_on"}
-
-    def expires_at(self) -> datetime.datetime | None:
-        return end_of_day(self.cleaned_data.get("expires_on"))
-
-
-class AccessEndForm(ServiceErrorsMixin, forms.Form):
-    """One person's own end of access ("access until"), on one link or on all."""
-
-    access_until = forms.DateField(
-        label=_("Access until"),
-        required=False,
-        widget=AdminDateInput,
-        help_text=_("Leave empty: their access lasts as long as the link."),
-    )
-
-    SERVICE_FIELDS = {"access_until": "access_until"}
-
-    def expires_at(self) -> datetime.datetime | None:
-        return end_of_day(self.cleaned_data.get("access_until"))

@@ -1,72 +1,26 @@
 """The administrator's policy (SPEC §6): a Wagtail generic settings model.
 
-The policy is read on every visitor request, so each process keeps the last copy it
-read together with the row's ``version``. A caller that already knows the stored
-version (the link lookup reads it in the same query, see ``access.resolve_token``)
-gets the cached copy without a query of its own; a saved policy gets a new version, so
-every process sees the change on its very next request (§6: "applies at once").
+Its fields are what an administrator decides; ``current.current_policy`` reads it,
+``panels`` lays out its settings page, ``fields`` holds its field type and helpers.
 """
 
 import secrets
-import threading
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from .choices import Audience, IPStorage, Role
+from ..choices import Audience, IPStorage, Role
+from .fields import RoleSetField, all_roles, normalise_domains, view_and_download
+from .panels import POLICY_PANELS
 
-__all__ = ["SecureLinkPolicy", "RoleSetField", "normalise_domains", "current_policy"]
+__all__ = ["SecureLinkPolicy"]
 
 
 def _bounded(low, high):
     return [MinValueValidator(low), MaxValueValidator(high)]
-
-
-def normalise_domains(text: str) -> list[str]:
-    """One domain a line, lower-cased, IDNA-encoded, blank lines and '@' dropped."""
-    domains = []
-    for line in (text or "").splitlines():
-        domain = line.strip().lstrip("@").rstrip(".").lower()
-        if not domain:
-            continue
-        try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass
-        domains.append(domain)
-    return domains
-
-
-def all_roles() -> list[str]:
-    return list(Role.values)
-
-
-def view_and_download() -> list[str]:
-    return [Role.VIEW, Role.DOWNLOAD]
-
-
-class RoleSetField(models.JSONField):
-    """A set of roles, stored as a JSON list and edited as checkboxes."""
-
-    def validate(self, value, model_instance):
-        super().validate(value, model_instance)
-        if not isinstance(value, list) or not set(value) <= set(Role.values):
-            raise ValidationError(_("Choose roles from the list."), code="invalid")
-
-    def formfield(self, **kwargs):
-        return forms.TypedMultipleChoiceField(
-            choices=Role.choices,
-            widget=forms.CheckboxSelectMultiple,
-            required=False,
-            label=capfirst(self.verbose_name),
-            help_text=self.help_text,
-        )
 
 
 _ROLES_HELP = _(
@@ -247,67 +201,10 @@ class SecureLinkPolicy(BaseGenericSetting):
         default=IPStorage.ANONYMISED,
     )
 
-    # Changed by every save(); compared with the per-process copy (module docstring).
+    # Changed by every save(); compared with the per-process copy (``current``).
     version = models.BigIntegerField(default=0, editable=False)
 
-    panels = [
-        MultiFieldPanel(
-            [
-                FieldPanel("allow_organization"),
-                FieldPanel("allow_anyone"),
-                FieldPanel("specific_roles"),
-                FieldPanel("organization_roles"),
-                FieldPanel("anyone_roles"),
-                FieldPanel("default_audience"),
-                FieldPanel("default_role"),
-                FieldPanel("default_expiry_days"),
-                FieldPanel("anyone_max_expiry_days"),
-                FieldPanel("expire_unused_links_days"),
-            ],
-            heading=_("Links"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("reverification_days"),
-                FieldPanel("code_lifetime_minutes"),
-                FieldPanel("code_length"),
-                FieldPanel("code_max_attempts"),
-                FieldPanel("lockout_threshold"),
-                FieldPanel("resend_cooldown_seconds"),
-                FieldPanel("show_item_name_before_verification"),
-            ],
-            heading=_("Verification"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("private_by_default")],
-            heading=_("Privacy of shared items"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("watermark_by_default"),
-                FieldPanel("watermark_pdf_max_mb"),
-                FieldPanel("default_terms"),
-            ],
-            heading=_("View-only links"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("allowed_domains"), FieldPanel("blocked_domains")],
-            heading=_("Recipients"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("notify_first_open"), FieldPanel("notify_unlisted_attempt")],
-            heading=_("Notifications"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("zip_max_mb"),
-                FieldPanel("upload_max_mb"),
-                FieldPanel("event_retention_days"),
-                FieldPanel("store_ip_addresses"),
-            ],
-            heading=_("Downloads and audit"),
-        ),
-    ]
+    panels = POLICY_PANELS
 
     class Meta:
         verbose_name = _("Secure links")
@@ -382,26 +279,3 @@ class SecureLinkPolicy(BaseGenericSetting):
     @property
     def effective_default_expiry_days(self) -> int | None:
         return self.default_expiry_days or None
-
-
-_cached = (
-    threading.local()
-)  # per thread: a policy instance is not shared across threads
-
-
-def current_policy(request=None, *, version: int | None = None) -> SecureLinkPolicy:
-    """The site's policy, cached on ``request`` and, when ``version`` is known, per process.
-
-    ``version`` is the stored row's version as read by the caller in a query it makes
-    anyway; when it matches the copy this thread read last, no query is made.
-    """
-    attr = SecureLinkPolicy.get_cache_attr_name()
-    if request is not None and hasattr(request, attr):
-        return getattr(request, attr)
-    policy = getattr(_cached, "policy", None)
-    if version is None or policy is None or policy.version != version:
-        policy = SecureLinkPolicy.load()
-        _cached.policy = policy
-    if request is not None:
-        setattr(request, attr, policy)
-    return policy

@@ -1,0 +1,80 @@
+"""Checks of a production deployment, run by ``manage.py check --deploy``: HTTPS
+(W002), the TLS-terminating proxy (W006), the SMTP timeout (W007)."""
+
+from django.core import checks
+
+from ..conf import django_setting, settings
+from .hints import docs_hint
+
+__all__ = ["check_https", "check_proxy_ssl_header", "check_email_timeout"]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_https(app_configs, **kwargs):
+    if settings.base_url.startswith("http://"):
+        return [
+            checks.Warning(
+                "WAGTAIL_SECURELINK_BASE_URL is not HTTPS: grant cookies cannot use the "
+                "__Host- prefix or the Secure flag.",
+                hint=docs_hint("deployment/#behind-a-reverse-proxy"),
+                id="wagtail_securelink.W002",
+            )
+        ]
+    return []
+
+
+def _proxy_signals() -> list[str]:
+    signals = []
+    if settings.TRUSTED_PROXIES:
+        signals.append("WAGTAIL_SECURELINK_TRUSTED_PROXIES")
+    for name in ("USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"):
+        if django_setting(name, False):
+            signals.append(name)
+    return signals
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_proxy_ssl_header(app_configs, **kwargs):
+    """Secure and __Host- on the grant cookie follow ``request.is_secure()``: behind a
+    TLS-terminating proxy that is False unless Django is told which header to believe,
+    and the cookie silently loses both (S9). A proxy is "likely" when the site already
+    trusts forwarded headers; a WSGI server that terminates TLS itself gets no warning."""
+    if not settings.base_url.startswith("https://"):
+        return []
+    if django_setting("SECURE_PROXY_SSL_HEADER"):
+        return []
+    signals = _proxy_signals()
+    if not signals:
+        return []
+    return [
+        checks.Warning(
+            "WAGTAIL_SECURELINK_BASE_URL is HTTPS and the site is behind a proxy ("
+            + ", ".join(signals)
+            + " set), but SECURE_PROXY_SSL_HEADER is not set: Django sees every "
+            "request as plain HTTP, so grant cookies lose the Secure flag and the "
+            "__Host- prefix.",
+            hint="Set SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') "
+            "and have the proxy set that header (and strip it from clients). "
+            + docs_hint("deployment/#behind-a-reverse-proxy"),
+            id="wagtail_securelink.W006",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_email_timeout(app_configs, **kwargs):
+    # Django's SMTP backend waits forever by default: a hung mail server then pins the
+    # thread that sends (a web thread with the immediate task backend) for good.
+    backend = django_setting("EMAIL_BACKEND", "")
+    if backend != "django.core.mail.backends.smtp.EmailBackend":
+        return []
+    if django_setting("EMAIL_TIMEOUT"):
+        return []
+    return [
+        checks.Warning(
+            "EMAIL_TIMEOUT is not set: a mail server that stops answering holds the "
+            "thread sending a code or an invitation for ever.",
+            hint="Set EMAIL_TIMEOUT = 10 (seconds). " + docs_hint("operations/#email"),
+            id="wagtail_securelink.W007",
+        )
+    ]
