@@ -24,7 +24,8 @@ from ..http import render_page, run_after_response
 from ..models import AccessRequest
 from ..permissions import user_can_manage_link
 from .admin import forbidden, manage_url
-from .visitor import T, link_view
+from .decorators import link_view
+from .visitor import T
 
 __all__ = ["ask", "AccessRequestView"]
 
