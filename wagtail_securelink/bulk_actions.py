@@ -7,6 +7,7 @@ from wagtail.admin.views.bulk_action import BulkAction
 from . import editing
 from .models import ShareLink
 from .permissions import links_visible_to
+from .views.admin_base import forbidden
 
 __all__ = ["RevokeBulkAction"]
 
@@ -32,8 +33,6 @@ class RevokeBulkAction(BulkAction):
             request.user, ShareLink.objects.filter(pk__in=ids or [])
         )
         if ids is None or len(ids) != visible.count():
-            from .views.admin import forbidden
-
             return forbidden(
                 request, _("Sorry, you do not have permission to revoke these links.")
             )

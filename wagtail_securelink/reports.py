@@ -22,6 +22,7 @@ from .choices import EventType
 from .models import AccessEvent, ShareLink
 from .permissions import links_visible_to, user_can_manage_links
 from .spreadsheets import safe_cell
+from .views.admin_base import forbidden
 
 __all__ = [
     "AccessEventFilterSet",
@@ -150,8 +151,6 @@ class ActivityReportView(ReportView):
 
     def dispatch(self, request, *args, **kwargs):
         if not user_can_manage_links(request.user):
-            from .views.admin import forbidden
-
             return forbidden(
                 request, _("Sorry, you do not have permission to see this report.")
             )

@@ -10,7 +10,7 @@ from django.views import View
 
 from .. import access_export
 from ..permissions import user_can_manage_links
-from .admin import forbidden
+from .admin_base import forbidden
 
 __all__ = ["AccessExportView"]
 

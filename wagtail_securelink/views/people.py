@@ -21,10 +21,10 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import services
 from ..admin_forms import AccessEndForm
+from ..admin_paths import link_manage_path
 from ..people_admin import person_url
 from ..permissions import user_can_manage_links
-from ..viewsets import manage_url_for
-from .admin import forbidden
+from .admin_base import forbidden
 
 __all__ = ["PersonView", "PersonActionView"]
 
@@ -73,7 +73,9 @@ class PersonView(PeopleAccessMixin, WagtailAdminTemplateMixin, TemplateView):
             )
             return response
         context = self.get_context_data(
-            rows=[{"recipient": r, "manage_url": manage_url_for(r.link)} for r in rows],
+            rows=[
+                {"recipient": r, "manage_url": link_manage_path(r.link)} for r in rows
+            ],
             email=self.email,
             access_end_form=AccessEndForm(),
             activity_url=reverse("wagtail_securelink_admin:activity")

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from .. import services
+from ..admin_paths import manage_access_path
 from ..choices import TargetType
 from ..permissions import user_can_change_privacy
-from .admin import TargetMixin, forbidden, manage_url
+from .admin_base import TargetMixin, forbidden
 
 __all__ = [
     "privacy_context",
@@ -61,7 +62,7 @@ class PrivacyActionView(TargetMixin, View):
                 request,
                 _("It is public: the site serves it to everyone at its address."),
             )
-        return redirect(manage_url(self.target))
+        return redirect(manage_access_path(self.target))
 
 
 class MakeDocumentPublicView(PrivacyActionView):

@@ -18,12 +18,13 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import access_requests, ratelimits, services
+from ..admin_paths import manage_access_path
 from ..choices import Audience
 from ..forms import AccessRequestForm, CodeForm
 from ..http import render_page, run_after_response
 from ..models import AccessRequest
 from ..permissions import user_can_manage_link
-from .admin import forbidden, manage_url
+from .admin_base import forbidden
 from .decorators import link_view
 from .visitor import T
 
@@ -99,7 +100,7 @@ class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
             access_request=row,
             link=row.link,
             chosen=self.request.GET.get("action", ""),
-            manage_url=manage_url(row.link.target) if row.link.target else "",
+            manage_url=manage_access_path(row.link.target) if row.link.target else "",
             **kwargs,
         )
 
@@ -129,4 +130,4 @@ class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
         target = row.link.target
         if target is None:
             return HttpResponseRedirect(reverse("wagtail_securelink_sharelink:index"))
-        return HttpResponseRedirect(manage_url(target) + f"#link-{row.link_id}")
+        return HttpResponseRedirect(manage_access_path(target) + f"#link-{row.link_id}")

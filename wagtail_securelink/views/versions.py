@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from .. import versions
+from ..admin_paths import manage_access_path
 from ..models import DocumentVersion
 from ..permissions import user_can_manage_target
-from .admin import forbidden, manage_url
+from .admin_base import forbidden
 
 __all__ = ["DownloadVersionView", "RestoreVersionView"]
 
@@ -42,7 +43,7 @@ class DownloadVersionView(VersionView):
             handle = versions.storage().open(self.version.file_name, "rb")
         except OSError:
             messages.error(request, _("The file of this earlier version is missing."))
-            return redirect(manage_url(self.version.document))
+            return redirect(manage_access_path(self.version.document))
         versions.record_download(self.version, user=request.user, request=request)
         response = FileResponse(
             handle, as_attachment=True, filename=self.version.original_name
@@ -75,4 +76,4 @@ class RestoreVersionView(VersionView):
             next_url, {request.get_host()}, request.is_secure()
         ):
             return redirect(next_url)
-        return redirect(manage_url(self.version.document))
+        return redirect(manage_access_path(self.version.document))
