@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from .. import access_requests, services
 from ..admin_forms import AddRecipientsForm, ChangeExpiryForm
-from ..choices import Audience, EventType, TargetType
+from ..choices import Audience, EventType, Role, TargetType
 from ..models import AccessEvent, DocumentVersion, Recipient, ShareLink
 from ..permissions import user_can_manage_target
 from .admin_base import MANAGE_ICON, TargetMixin
@@ -85,6 +85,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
                     "field_id": f"securelink-url-{link.pk}",
                     "recipients": list(link.recipients.all()),
                     "is_specific": link.audience == Audience.SPECIFIC,
+                    "view_only": Role.is_view_only(link.role),
                     "add_form": AddRecipientsForm(
                         prefix=f"add-{link.pk}",
                         initial={
