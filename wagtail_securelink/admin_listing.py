@@ -9,6 +9,7 @@ item to the users who may manage links.
 """
 
 from django.contrib.auth.models import Permission
+from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
@@ -81,7 +82,9 @@ class ListingIndexView(generic.IndexView):
 
 
 class ManagersMenuItem(MenuItem):
-    def is_shown(self, request):
+    """A menu item shown to the users who may manage links (the listings, the report)."""
+
+    def is_shown(self, request: HttpRequest):
         return user_can_manage_links(request.user)
 
 

@@ -4,7 +4,12 @@ Thin: the rows are ``access_export``'s; this view checks who may ask and picks t
 format. Reached from the People and Shared links areas.
 """
 
-from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -20,7 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class AccessExportView(View):
     http_method_names = ["get"]
 
-    def get(self, request):
+    def get(self, request: HttpRequest):
         if not user_can_manage_links(request.user):
             return forbidden(
                 request, _("Sorry, you do not have permission to see who has access.")

@@ -6,6 +6,7 @@ item. The rules are in ``privacy`` (through ``services``) and ``permissions``.
 """
 
 from django.contrib import messages
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -40,7 +41,7 @@ class PrivacyActionView(TargetMixin, View):
     def has_permission(self) -> bool:
         return user_can_change_privacy(self.request.user, self.target)
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
         self.target = self.get_target()
         if not self.has_permission():
             return forbidden(
@@ -49,7 +50,7 @@ class PrivacyActionView(TargetMixin, View):
             )
         return View.dispatch(self, request, *args, **kwargs)
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args, **kwargs):
         if self.make_private:
             services.make_private(self.target, user=request.user, request=request)
             messages.success(

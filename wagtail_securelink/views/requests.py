@@ -7,7 +7,7 @@ the same page, and the work that depends on the address runs after the response 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -33,7 +33,7 @@ __all__ = ["ask", "AccessRequestView"]
 
 @link_view
 @require_POST
-def ask(request, link):
+def ask(request: HttpRequest, link):
     email = services.pending_email(request, link)
     if not email or link.audience != Audience.SPECIFIC:
         return HttpResponseRedirect(
@@ -55,7 +55,7 @@ def ask(request, link):
     return run_after_response(response, work)
 
 
-def _not_found(request):
+def _not_found(request: HttpRequest):
     return TemplateResponse(
         request,
         "wagtail_securelink/admin/permission_denied.html",
@@ -78,7 +78,7 @@ class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
     page_title = gettext_lazy("Access request")
     header_icon = "mail"
 
-    def dispatch(self, request, signed):
+    def dispatch(self, request: HttpRequest, signed):
         pk = access_requests.unsign(signed)
         if pk is None:
             return _not_found(request)
@@ -104,7 +104,7 @@ class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
             **kwargs,
         )
 
-    def post(self, request, signed):
+    def post(self, request: HttpRequest, signed):
         action = request.POST.get("action")
         row = self.access_request
         try:

@@ -7,7 +7,7 @@ a Wagtail log entry (``versions``). A GET never changes anything; a restore is a
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ __all__ = ["DownloadVersionView", "RestoreVersionView"]
 
 
 class VersionView(View):
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
         self.version = get_object_or_404(
             DocumentVersion.objects.select_related("document", "link"),
             pk=kwargs["version_id"],
@@ -38,7 +38,7 @@ class VersionView(View):
 class DownloadVersionView(VersionView):
     http_method_names = ["get"]
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args, **kwargs):
         try:
             handle = versions.storage().open(self.version.file_name, "rb")
         except OSError:
@@ -56,7 +56,7 @@ class DownloadVersionView(VersionView):
 class RestoreVersionView(VersionView):
     http_method_names = ["post"]
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args, **kwargs):
         try:
             versions.restore_version(self.version, user=request.user, request=request)
         except ValidationError as error:
