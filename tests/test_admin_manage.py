@@ -285,3 +285,13 @@ class RefusingBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP down")
+
+
+def test_watermark_fact_shows_for_view_only_links_only(client, editor, contract):
+    make_link(contract, ["alice@example.com"], role="view", watermark=True)
+    client.force_login(editor)
+    html = client.get(manage_url(contract)).content.decode()
+    assert "address, date and link id on every page" in html
+    ShareLink.objects.update(role="download")
+    html = client.get(manage_url(contract)).content.decode()
+    assert "address, date and link id on every page" not in html

@@ -11,14 +11,24 @@ registered in ``wagtail_hooks``.
 from django.urls import path
 
 from .reports import ActivityReportView
-from .views import admin, export, manage, people, privacy, requests, versions
+from .views import (
+    admin,
+    export,
+    link_actions,
+    manage,
+    people,
+    privacy,
+    requests,
+    share,
+    versions,
+)
 
 app_name = "wagtail_securelink_admin"
 
 urlpatterns = [
     path(
         "documents/<int:document_id>/share/",
-        admin.ShareDocumentView.as_view(),
+        share.ShareDocumentView.as_view(),
         name="share_document",
     ),
     path(
@@ -26,10 +36,10 @@ urlpatterns = [
         manage.ManageDocumentAccessView.as_view(),
         name="manage_document",
     ),
-    path("collections/", admin.CollectionListView.as_view(), name="collections"),
+    path("collections/", share.CollectionListView.as_view(), name="collections"),
     path(
         "collections/<int:collection_id>/share/",
-        admin.ShareCollectionView.as_view(),
+        share.ShareCollectionView.as_view(),
         name="share_collection",
     ),
     path(
@@ -65,42 +75,42 @@ urlpatterns = [
     ),
     path(
         "links/<int:link_id>/shared/",
-        admin.ShareResultView.as_view(),
+        share.ShareResultView.as_view(),
         name="share_result",
     ),
     path(
         "links/<int:link_id>/revoke/",
-        manage.RevokeLinkView.as_view(),
+        link_actions.RevokeLinkView.as_view(),
         name="revoke",
     ),
     path(
         "links/<int:link_id>/expiry/",
-        manage.ChangeExpiryView.as_view(),
+        link_actions.ChangeExpiryView.as_view(),
         name="change_expiry",
     ),
     path(
         "links/<int:link_id>/recipients/",
-        manage.AddRecipientsView.as_view(),
+        link_actions.AddRecipientsView.as_view(),
         name="add_recipients",
     ),
     path(
         "recipients/<int:recipient_id>/remove/",
-        manage.RemoveRecipientView.as_view(),
+        link_actions.RemoveRecipientView.as_view(),
         name="remove_recipient",
     ),
     path(
         "recipients/<int:recipient_id>/resend/",
-        manage.ResendInvitationView.as_view(),
+        link_actions.ResendInvitationView.as_view(),
         name="resend_invitation",
     ),
     path(
         "recipients/<int:recipient_id>/unlock/",
-        manage.UnlockRecipientView.as_view(),
+        link_actions.UnlockRecipientView.as_view(),
         name="unlock_recipient",
     ),
     path(
         "recipients/<int:recipient_id>/access-end/",
-        manage.RecipientAccessEndView.as_view(),
+        link_actions.RecipientAccessEndView.as_view(),
         name="recipient_access_end",
     ),
     path("people/person/", people.PersonView.as_view(), name="person"),

@@ -1,4 +1,5 @@
-"""What a collection link reaches, decided at request time (S11), and its folder pages (SPEC §4).
+"""What a collection link reaches, decided at request time (S11): its folder pages and
+its ZIP downloads (SPEC §4).
 
 A collection link reaches the documents whose collection is, *now*, the shared one (or
 inside its subtree when the link includes subcollections). Moving a document out, or
@@ -8,7 +9,7 @@ deleting a collection, takes it out of reach on the next request.
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
@@ -20,6 +21,10 @@ __all__ = [
     "Listing",
     "list_folder",
     "SORTS",
+    "zip_documents",
+    "zip_folders",
+    "ZipSize",
+    "zip_size",
 ]
 
 PAGE_SIZE = 50
@@ -110,3 +115,39 @@ def list_folder(
     documents = documents.only(*_LISTING_FIELDS).order_by(*SORTS[sort])
     page = Paginator(documents, PAGE_SIZE).get_page(page_number)
     return Listing(folder, _breadcrumbs(link, folder), subfolders, page, query, sort)
+
+
+# ZIP downloads -----------------------------------------------------------------------
+
+
+def zip_documents(link, folder: Collection) -> QuerySet:
+    """The documents a ZIP of ``folder`` holds, in archive order: everything in scope
+    under it (the whole scope for the shared collection itself)."""
+    documents = documents_in_scope(link)
+    if folder.pk != link.collection_id:
+        documents = documents.filter(collection__path__startswith=folder.path)
+    return documents.order_by("collection__path", "title", "pk")
+
+
+def zip_folders(link, folder: Collection) -> list:
+    """The folders a ZIP of ``folder`` lays out (empty ones included)."""
+    if link.include_descendants:
+        return list(folder.get_descendants(inclusive=True))
+    return [folder]
+
+
+@dataclass(frozen=True)
+class ZipSize:
+    total: int
+    cap: int
+
+    @property
+    def allowed(self) -> bool:
+        return self.total <= self.cap
+
+
+def zip_size(documents: QuerySet, policy) -> ZipSize:
+    """The ZIP's total file size against the policy's cap (``zip_max_mb``): a ZIP over
+    the cap is refused before a byte is streamed."""
+    total = documents.aggregate(total=Sum("file_size"))["total"] or 0
+    return ZipSize(total=total, cap=policy.zip_max_mb * 1024 * 1024)

@@ -1,5 +1,6 @@
 """Bulk revoke for the Shared links area, on Wagtail's bulk action framework."""
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.views.bulk_action import BulkAction
@@ -7,7 +8,7 @@ from wagtail.admin.views.bulk_action import BulkAction
 from . import services
 from .models import ShareLink
 from .permissions import links_visible_to
-from .views.admin import forbidden
+from .views.admin_base import forbidden
 
 __all__ = ["RevokeBulkAction"]
 
@@ -21,7 +22,7 @@ class RevokeBulkAction(BulkAction):
     classes = {"serious"}
     models = [ShareLink]
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
         # Every requested link must be one the user may manage; otherwise refuse the
         # whole request (403) before anything is revoked.
         ids = [value for value in request.GET.getlist("id") if value != "all"]

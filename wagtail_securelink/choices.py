@@ -23,6 +23,34 @@ class Role(models.TextChoices):
     EDIT = "edit", _("Edit")
     UPLOAD = "upload", _("Upload only (file request)")
 
+    # What each role lets a visitor do. Each takes the stored value (``link.role`` is
+    # a plain string), so an unknown value is allowed nothing.
+
+    @classmethod
+    def can_see(cls, role) -> bool:
+        """The visitor may see the item: its page, the folder listing, the pages."""
+        return role in (cls.VIEW, cls.DOWNLOAD, cls.EDIT)
+
+    @classmethod
+    def can_download(cls, role) -> bool:
+        """The visitor may get the file itself (a view-only visitor never does)."""
+        return role in (cls.DOWNLOAD, cls.EDIT)
+
+    @classmethod
+    def can_upload(cls, role) -> bool:
+        """The visitor may add files to a shared collection."""
+        return role in (cls.EDIT, cls.UPLOAD)
+
+    @classmethod
+    def can_replace(cls, role) -> bool:
+        """The visitor may upload a new version of a document."""
+        return role == cls.EDIT
+
+    @classmethod
+    def is_view_only(cls, role) -> bool:
+        """Pages rendered on the server only: the original file never leaves."""
+        return role == cls.VIEW
+
 
 class TargetType(models.TextChoices):
     DOCUMENT = "document", _("Document")

@@ -15,7 +15,16 @@ from django.core import signing
 
 from .conf import settings
 
-__all__ = ["cookie_name", "new_secret", "hash_secret", "secret_matches", "dump", "load"]
+__all__ = [
+    "cookie_name",
+    "new_secret",
+    "hash_secret",
+    "secret_matches",
+    "dump",
+    "load",
+    "set_cookie",
+    "delete_cookie",
+]
 
 
 def cookie_name(link, secure: bool) -> str:
@@ -55,3 +64,25 @@ def load(link, value: str | None) -> tuple[int, str] | None:
     if not isinstance(grant_id, int) or not isinstance(secret, str):
         return None
     return grant_id, secret
+
+
+def set_cookie(response, request, link, value: str, *, days: int) -> None:
+    """Hand the visitor the grant cookie for ``days`` (the link's reverification period)."""
+    # HttpOnly: no script reads it. SameSite=Lax: a cross-site POST does not carry it,
+    # a link followed from an email does. Secure whenever the request is.
+    response.set_cookie(
+        cookie_name(link, request.is_secure()),
+        value,
+        max_age=days * 86400,
+        path="/",
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def delete_cookie(response, request, link) -> None:
+    """Tell the browser to forget the grant cookie (sign out)."""
+    response.delete_cookie(
+        cookie_name(link, request.is_secure()), path="/", samesite="Lax"
+    )

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.ui.components import Component
 
+from .admin_paths import link_manage_path as manage_url_for
 from .choices import EventType
 from .models import AccessEvent, ShareLink
-from .viewsets import manage_url_for
 
 __all__ = ["SharedLinksPanel"]
 

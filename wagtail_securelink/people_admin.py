@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django.db.models import Q
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -25,14 +25,16 @@ from wagtail.admin.ui.tables import (
     DateColumn,
     TitleColumn,
 )
-from wagtail.admin.views import generic
-from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets import HeaderButton
 
 from . import people
+from .admin_listing import (
+    ExactDateColumn,
+    ListingIndexView,
+    ListingViewSet,
+    access_export_buttons,
+)
 from .models import Recipient
-from .permissions import PeoplePermissionPolicy, user_can_manage_links
-from .viewsets import ExactDateColumn
+from .permissions import PeoplePermissionPolicy
 
 __all__ = ["PeopleFilterSet", "PeopleIndexView", "PeopleViewSet", "person_url"]
 
@@ -119,11 +121,9 @@ class CountColumn(Column):
         return getattr(instance, self.accessor, 0) or 0
 
 
-class PeopleIndexView(generic.IndexView):
-    any_permission_required = ["add", "change", "delete"]
+class PeopleIndexView(ListingIndexView):
     default_ordering = "email"
     search_fields = ["email"]
-    search_backend_name = None
     page_title = _("People")
 
     def get_base_queryset(self):
@@ -161,80 +161,26 @@ class PeopleIndexView(generic.IndexView):
             CountColumn("locked_count", label=_("Locked on"), sort_key="locked_count"),
         ]
 
-    def get_add_url(self):
-        return None
-
     def get_edit_url(self, instance):
         return person_url(instance.email)
 
-    def get_copy_url(self, instance):
-        return None
-
-    def get_delete_url(self, instance):
-        return None
-
-    def get_inspect_url(self, instance):
-        return None
-
-    def get_list_more_buttons(self, instance):
-        return []
-
     @cached_property
     def header_buttons(self):
-        base = reverse("wagtail_securelink_admin:access_export")
-        return [
-            *super().header_buttons,
-            HeaderButton(
-                _("Who has access now (CSV)"),
-                url=f"{base}?format=csv&scope=people",
-                icon_name="download",
-            ),
-            HeaderButton(
-                _("Who has access now (XLSX)"),
-                url=f"{base}?format=xlsx&scope=people",
-                icon_name="download",
-            ),
-        ]
+        return [*super().header_buttons, *access_export_buttons(scope="people")]
 
 
-class PeopleViewSet(ModelViewSet):
+class PeopleViewSet(ListingViewSet):
     model = Recipient
     icon = "group"
     menu_label = _("People")
     menu_order = 291
-    add_to_admin_menu = True
     name = "wagtail_securelink_people"
     url_prefix = "securelink/people"
     index_view_class = PeopleIndexView
     filterset_class = PeopleFilterSet
-    copy_view_enabled = False
-    inspect_view_enabled = False
-    add_to_reference_index = False
-    list_per_page = 50
 
     if WAGTAIL_VERSION < (8, 0):
-        # Wagtail 7.4: the viewset names its policy (registered below on 8.0).
+        # Wagtail 7.4: the viewset names its policy (registered above on 8.0).
         @cached_property
         def permission_policy(self):
             return PEOPLE_POLICY
-
-    @cached_property
-    def menu_item_class(self):
-        from wagtail.admin.menu import MenuItem
-
-        class PeopleMenuItem(MenuItem):
-            def is_shown(self, request):
-                return user_can_manage_links(request.user)
-
-        return PeopleMenuItem
-
-    def get_permissions_to_register(self):
-        from django.contrib.auth.models import Permission
-
-        return Permission.objects.none()
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]

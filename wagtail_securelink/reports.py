@@ -12,6 +12,7 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn, UserColumn
@@ -22,7 +23,7 @@ from .choices import EventType
 from .models import AccessEvent, ShareLink
 from .permissions import links_visible_to, user_can_manage_links
 from .spreadsheets import safe_cell
-from .views.admin import forbidden
+from .views.admin_base import forbidden
 
 __all__ = [
     "AccessEventFilterSet",
@@ -149,7 +150,7 @@ class ActivityReportView(ReportView):
     def user_label(user) -> str:
         return user.get_username() if user is not None else ""
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
         if not user_can_manage_links(request.user):
             return forbidden(
                 request, _("Sorry, you do not have permission to see this report.")

@@ -1,8 +1,7 @@
 """The *Shared links* admin area (SPEC §5): Wagtail's ``ModelViewSet`` over ``ShareLink``.
 
-Listing only: links are created through the share form and changed on the Manage
-access page, so the viewset mounts the index (and its AJAX results view) and nothing
-else. Each row's title leads to Manage access for the link's item. Bulk revoke is a
+Listing only (``admin_listing``): links are created through the share form and
+changed on the Manage access page. Each row's title leads to Manage access for the link's item. Bulk revoke is a
 Wagtail bulk action (``bulk_actions.RevokeBulkAction``), so the checkboxes, the footer
 and the confirmation page are Wagtail's own.
 
@@ -14,10 +13,9 @@ same number of queries whether there are ten links or a million.
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -29,17 +27,26 @@ from wagtail.admin.ui.tables import (
     StatusTagColumn,
     TitleColumn,
 )
-from wagtail.admin.views import generic
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
 from . import enforcement
+from .admin_listing import (
+    ExactDateColumn,
+    ListingIndexView,
+    ListingViewSet,
+    access_export_buttons,
+)
 from .admin_paths import link_manage_path
 from .choices import Audience, Role, TargetType
 from .models import Recipient, SecureLinkPolicy, ShareLink
-from .permissions import links_visible_to, user_can_manage_link, user_can_manage_links
+from .permissions import links_visible_to, user_can_manage_link
 
-__all__ = ["ShareLinkFilterSet", "ShareLinkIndexView", "ShareLinkViewSet"]
+__all__ = [
+    "ShareLinkFilterSet",
+    "ShareLinkIndexView",
+    "ShareLinkAdminURLFinder",
+    "ShareLinkViewSet",
+]
 
 STATUS_CHOICES = [
     ("active", _("Active")),
@@ -85,19 +92,6 @@ class ShareLinkFilterSet(WagtailFilterSet):
         if value == "revoked":
             return queryset.revoked()
         return queryset
-
-
-manage_url_for = link_manage_path
-
-
-class ExactDateColumn(Column):
-    """A date shown as a date: Wagtail's DateColumn says "Just now" for future dates."""
-
-    def get_value(self, instance):
-        value = super().get_value(instance)
-        if value is None:
-            return "—"
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 class DashColumn(Column):
@@ -170,11 +164,9 @@ def _recipient_count():
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
-class ShareLinkIndexView(generic.IndexView):
-    any_permission_required = ["add", "change", "delete"]
+class ShareLinkIndexView(ListingIndexView):
     default_ordering = "-created_at"
     search_fields = ["target_title"]
-    search_backend_name = None
 
     def get_base_queryset(self):
         queryset = links_visible_to(self.request.user, super().get_base_queryset())
@@ -201,7 +193,7 @@ class ShareLinkIndexView(generic.IndexView):
                 "target_title",
                 label=_("Shared item"),
                 sort_key="target_title",
-                get_url=manage_url_for,
+                get_url=link_manage_path,
                 get_title_id=lambda link: f"sharelink_{link.pk}_title",
             ),
             AccessColumn("access", label=_("Access"), sort_key="audience"),
@@ -219,21 +211,8 @@ class ShareLinkIndexView(generic.IndexView):
             ),
         ]
 
-    # Links are created and changed elsewhere: no add, edit, copy or delete views.
-    def get_add_url(self):
-        return None
-
     def get_edit_url(self, instance):
-        return manage_url_for(instance)
-
-    def get_copy_url(self, instance):
-        return None
-
-    def get_delete_url(self, instance):
-        return None
-
-    def get_inspect_url(self, instance):
-        return None
+        return link_manage_path(instance)
 
     @cached_property
     def header_buttons(self):
@@ -246,26 +225,8 @@ class ShareLinkIndexView(generic.IndexView):
                     icon_name="folder-open-1",
                 )
             )
-        # Who has access now (issue 15): every person and every open link, streamed.
-        export = reverse("wagtail_securelink_admin:access_export")
-        buttons.append(
-            HeaderButton(
-                _("Who has access now (CSV)"),
-                url=f"{export}?format=csv",
-                icon_name="download",
-            )
-        )
-        buttons.append(
-            HeaderButton(
-                _("Who has access now (XLSX)"),
-                url=f"{export}?format=xlsx",
-                icon_name="download",
-            )
-        )
-        return buttons
-
-    def get_list_more_buttons(self, instance):
-        return []
+        # Who has access now (issue 15): every person and every open link.
+        return [*buttons, *access_export_buttons()]
 
 
 class ShareLinkAdminURLFinder:
@@ -277,43 +238,18 @@ class ShareLinkAdminURLFinder:
     def get_edit_url(self, instance):
         if self.user is not None and not user_can_manage_link(self.user, instance):
             return None
-        return manage_url_for(instance)
+        return link_manage_path(instance)
 
 
-class ShareLinkViewSet(ModelViewSet):
+class ShareLinkViewSet(ListingViewSet):
     model = ShareLink
     icon = "link"
     menu_label = _("Shared links")
     menu_order = 290
-    add_to_admin_menu = True
     name = "wagtail_securelink_sharelink"
     url_prefix = "securelink/shared-links"
     index_view_class = ShareLinkIndexView
     filterset_class = ShareLinkFilterSet
-    copy_view_enabled = False
-    inspect_view_enabled = False
-    add_to_reference_index = False
     template_prefix = "wagtail_securelink/admin/"
     index_template_name = "wagtail_securelink/admin/links_index.html"
-    list_per_page = 50
     url_finder_class = ShareLinkAdminURLFinder
-
-    @cached_property
-    def menu_item_class(self):
-        from wagtail.admin.menu import MenuItem
-
-        class SharedLinksMenuItem(MenuItem):
-            def is_shown(self, request):
-                return user_can_manage_links(request.user)
-
-        return SharedLinksMenuItem
-
-    def get_permissions_to_register(self):
-        # ``wagtail_hooks.register_permissions`` already offers add/change/delete.
-        return Permission.objects.none()
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]

@@ -2,9 +2,9 @@ from django.http import Http404
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from . import admin_urls, privacy
+from .admin_listing import ManagersMenuItem
 from .bulk_actions import RevokeBulkAction
 from .document_bulk_actions import ShareDocumentsBulkAction
 from .panels import SharedLinksPanel
@@ -128,14 +128,9 @@ hooks.register("register_bulk_action", RevokeBulkAction)
 hooks.register("register_bulk_action", ShareDocumentsBulkAction)
 
 
-class ActivityReportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return user_can_manage_links(request.user)
-
-
 @hooks.register("register_reports_menu_item")
 def register_activity_report_menu_item():
-    return ActivityReportMenuItem(
+    return ManagersMenuItem(
         _("Secure link activity"),
         reverse("wagtail_securelink_admin:activity"),
         name="securelink-activity",

@@ -4,13 +4,18 @@ Thin: the rows are ``access_export``'s; this view checks who may ask and picks t
 format. Reached from the People and Shared links areas.
 """
 
-from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.utils.translation import gettext as _
 from django.views import View
 
 from .. import access_export
 from ..permissions import user_can_manage_links
-from .admin import forbidden
+from .admin_base import forbidden
 
 __all__ = ["AccessExportView"]
 
@@ -20,7 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class AccessExportView(View):
     http_method_names = ["get"]
 
-    def get(self, request):
+    def get(self, request: HttpRequest):
         if not user_can_manage_links(request.user):
             return forbidden(
                 request, _("Sorry, you do not have permission to see who has access.")

@@ -1,9 +1,11 @@
-"""What stands between a visitor who holds access and the item (issue 16): terms to
-accept, then the link's open limit. Called by every view that shows the item or a
-part of it: the landing page, the content views and the rendered pages.
+"""What stands between a visitor and the item: access itself, then (issue 16) terms to
+accept and the link's open limit. ``with_access`` guards every view that shows the
+item or a part of it; the landing page and the rendered pages call ``item_gate``.
 """
 
-from django.http import HttpResponseRedirect
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,13 +13,18 @@ from django.views.decorators.http import require_POST
 from .. import limits, services, terms
 from ..choices import EventType
 from ..http import render_page
+from .decorators import link_view
 
 T = "wagtail_securelink/visitor/"
 
-__all__ = ["item_gate", "accept_terms"]
+__all__ = ["item_gate", "with_access", "accept_terms"]
 
 
-def _terms_page(request, link, status=200, error=""):
+def _landing(link) -> str:
+    return reverse("wagtail_securelink:landing", args=[link.token])
+
+
+def _terms_page(request: HttpRequest, link, status=200, error=""):
     return render_page(
         request,
         T + "terms.html",
@@ -26,7 +33,7 @@ def _terms_page(request, link, status=200, error=""):
     )
 
 
-def item_gate(request, link, access):
+def item_gate(request: HttpRequest, link, access):
     """A page to show instead of the item, or ``None`` when the item may show."""
     if link.terms and not terms.accepted(request, link):
         return _terms_page(request, link)
@@ -40,12 +47,30 @@ def item_gate(request, link, access):
     return None
 
 
+def with_access(view):
+    """Run ``view(request, link, access, ...)`` only for a visitor who holds access now
+    (S9: checked on every request) and has passed the item's gate; anyone else goes
+    back to the link's landing page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, link, *args, **kwargs):
+        access = services.get_access(link, request)
+        if not access.ok:
+            return HttpResponseRedirect(_landing(link))
+        return item_gate(request, link, access) or view(
+            request, link, access, *args, **kwargs
+        )
+
+    return wrapper
+
+
+@link_view
 @require_POST
-def accept_terms(request, link):
+def accept_terms(request: HttpRequest, link):
     """The visitor ticks "I accept": an access event records the address, the time and
     the version of the terms, then the item shows."""
     access = services.get_access(link, request)
-    landing = reverse("wagtail_securelink:landing", args=[link.token])
+    landing = _landing(link)
     if not access.ok or not link.terms:
         return HttpResponseRedirect(landing)
     if request.POST.get("accept") != "yes":

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,17 +21,17 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import services
 from ..admin_forms import AccessEndForm
+from ..admin_paths import link_manage_path
 from ..people_admin import person_url
 from ..permissions import user_can_manage_links
-from ..viewsets import manage_url_for
-from .admin import forbidden
+from .admin_base import forbidden
 
 __all__ = ["PersonView", "PersonActionView"]
 
 ACTIONS = ("remove", "unlock", "resend", "access_end")
 
 
-def _address(request, data) -> str:
+def _address(request: HttpRequest, data) -> str:
     try:
         return services.normalise_email(data.get("email", ""))
     except ValidationError:
@@ -39,7 +39,7 @@ def _address(request, data) -> str:
 
 
 class PeopleAccessMixin:
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
         if not user_can_manage_links(request.user):
             return forbidden(
                 request, _("Sorry, you do not have permission to manage people.")
@@ -52,7 +52,7 @@ class PersonView(PeopleAccessMixin, WagtailAdminTemplateMixin, TemplateView):
     page_title = gettext_lazy("Person")
     header_icon = "user"
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args, **kwargs):
         self.email = _address(request, request.GET)
         rows = list(
             services.recipients_of(request.user, [self.email])
@@ -73,7 +73,9 @@ class PersonView(PeopleAccessMixin, WagtailAdminTemplateMixin, TemplateView):
             )
             return response
         context = self.get_context_data(
-            rows=[{"recipient": r, "manage_url": manage_url_for(r.link)} for r in rows],
+            rows=[
+                {"recipient": r, "manage_url": link_manage_path(r.link)} for r in rows
+            ],
             email=self.email,
             access_end_form=AccessEndForm(),
             activity_url=reverse("wagtail_securelink_admin:activity")
@@ -97,7 +99,7 @@ class PersonActionView(PeopleAccessMixin, View):
 
     http_method_names = ["post"]
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args, **kwargs):
         action = request.POST.get("action", "")
         emails = []
         for raw in request.POST.getlist("email"):

@@ -6,14 +6,16 @@ item. The rules are in ``privacy`` (through ``services``) and ``permissions``.
 """
 
 from django.contrib import messages
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
 from .. import services
+from ..admin_paths import manage_access_path
 from ..choices import TargetType
 from ..permissions import user_can_change_privacy
-from .admin import TargetMixin, forbidden, manage_url
+from .admin_base import TargetMixin, forbidden
 
 __all__ = [
     "privacy_context",
@@ -39,7 +41,7 @@ class PrivacyActionView(TargetMixin, View):
     def has_permission(self) -> bool:
         return user_can_change_privacy(self.request.user, self.target)
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
         self.target = self.get_target()
         if not self.has_permission():
             return forbidden(
@@ -48,7 +50,7 @@ class PrivacyActionView(TargetMixin, View):
             )
         return View.dispatch(self, request, *args, **kwargs)
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args, **kwargs):
         if self.make_private:
             services.make_private(self.target, user=request.user, request=request)
             messages.success(
@@ -61,7 +63,7 @@ class PrivacyActionView(TargetMixin, View):
                 request,
                 _("It is public: the site serves it to everyone at its address."),
             )
-        return redirect(manage_url(self.target))
+        return redirect(manage_access_path(self.target))
 
 
 class MakeDocumentPublicView(PrivacyActionView):

@@ -7,7 +7,7 @@ the same page, and the work that depends on the address runs after the response 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,20 +18,22 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import access_requests, ratelimits, services
+from ..admin_paths import manage_access_path
 from ..choices import Audience
 from ..forms import AccessRequestForm, CodeForm
 from ..http import render_page, run_after_response
 from ..models import AccessRequest
 from ..permissions import user_can_manage_link
-from .admin import forbidden, manage_url
-from .visitor import T, link_view
+from .admin_base import forbidden
+from .decorators import link_view
+from .visitor import T
 
 __all__ = ["ask", "AccessRequestView"]
 
 
 @link_view
 @require_POST
-def ask(request, link):
+def ask(request: HttpRequest, link):
     email = services.pending_email(request, link)
     if not email or link.audience != Audience.SPECIFIC:
         return HttpResponseRedirect(
@@ -53,7 +55,7 @@ def ask(request, link):
     return run_after_response(response, work)
 
 
-def _not_found(request):
+def _not_found(request: HttpRequest):
     return TemplateResponse(
         request,
         "wagtail_securelink/admin/permission_denied.html",
@@ -76,7 +78,7 @@ class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
     page_title = gettext_lazy("Access request")
     header_icon = "mail"
 
-    def dispatch(self, request, signed):
+    def dispatch(self, request: HttpRequest, signed):
         pk = access_requests.unsign(signed)
         if pk is None:
             return _not_found(request)
@@ -98,11 +100,11 @@ class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
             access_request=row,
             link=row.link,
             chosen=self.request.GET.get("action", ""),
-            manage_url=manage_url(row.link.target) if row.link.target else "",
+            manage_url=manage_access_path(row.link.target) if row.link.target else "",
             **kwargs,
         )
 
-    def post(self, request, signed):
+    def post(self, request: HttpRequest, signed):
         action = request.POST.get("action")
         row = self.access_request
         try:
@@ -128,4 +130,4 @@ class AccessRequestView(WagtailAdminTemplateMixin, TemplateView):
         target = row.link.target
         if target is None:
             return HttpResponseRedirect(reverse("wagtail_securelink_sharelink:index"))
-        return HttpResponseRedirect(manage_url(target) + f"#link-{row.link_id}")
+        return HttpResponseRedirect(manage_access_path(target) + f"#link-{row.link_id}")

@@ -7,22 +7,23 @@ a Wagtail log entry (``versions``). A GET never changes anything; a restore is a
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
 from .. import versions
+from ..admin_paths import manage_access_path
 from ..models import DocumentVersion
 from ..permissions import user_can_manage_target
-from .admin import forbidden, manage_url
+from .admin_base import forbidden
 
 __all__ = ["DownloadVersionView", "RestoreVersionView"]
 
 
 class VersionView(View):
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
         self.version = get_object_or_404(
             DocumentVersion.objects.select_related("document", "link"),
             pk=kwargs["version_id"],
@@ -37,12 +38,12 @@ class VersionView(View):
 class DownloadVersionView(VersionView):
     http_method_names = ["get"]
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args, **kwargs):
         try:
             handle = versions.storage().open(self.version.file_name, "rb")
         except OSError:
             messages.error(request, _("The file of this earlier version is missing."))
-            return redirect(manage_url(self.version.document))
+            return redirect(manage_access_path(self.version.document))
         versions.record_download(self.version, user=request.user, request=request)
         response = FileResponse(
             handle, as_attachment=True, filename=self.version.original_name
@@ -55,7 +56,7 @@ class DownloadVersionView(VersionView):
 class RestoreVersionView(VersionView):
     http_method_names = ["post"]
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args, **kwargs):
         try:
             versions.restore_version(self.version, user=request.user, request=request)
         except ValidationError as error:
@@ -75,4 +76,4 @@ class RestoreVersionView(VersionView):
             next_url, {request.get_host()}, request.is_secure()
         ):
             return redirect(next_url)
-        return redirect(manage_url(self.version.document))
+        return redirect(manage_access_path(self.version.document))

@@ -7,7 +7,7 @@ under the image for screen readers and keyboard users. The page image comes from
 ``page_image``, watermarked for the visitor when the link asks for it.
 """
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
@@ -16,9 +16,9 @@ from .. import browsing, rendering, services, watermarks
 from ..choices import EventType, Role, TargetType
 from ..http import FILE_CSP, render_page
 from . import gates
+from .decorators import link_view
 
 T = "wagtail_securelink/visitor/"
-CAN_SEE = (Role.VIEW, Role.DOWNLOAD, Role.EDIT)
 
 __all__ = ["page_image", "viewer_context", "page_image_url", "stamped_download"]
 
@@ -48,7 +48,7 @@ def _zoom(value) -> int:
     return zoom if zoom in rendering.ZOOMS else rendering.DEFAULT_ZOOM
 
 
-def viewer_context(request, link, document, page_url: str) -> dict:
+def viewer_context(request: HttpRequest, link, document, page_url: str) -> dict:
     """What ``viewer.html`` needs for the page the visitor asked for (``?page=&zoom=``).
 
     Renders the page now when it is not cached, so that the page count is known and a
@@ -59,7 +59,7 @@ def viewer_context(request, link, document, page_url: str) -> dict:
     viewer = {
         "kind": rendering.render_kind(document),
         "zoom": zoom,
-        "view_only": link.role == Role.VIEW,
+        "view_only": Role.is_view_only(link.role),
     }
     if not viewer["kind"]:
         viewer["error"] = "unsupported"
@@ -100,7 +100,7 @@ def viewer_context(request, link, document, page_url: str) -> dict:
     return viewer
 
 
-def _not_shown(request, link, reason: str):
+def _not_shown(request: HttpRequest, link, reason: str):
     return render_page(
         request,
         T + "page_not_shown.html",
@@ -109,11 +109,12 @@ def _not_shown(request, link, reason: str):
     )
 
 
+@link_view
 @require_GET
-def page_image(request, link, number: int, document_id=None):
+def page_image(request: HttpRequest, link, number: int, document_id: int | None = None):
     """One rendered page, as a JPEG, watermarked when the link asks for it."""
     access = services.get_access(link, request)
-    if not access.ok or link.role not in CAN_SEE:
+    if not access.ok or not Role.can_see(link.role):
         return render_page(request, T + "upload_only.html", {"link": link}, 403)
     refused = gates.item_gate(request, link, access)
     if refused is not None:  # terms not accepted, or no opens left
@@ -151,7 +152,7 @@ def page_image(request, link, number: int, document_id=None):
     return response
 
 
-def stamped_download(request, link, access, document, inline=False):
+def stamped_download(request: HttpRequest, link, access, document, inline=False):
     """For a link that watermarks downloads: the PDF stamped for this visitor, or a
     page saying why it cannot be (too large for the policy's cap, unreadable); never
     the unstamped file. ``None`` for a file that is not a PDF (sent as it is)."""

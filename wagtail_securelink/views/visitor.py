@@ -1,153 +1,44 @@
-"""Visitor pages (SPEC §3, §4). Thin: every decision is in ``services``/``access``.
+"""Visitor pages before the item (SPEC §3): the landing page, the address, code and
+password forms, sign in and sign out. Thin: every decision is in ``services``/``access``.
 
 GET never sends a code, consumes anything or creates a session (S8); every state
 change is a CSRF-protected POST. Unknown, malformed, revoked and expired links all get
 the same 404 page (S1).
 """
 
-import logging
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings as django_settings
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
-from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import grants, ratelimits, services
-from ..choices import Audience, EventType, TargetType
+from .. import grants, opens, ratelimits, services
+from ..choices import Audience, TargetType
 from ..conf import settings
 from ..forms import AddressForm, CodeForm, PasswordForm
 from ..http import render_page, run_after_response, secure_headers
 from ..models import ShareLink
 from . import content, gates
-
-logger = logging.getLogger(__name__)
+from .decorators import link_view, removed
 
 T = "wagtail_securelink/visitor/"
 
 
-def _removed(request, status=404):
-    return render_page(request, T + "removed.html", status=status)
-
-
-def _limited(request, exc: ratelimits.Limited):
-    response = render_page(
-        request, T + "rate_limited.html", {"retry_after": exc.retry_after}, status=429
-    )
-    response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-def _unavailable(request):
-    response = render_page(request, T + "unavailable.html", status=503)
-    response["Retry-After"] = "30"
-    return response
-
-
-# A form on a visitor page (an address, a code, a password) is well under this.
-FORM_BODY_MAX = 64 * 1024
-# Room for the multipart boundaries and part headers around an uploaded file.
-UPLOAD_OVERHEAD = 64 * 1024
-
-
-def _body_too_big(request, view):
-    """Refuse a POST by its ``Content-Length``, before anything reads the body.
-
-    Django's CSRF check reads ``request.POST``, which spools an upload to disk: the
-    cap must be applied before it. Django never reads past ``Content-Length`` (its
-    ``LimitedStream``), and a request without one has no body for it, so checking the
-    header stops reading past the cap too.
-    """
-    if request.method != "POST":
-        return None
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if getattr(view, "accepts_upload", False):
-        cap = services.get_policy(request).upload_max_mb * 1024 * 1024
-        if length <= cap + UPLOAD_OVERHEAD:
-            return None
-    elif length <= FORM_BODY_MAX:
-        return None
-    else:
-        cap = FORM_BODY_MAX
-    response = render_page(
-        request, T + "too_big.html", {"max": filesizeformat(cap)}, status=413
-    )
-    response["Connection"] = "close"  # the rest of the body is never read
-    return response
-
-
-def link_view(view):
-    """Resolve the token to an active link, or answer with the removed/limited page.
-
-    Django's CSRF middleware is told to skip these views and the same check runs
-    inside them instead, after the size check, so that a CSRF failure is one of our
-    pages with the S10 headers, and nothing reads an oversized body (S10, uploads).
-    """
-
-    @secure_headers
-    @wraps(view)
-    def outer(request, token, *args, **kwargs):
-        refused = _body_too_big(request, view)
-        return refused or protected(request, token, *args, **kwargs)
-
-    @csrf_protect
-    def protected(request, token, *args, **kwargs):
-        return wrapper(request, token, *args, **kwargs)
-
-    def wrapper(request, token, *args, **kwargs):
-        link = services.resolve_token(token)
-        # The policy's limits count too: a lowered maximum ends older links (§6).
-        if link is None or not services.is_open(
-            link, services.get_policy(request, link=link)
-        ):
-            try:
-                ratelimits.check_limits(request, ratelimits.LOOKUP)
-            except ratelimits.Limited as exc:
-                return _limited(request, exc)
-            except ratelimits.CacheUnavailable:
-                return _unavailable(request)
-            return _removed(request)
-        if link.target is None:
-            return render_page(request, T + "gone.html", {"link": link}, status=410)
-        try:
-            return view(request, link, *args, **kwargs)
-        except ratelimits.Limited as exc:
-            services.record_event(
-                EventType.RATE_LIMITED,
-                link=link,
-                request=request,
-                detail={"scope": exc.scope},
-            )
-            return _limited(request, exc)
-        except ratelimits.CacheUnavailable:
-            return _unavailable(request)
-
-    outer.csrf_exempt = True  # checked by ``protected`` instead
-    return outer
-
-
 @secure_headers
-def not_found(request, rest=""):
+def not_found(request: HttpRequest, rest: str = ""):
     """Any other path under the link prefix: our 404 page, with the S10 headers,
     instead of Django's own (or the slash redirect CommonMiddleware would give)."""
     if django_settings.APPEND_SLASH and not request.path_info.endswith("/"):
-        from django.urls import Resolver404, resolve
-
         try:
             match = resolve(request.path_info + "/")
         except Resolver404:
             match = None
         if match is not None and match.func is not not_found:
             return HttpResponseRedirect(request.path + "/")
-    return _removed(request)
+    return removed(request)
 
 
 def _verify_context(link, policy, **extra):
@@ -159,7 +50,7 @@ def _verify_context(link, policy, **extra):
     }
 
 
-def _gate(request, link, access, policy):
+def _gate(request: HttpRequest, link, access, policy):
     """The page for a visitor without access: verify, sign in, password, or switched off."""
     if access.disabled:
         return render_page(request, T + "disabled.html", {"link": link}, status=403)
@@ -181,14 +72,14 @@ def _gate(request, link, access, policy):
 
 @link_view
 @require_GET
-def landing(request, link: ShareLink):
+def landing(request: HttpRequest, link: ShareLink):
     access = services.get_access(link, request)
     if not access.ok:
         return _gate(request, link, access, services.get_policy(request))
     refused = gates.item_gate(request, link, access)
     if refused is not None:  # terms to accept, or no opens left (issue 16)
         return refused
-    content.record_open(link, access, request)
+    opens.record_open(link, access, request)
     if link.target_type == TargetType.DOCUMENT:
         return content.document_page(request, link, access, link.document)
     return content.folder_page(request, link, access, link.collection)
@@ -196,7 +87,7 @@ def landing(request, link: ShareLink):
 
 @link_view
 @require_POST
-def password(request, link: ShareLink):
+def password(request: HttpRequest, link: ShareLink):
     policy = services.get_policy(request)
     form = PasswordForm(request.POST)
     if link.audience != Audience.ANYONE or not link.password:
@@ -223,27 +114,19 @@ def password(request, link: ShareLink):
     return _granted(request, link, outcome, policy)
 
 
-def _granted(request, link, outcome, policy):
+def _granted(request: HttpRequest, link, outcome, policy):
     response = HttpResponseRedirect(
         reverse("wagtail_securelink:landing", args=[link.token])
     )
     response.status_code = 303
     days = services.reverification_days(link, policy)
-    response.set_cookie(
-        grants.cookie_name(link, request.is_secure()),
-        outcome.cookie_value,
-        max_age=days * 86400,
-        path="/",
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
-    )
+    grants.set_cookie(response, request, link, outcome.cookie_value, days=days)
     return response
 
 
 @link_view
 @require_POST
-def send_code(request, link: ShareLink):
+def send_code(request: HttpRequest, link: ShareLink):
     policy = services.get_policy(request)
     form = AddressForm(request.POST)
     if not form.is_valid():
@@ -260,7 +143,7 @@ def send_code(request, link: ShareLink):
 
 @link_view
 @require_http_methods(["GET", "POST"])
-def enter_code(request, link: ShareLink):
+def enter_code(request: HttpRequest, link: ShareLink):
     policy = services.get_policy(request)
     email = services.pending_email(request, link)
     if not email:
@@ -302,12 +185,10 @@ def enter_code(request, link: ShareLink):
 
 @link_view
 @require_POST
-def sign_out(request, link: ShareLink):
+def sign_out(request: HttpRequest, link: ShareLink):
     services.sign_out(link, request)
     response = render_page(request, T + "signed_out.html", {"link": link})
-    response.delete_cookie(
-        grants.cookie_name(link, request.is_secure()), path="/", samesite="Lax"
-    )
+    grants.delete_cookie(response, request, link)
     return response
 
 
@@ -319,6 +200,6 @@ def _to_login(link):
 
 @link_view
 @require_GET
-def sign_in(request, link: ShareLink):
+def sign_in(request: HttpRequest, link: ShareLink):
     """Send a visitor who has an account on this site to the login page, and back."""
     return _to_login(link)
