@@ -183,3 +183,15 @@ def test_no_private_name_is_imported_from_another_module():
     assert private == [], "private names taken across modules: " + ", ".join(
         f"{importer} takes {source}.{name}" for importer, source, name in private
     )
+
+
+MAX_LINES = 300  # issue 13: one concern per module, short enough to read in one go
+
+
+def test_every_module_is_at_most_300_lines():
+    long = {
+        name: lines
+        for name, path in package_modules().items()
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}, f"modules over {MAX_LINES} lines: {long}"

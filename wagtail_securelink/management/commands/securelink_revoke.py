@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from wagtail_securelink import services
 from wagtail_securelink.models import ShareLink
 
-from .securelink_share import find_user
+from ..arguments import find_user
 
 
 def find_link(value: str) -> ShareLink | None:
