@@ -15,7 +15,10 @@ import threading
 import pytest
 import requests
 
-from .cluster import Cluster, Mailbox, Visitor, on, poll
+from tests.harness.mail import Mailbox
+from tests.harness.server import poll
+
+from .cluster import Cluster, Visitor, on
 
 pytestmark = pytest.mark.scaleout
 
