@@ -38,6 +38,15 @@ def _clear_cache(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def root_collection(db):
+    # A transactional test flushes the tables, and the root collection that the
+    # migrations created goes with them: recreate it for the tests that run after one.
+    from wagtail.models import Collection
+
+    return Collection.get_first_root_node() or Collection.add_root(name="Root")
+
+
+@pytest.fixture
 def legal():
     from tests.factories import make_collection
 
@@ -81,3 +90,14 @@ def budget(finance):
     from tests.factories import make_document
 
     return make_document("Budget", collection=finance)
+
+
+# -- a link for the visitor tests -----------------------------------------------------------
+
+
+@pytest.fixture
+def link(root_collection):
+    """A link for alice@example.com alone, to "Contract" in the root collection."""
+    from tests.factories import make_document, make_link
+
+    return make_link(make_document("Contract"), ["alice@example.com"])

@@ -27,11 +27,6 @@ ALICE = "alice@example.com"
 OWNER = "owner@example.com"
 
 
-@pytest.fixture
-def link():
-    return make_link(make_document("Contract"), [ALICE])
-
-
 def to_owner():
     return [m for m in mail.outbox if m.to == [OWNER]]
 
