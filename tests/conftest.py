@@ -101,3 +101,25 @@ def link(root_collection):
     from tests.factories import make_document, make_link
 
     return make_link(make_document("Contract"), ["alice@example.com"])
+
+
+# -- a collection tree for the collection-link tests ---------------------------------------
+
+
+@pytest.fixture
+def tree():
+    """Project ⊃ Drawings, and Elsewhere; four documents with known bytes."""
+    from tests.factories import make_collection, make_document
+
+    root = make_collection("Project")
+    sub = make_collection("Drawings", parent=root)
+    other = make_collection("Elsewhere")
+    docs = {
+        "plan": make_document("Plan", "plan.pdf", b"%PDF-plan", collection=root),
+        "notes": make_document("Notes", "notes.txt", b"notes", collection=root),
+        "drawing": make_document(
+            "Drawing", "drawing.png", b"\x89PNG-drawing", collection=sub
+        ),
+        "secret": make_document("Secret", "secret.txt", b"secret", collection=other),
+    }
+    return root, sub, other, docs
