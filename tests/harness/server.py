@@ -1,17 +1,10 @@
-"""One server harness for the acceptance, scale-out and browser tests (and the scripts
-that reuse them): the example site under gunicorn on 127.0.0.1, real processes, real
-sockets.
+"""The example site under gunicorn on 127.0.0.1 for the acceptance, scale-out and
+browser tests: a temporary directory (MEDIA_ROOT, logs, by default a SQLite database),
+a clean environment, ``manage.py`` commands, gunicorns on free ports. Every wait polls
+with a deadline; :meth:`Site.close` stops each process group it started.
 
-A :class:`Site` is a temporary directory (its MEDIA_ROOT, STATIC_ROOT, logs and, by
-default, a throw-away SQLite database), a clean environment for ``example_site``
-(:func:`site_env`), ``manage.py`` commands run against it, and gunicorn processes
-started on free ports. Every server listens on 127.0.0.1 only, every wait polls with a
-deadline, and :meth:`Site.close` stops every process that was started (its whole
-process group: gunicorn's workers too).
-
-``tests/scaleout/cluster.py`` adds PostgreSQL, Redis and a task worker on top; the SMTP
-sink is ``mail.py``. No pytest here: ``benchmarks/loadtest.py`` and ``scripts/`` use
-it too.
+``tests/scaleout/cluster.py`` adds PostgreSQL, Redis and a task worker; the SMTP sink
+is ``mail.py``. No pytest here: ``benchmarks/loadtest.py`` and ``scripts/`` use it too.
 """
 
 import os
