@@ -34,6 +34,8 @@ def axe(
 
     ``results``, when given, collects every violation by page title, for the report.
     """
+    # After a click that navigates, the next document may not have its <head> yet.
+    page.wait_for_load_state()
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=source)
     report = page.evaluate(
