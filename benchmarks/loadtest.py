@@ -43,15 +43,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.scaleout.cluster import (  # noqa: E402
-    Cluster,
-    ClusterError,
-    Mailbox,
-    Postgres,
-    form_fields,
-    on,
-    poll,
-)
+from tests.harness.mail import Mailbox  # noqa: E402
+from tests.harness.server import HarnessError as ClusterError  # noqa: E402
+from tests.harness.server import poll  # noqa: E402
+from tests.scaleout.cluster import Cluster, Postgres, form_fields, on  # noqa: E402
 
 STEPS = ["open", "request_code", "code_form", "email", "verify", "document", "download"]
 TIMEOUT = 60

@@ -20,18 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 sys.path.insert(0, str(ROOT))
 
-from aiosmtpd.controller import Controller  # noqa: E402
-
-from tests.e2e.helpers import code_from, codes_sent_to  # noqa: E402
-from tests.e2e.site import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    HOST,
-    Mailbox,
-    free_port,
-    start_demo,
-    stop_server,
-)
+from tests.e2e.site import CHROMIUM, CHROMIUM_ARGS, start_demo  # noqa: E402
+from tests.harness.mail import code_from, codes_sent_to, smtp_sink  # noqa: E402
 
 WIDTHS = {
     "phone": {"width": 375, "height": 740},
@@ -120,11 +110,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
-    mailbox = Mailbox()
-    mailbox.port = free_port()
-    controller = Controller(mailbox, hostname=HOST, port=mailbox.port)
-    controller.start()
-    with tempfile.TemporaryDirectory() as tmp:
+    with smtp_sink() as mailbox, tempfile.TemporaryDirectory() as tmp:
         demo = start_demo(Path(tmp), mailbox.port)
         try:
             with sync_playwright() as p:
@@ -135,8 +121,7 @@ def main():
                     tour(browser, demo, mailbox, width, viewport)
                 browser.close()
         finally:
-            stop_server(demo.site)
-            controller.stop()
+            demo.site.close()
 
 
 if __name__ == "__main__":

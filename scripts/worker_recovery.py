@@ -29,7 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.scaleout.cluster import Cluster, ClusterError, Mailbox, Postgres, poll  # noqa: E402
+from tests.harness.mail import Mailbox  # noqa: E402
+from tests.harness.server import HarnessError as ClusterError  # noqa: E402
+from tests.harness.server import poll  # noqa: E402
+from tests.scaleout.cluster import Cluster, Postgres  # noqa: E402
 
 
 class Supervisor(threading.Thread):

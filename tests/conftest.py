@@ -56,6 +56,15 @@ def _deliveries_finish(request):
 
 
 @pytest.fixture
+def root_collection(db):
+    # A transactional test flushes the tables, and the root collection that the
+    # migrations created goes with them: recreate it for the tests that run after one.
+    from wagtail.models import Collection
+
+    return Collection.get_first_root_node() or Collection.add_root(name="Root")
+
+
+@pytest.fixture
 def legal():
     from tests.factories import make_collection
 
@@ -99,3 +108,36 @@ def budget(finance):
     from tests.factories import make_document
 
     return make_document("Budget", collection=finance)
+
+
+# -- a link for the visitor tests -----------------------------------------------------------
+
+
+@pytest.fixture
+def link(root_collection):
+    """A link for alice@example.com alone, to "Contract" in the root collection."""
+    from tests.factories import make_document, make_link
+
+    return make_link(make_document("Contract"), ["alice@example.com"])
+
+
+# -- a collection tree for the collection-link tests ---------------------------------------
+
+
+@pytest.fixture
+def tree():
+    """Project ⊃ Drawings, and Elsewhere; four documents with known bytes."""
+    from tests.factories import make_collection, make_document
+
+    root = make_collection("Project")
+    sub = make_collection("Drawings", parent=root)
+    other = make_collection("Elsewhere")
+    docs = {
+        "plan": make_document("Plan", "plan.pdf", b"%PDF-plan", collection=root),
+        "notes": make_document("Notes", "notes.txt", b"notes", collection=root),
+        "drawing": make_document(
+            "Drawing", "drawing.png", b"\x89PNG-drawing", collection=sub
+        ),
+        "secret": make_document("Secret", "secret.txt", b"secret", collection=other),
+    }
+    return root, sub, other, docs

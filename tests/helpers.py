@@ -6,10 +6,16 @@ from django.core import mail
 from django.urls import reverse
 
 CODE_RE = re.compile(r"Your code is (\d{6,10})")
+ALICE = "alice@example.com"
 
 
 def landing_url(link):
     return reverse("wagtail_securelink:landing", args=[link.token])
+
+
+def visitor_url(name, link, *args):
+    """The URL of the visitor view ``name`` of ``link`` (a folder, a document…)."""
+    return reverse(f"wagtail_securelink:{name}", args=[link.token, *args])
 
 
 def send_code_url(link):
@@ -52,3 +58,9 @@ def verify(client, link, email):
     """Ask for a code as ``email`` and enter it; returns the verification response."""
     request_code(client, link, email)
     return client.post(enter_code_url(link), {"code": last_code(email)})
+
+
+def verified(client, link, email=ALICE):
+    """``client`` after ``email`` verified on ``link``."""
+    assert verify(client, link, email).status_code == 303
+    return client

@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.factories import make_document, make_link, make_user
+from tests.factories import make_user
 from tests.helpers import enter_code_url, request_code
 from wagtail_securelink import delivery
 from wagtail_securelink.models import AccessEvent, AccessRequest, Recipient
@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 ALICE = "alice@example.com"
 STRANGER = "stranger@example.org"
 OWNER = "owner@example.com"
-
-
-@pytest.fixture
-def link():
-    return make_link(make_document("Audit file"), [ALICE])
 
 
 def ask(client, link, email, message="Please let me in"):
@@ -71,7 +66,7 @@ def test_request_reaches_the_sharer_once_per_address_and_day(client, link):
     assert strip.sub("", answers[0]) == strip.sub("", answers[1])  # S7
     notices = requests_to_owner()
     assert len(notices) == 2
-    assert STRANGER in notices[0].subject and "Audit file" in notices[0].subject
+    assert STRANGER in notices[0].subject and "Contract" in notices[0].subject
     assert "Please let me in" in notices[0].body
     assert link.token not in notices[0].body
     mail.outbox.clear()
@@ -113,7 +108,7 @@ def test_decline_sends_a_polite_answer_naming_no_item(client, link):
     client.post(url, {"action": "decline"})
     delivery.flush()
     answer = to(STRANGER)
-    assert len(answer) == 1 and "Audit file" not in answer[0].body
+    assert len(answer) == 1 and "Contract" not in answer[0].body
     assert "decided not to give this address access" in answer[0].body
     assert not Recipient.objects.filter(email=STRANGER).exists()
     assert AccessEvent.objects.filter(event="access_request_declined").count() == 1

@@ -18,16 +18,6 @@ ADD_LINK = "wagtail_securelink.add_sharelink"
 
 
 @pytest.fixture
-def editor(legal):
-    """May change documents in "Legal" only, and may share."""
-    return make_user(
-        "editor",
-        perms=[ADMIN, ADD_LINK],
-        collection_perms=[(legal, "change_document"), (legal, "add_document")],
-    )
-
-
-@pytest.fixture
 def no_share_editor(legal):
     """May change documents in "Legal" but lacks add_sharelink."""
     return make_user(

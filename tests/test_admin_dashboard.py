@@ -8,21 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_collection, make_document, make_link, make_user
+from tests.factories import make_document, make_link, make_user
 from wagtail_securelink.events import record_event
 from wagtail_securelink.models import ShareLink
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor():
-    legal = make_collection("Legal")
-    return make_user(
-        "editor",
-        perms=["wagtailadmin.access_admin", "wagtail_securelink.add_sharelink"],
-        collection_perms=[(legal, "change_document")],
-    )
 
 
 def home(client):

@@ -173,3 +173,19 @@ def test_postgresql_without_contrib_postgres_is_an_error(monkeypatch):
         checks.apps, "is_installed", lambda name: name == "django.contrib.postgres"
     )
     assert checks.check_postgres_app(None) == []
+
+
+def test_w002_plain_http_base_url_is_reported_by_check_deploy_only():
+    """W002 through Django's check framework: registered for ``check --deploy``, with
+    the security tag; never in a plain ``check``; silent over HTTPS."""
+
+    def reported(**options):
+        return "wagtail_securelink.W002" in _ids(run_checks(**options))
+
+    with override_settings(WAGTAIL_SECURELINK_BASE_URL="http://docs.example.com"):
+        assert reported(include_deployment_checks=True)
+        assert reported(include_deployment_checks=True, tags=["security"])
+        assert not reported(include_deployment_checks=True, tags=["templates"])
+        assert not reported()
+    with override_settings(WAGTAIL_SECURELINK_BASE_URL="https://docs.example.com"):
+        assert not reported(include_deployment_checks=True)

@@ -1,18 +1,85 @@
-"""The grant cookie (S9): its value, and the attributes ``grants`` sets and deletes it with."""
+"""grants.py: the grant cookie (S9) — signed per link, its secret stored only hashed."""
 
 import pytest
+from django.core import signing
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from tests.factories import make_link
+from tests.factories import make_document, make_link
+from tests.helpers import ALICE, download_url, verify
 from wagtail_securelink import grants
+from wagtail_securelink.models import Grant
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def link(contract):
-    return make_link(contract, ["alice@example.com"])
+def cookie_of(client, link) -> str:
+    return client.cookies[grants.cookie_name(link, False)].value
+
+
+def test_the_cookie_names_the_grant_and_the_database_keeps_only_a_hash(client, link):
+    verify(client, link, ALICE)
+    grant_id, secret = grants.load(link, cookie_of(client, link))
+    grant = Grant.objects.get()
+    assert grant_id == grant.pk
+    assert secret not in grant.secret_hash
+    assert grants.secret_matches(secret, grant.secret_hash)
+    assert not grants.secret_matches(secret + "x", grant.secret_hash)
+
+
+def test_a_cookie_signed_for_one_link_does_not_load_on_another(client, link):
+    verify(client, link, ALICE)
+    other = make_link(make_document("Other"), [ALICE])
+    value = cookie_of(client, link)
+    assert grants.load(link, value) is not None
+    assert grants.load(other, value) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "not a signed value",
+        "x" * 513,
+    ],
+)
+def test_missing_malformed_or_oversized_cookies_load_as_nothing(link, value):
+    assert grants.load(link, value) is None
+
+
+def test_an_oversized_cookie_is_refused_even_when_signed(link):
+    salt = f"wagtail_securelink.grant.{link.pk}"
+    fits, too_long = (signing.dumps([1, "s" * n], salt=salt) for n in (200, 600))
+    assert len(fits) <= 512 < len(too_long)
+    assert grants.load(link, fits) == (1, "s" * 200)
+    assert grants.load(link, too_long) is None
+
+
+def test_a_signed_value_of_the_wrong_shape_loads_as_nothing(link):
+    salt = f"wagtail_securelink.grant.{link.pk}"
+    for payload in (["1", "secret"], [1, 2], [1], {"id": 1}):
+        value = signing.dumps(payload, salt=salt)
+        assert grants.load(link, value) is None
+
+
+def test_a_forged_cookie_value_opens_nothing(client, link):
+    verify(client, link, ALICE)
+    grant = Grant.objects.get()
+    # The right grant id with a secret that is not the grant's: refused.
+    client.cookies[grants.cookie_name(link, False)] = grants.dump(
+        link, grant.pk, grants.new_secret()
+    )
+    assert client.get(download_url(link)).status_code == 302
+
+
+def test_the_cookie_name_is_per_link_and_host_only_over_https(link):
+    plain, secure = grants.cookie_name(link, False), grants.cookie_name(link, True)
+    assert plain.endswith(f"-{link.pk}")
+    assert secure == f"__Host-{plain}"
+    # 128 random bits, a fresh one each time.
+    assert len({grants.new_secret() for _ in range(3)}) == 3
+    assert len(grants.new_secret()) >= 22
 
 
 def test_value_is_bound_to_its_link(link, budget):

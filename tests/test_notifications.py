@@ -1,4 +1,4 @@
-"""Sharer notifications, the hygiene digest and retention (SPEC §5, §6, S15)."""
+"""Sharer notifications and the hygiene digest (SPEC §5, §6). Retention: test_retention.py."""
 
 import datetime
 
@@ -10,26 +10,14 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link, make_user
 from tests.helpers import request_code, verify
-from wagtail_securelink import notifications, retention, services
-from wagtail_securelink.chain import verify_chain
+from wagtail_securelink import notifications, services
 from wagtail_securelink.events import record_event
-from wagtail_securelink.models import (
-    AccessEvent,
-    AuditChainHead,
-    Grant,
-    ShareLink,
-    VerificationCode,
-)
+from wagtail_securelink.models import ShareLink
 
 pytestmark = pytest.mark.django_db
 
 ALICE = "alice@example.com"
 OWNER = "owner@example.com"
-
-
-@pytest.fixture
-def link():
-    return make_link(make_document("Contract"), [ALICE])
 
 
 def to_owner():
@@ -182,80 +170,3 @@ def test_digest_lists_expiring_never_opened_and_unused_links():
 def test_no_digest_when_there_is_nothing_to_say(link):
     call_command("securelink_digest", stdout=open("/dev/null", "w"))
     assert mail.outbox == []
-
-
-# Retention --------------------------------------------------------------------------------
-
-
-def test_purge_keeps_the_chain_verifiable():
-    # The hashes cover created_at, so age events by recording them in the past.
-    with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
-        link = make_link(make_document(), [ALICE])
-        old = [record_event("viewed", link=link) for _ in range(3)]
-    recent = [record_event("viewed", link=link) for _ in range(2)]
-    assert verify_chain() is None
-    before = AccessEvent.objects.count()
-    call_command("securelink_purge", stdout=open("/dev/null", "w"))
-    remaining = set(AccessEvent.objects.values_list("pk", flat=True))
-    assert not remaining & {e.pk for e in old}
-    assert {e.pk for e in recent} <= remaining
-    assert AccessEvent.objects.count() < before
-    # The link_created event was the oldest: gone too, and the anchor is the newest purged.
-    assert AuditChainHead.objects.get().anchor_hash == old[-1].hash
-    assert verify_chain() is None
-    # Any other deletion is still detected.
-    AccessEvent.objects.filter(pk=recent[0].pk).delete()
-    assert verify_chain() is not None
-
-
-def test_purge_never_removes_the_newest_event(link):
-    with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
-        events = [record_event("viewed", link=link) for _ in range(3)]
-    AccessEvent.objects.filter(pk__lt=events[0].pk).delete()
-    head = AuditChainHead.objects.get()
-    head.anchor_hash = events[0].prev_hash
-    head.save()
-    assert verify_chain() is None
-    retention.purge(retention_days=30)
-    assert list(AccessEvent.objects.values_list("pk", flat=True)) == [events[-1].pk]
-    assert verify_chain() is None
-
-
-def test_purge_deletes_dead_codes_and_old_ended_grants(client, link):
-    verify(client, link, ALICE)
-    request_code(client, link, ALICE)  # a live code
-    used = VerificationCode.objects.filter(used_at__isnull=False).count()
-    assert used == 1
-    grant = Grant.objects.get()
-    Grant.objects.filter(pk=grant.pk).update(
-        ended_at=timezone.now() - datetime.timedelta(days=400)
-    )
-    report = retention.purge(retention_days=365)
-    assert report.codes >= 1 and report.grants == 1
-    assert VerificationCode.objects.filter(used_at__isnull=True).count() <= 1
-    assert not Grant.objects.exists()
-
-
-def test_unused_links_expire_on_their_own(link):
-    with time_machine.travel(timezone.now() - datetime.timedelta(days=100)):
-        stale = make_link(make_document("Stale"), [ALICE])
-    call_command(
-        "securelink_purge", "--expire-unused-after", "90", stdout=open("/dev/null", "w")
-    )
-    stale.refresh_from_db()
-    link.refresh_from_db()
-    assert not stale.is_active()
-    assert link.is_active()
-    assert AccessEvent.objects.filter(
-        link=stale, event="link_changed", detail__reason="unused"
-    ).exists()
-    assert verify_chain() is None
-
-
-def test_purge_refuses_bad_options():
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError):
-        call_command("securelink_purge", "--retention-days", "5")
-    with pytest.raises(CommandError):
-        call_command("securelink_purge", "--expire-unused-after", "0")

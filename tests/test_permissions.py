@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from wagtail import hooks
 
-from tests.factories import make_collection, make_document, make_user
+from tests.factories import make_document, make_user
 from wagtail_securelink.permissions import (
     get_document_permission_policy,
     shareable_document_ids,
@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db
 
 ADMIN = "wagtailadmin.access_admin"
 ADD_LINK = "wagtail_securelink.add_sharelink"
-
-
-@pytest.fixture
-def legal():
-    return make_collection("Legal")
-
-
-@pytest.fixture
-def finance():
-    return make_collection("Finance")
 
 
 def test_policy_is_wagtails_own_document_policy():
@@ -43,26 +33,18 @@ def test_policy_is_wagtails_own_document_policy():
     assert get_document_permission_policy() is expected
 
 
-def test_superuser_may_share_everything(legal):
-    user = make_user("root", superuser=True)
-    document = make_document(collection=legal)
-    assert user_can_share_documents(user)
-    assert user_can_share_document(user, document)
-    assert shareable_document_ids(user, [document]) == {document.pk}
+def test_superuser_may_share_everything(superuser, contract):
+    assert user_can_share_documents(superuser)
+    assert user_can_share_document(superuser, contract)
+    assert shareable_document_ids(superuser, [contract]) == {contract.pk}
 
 
-def test_editor_may_share_only_in_their_collection(legal, finance):
-    user = make_user(
-        "editor",
-        perms=[ADMIN, ADD_LINK],
-        collection_perms=[(legal, "change_document")],
-    )
-    mine = make_document("Contract", collection=legal)
-    other = make_document("Budget", collection=finance)
-    assert user_can_share_documents(user)
-    assert user_can_share_document(user, mine)
-    assert not user_can_share_document(user, other)
-    assert shareable_document_ids(user, [mine, other]) == {mine.pk}
+def test_editor_may_share_only_in_their_collection(editor, contract, budget):
+    # conftest's editor: add_sharelink, and "change" on documents in "Legal" only.
+    assert user_can_share_documents(editor)
+    assert user_can_share_document(editor, contract)
+    assert not user_can_share_document(editor, budget)
+    assert shareable_document_ids(editor, [contract, budget]) == {contract.pk}
 
 
 def test_change_permission_alone_is_not_enough(legal):
@@ -82,10 +64,9 @@ def test_add_sharelink_alone_is_not_enough(legal):
     assert not user_can_share_document(user, document)
 
 
-def test_inactive_superuser_may_not_share(legal):
-    user = make_user("root", superuser=True)
-    user.is_active = False
-    assert not user_can_share_document(user, make_document(collection=legal))
+def test_inactive_superuser_may_not_share(superuser, contract):
+    superuser.is_active = False
+    assert not user_can_share_document(superuser, contract)
 
 
 def test_permissions_are_offered_in_the_group_editor():
@@ -102,8 +83,8 @@ def test_permissions_are_offered_in_the_group_editor():
     ).exists()
 
 
-def test_group_editor_offers_the_add_sharelink_box(client):
-    client.force_login(make_user("root", superuser=True))
+def test_group_editor_offers_the_add_sharelink_box(client, superuser):
+    client.force_login(superuser)
     response = client.get(reverse("wagtailusers_groups:add"))
     assert response.status_code == 200
     add = Permission.objects.get(

@@ -12,9 +12,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
-from wagtail.models import Collection
 
-from tests.factories import make_document, make_link
 from tests.helpers import enter_code_url, request_code
 from wagtail_securelink.code_emails import deliver_code
 from wagtail_securelink.models import Grant, VerificationCode
@@ -22,13 +20,6 @@ from wagtail_securelink.models import Grant, VerificationCode
 CODE_RE = re.compile(r"Your code is (\d+)")
 QUEUED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 ALICE = "alice@example.com"
-
-
-@pytest.fixture
-def link(db):
-    # A transactional test flushes the root collection that the migrations made.
-    Collection.get_first_root_node() or Collection.add_root(name="Root")
-    return make_link(make_document(), [ALICE])
 
 
 class TypedAtOnce(BaseEmailBackend):

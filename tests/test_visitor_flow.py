@@ -1,11 +1,7 @@
 """The visitor flow of SPEC §3 through real requests, rows and emails."""
 
-import datetime
-
 import pytest
-import time_machine
 from django.core import mail
-from django.utils import timezone
 
 from tests.factories import PDF_CONTENT, make_document, make_link
 from tests.helpers import (
@@ -17,7 +13,6 @@ from tests.helpers import (
     verify,
     view_url,
 )
-from wagtail_securelink import services
 from wagtail_securelink.models import AccessEvent, Grant, VerificationCode
 
 pytestmark = pytest.mark.django_db
@@ -105,35 +100,6 @@ def test_wrong_code_five_times_kills_the_code(client, link):
     response = client.post(enter_code_url(link), {"code": right})
     assert response.status_code == 400
     assert not Grant.objects.exists()
-
-
-def test_reverification_period_asks_for_a_new_code(client, link):
-    verify(client, link, ALICE)
-    assert b"Download" in client.get(landing_url(link)).content
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=15, seconds=1)):
-        page = client.get(landing_url(link))
-        assert b"Verify your identity" in page.content
-        assert ALICE.encode() in page.content  # the address is pre-filled
-        assert client.get(download_url(link)).status_code == 302
-
-
-def test_revoking_ends_access_on_next_request(client, link):
-    verify(client, link, ALICE)
-    assert client.get(download_url(link)).status_code == 200
-    services.revoke_link(link)
-    response = client.get(download_url(link))
-    assert response.status_code == 404
-    assert b"This link has been removed or has expired" in response.content
-
-
-def test_sign_out_ends_the_grant(client, link):
-    verify(client, link, ALICE)
-    from django.urls import reverse
-
-    response = client.post(reverse("wagtail_securelink:sign_out", args=[link.token]))
-    assert response.status_code == 200
-    assert Grant.objects.get().ended_at is not None
-    assert client.get(download_url(link)).status_code == 302
 
 
 def test_view_role_previews_but_does_not_download(client):

@@ -18,8 +18,8 @@ import pytest
 from wagtail import VERSION as WAGTAIL_VERSION
 
 from tests.api.docs_examples import examples, expected_json, fill, parse, remember
-
-from .servers import COMMAND_TIMEOUT, Mailbox, Site
+from tests.harness.mail import Mailbox
+from tests.harness.server import COMMAND_TIMEOUT, Site
 
 pytestmark = [
     pytest.mark.acceptance,

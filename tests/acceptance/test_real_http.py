@@ -13,11 +13,11 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from .servers import UNLISTED_DOMAIN, Mailbox, Site
+from tests.harness.mail import UNLISTED_DOMAIN, Mailbox, code_from
+from tests.harness.server import Site
 
 pytestmark = pytest.mark.acceptance
 
-CODE_RE = re.compile(r"Your code is (\d{6,10})")
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
 
@@ -76,11 +76,6 @@ class Visitor:
         response = self.submit("/code/send/", email=address)
         assert response.status_code == 303
         return response
-
-
-def code_from(mailbox: Mailbox, address: str) -> str:
-    mail = mailbox.wait_for(address, lambda m: CODE_RE.search(m.body) is not None)
-    return CODE_RE.search(mail.body).group(1)
 
 
 def wrong(code: str) -> str:

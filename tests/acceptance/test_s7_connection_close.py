@@ -11,7 +11,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import requests
 
-from .servers import UNLISTED_DOMAIN, Mailbox, Site, smtp_sink
+from tests.harness.mail import UNLISTED_DOMAIN, Mailbox, smtp_sink
+from tests.harness.server import Site
 
 pytestmark = pytest.mark.acceptance
 

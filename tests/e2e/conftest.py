@@ -7,15 +7,9 @@ from collections import Counter
 
 import pytest
 
-from .site import (
-    AXE_JS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    UNLISTED_DOMAIN,
-    smtp_sink,
-    start_demo,
-    stop_server,
-)
+from tests.harness.mail import smtp_sink, unlisted_recipients
+
+from .site import AXE_JS, CHROMIUM, CHROMIUM_ARGS, start_demo
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="pip install -e '.[e2e]' (make test-e2e does)"
@@ -44,8 +38,8 @@ def demo(tmp_path_factory, mailbox):
     try:
         yield demo
     finally:
-        stop_server(demo.site)
-    leaked = [m.to for m in mailbox.messages if any(UNLISTED_DOMAIN in a for a in m.to)]
+        demo.site.close()
+    leaked = unlisted_recipients(mailbox)
     assert not leaked, f"an unlisted address received email: {leaked}"
 
 

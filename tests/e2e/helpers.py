@@ -1,11 +1,7 @@
-"""What the browser tests do again and again: sign in, read mail, run axe, use the keyboard."""
+"""What the browser tests do again and again: sign in, run axe, use the keyboard.
 
-import re
+Reading the codes and links in the mail: ``tests/harness/mail.py``."""
 
-from .site import Mailbox
-
-CODE_RE = re.compile(r"Your code is (\d{6,10})")
-LINK_RE = re.compile(r"https?://127\.0\.0\.1:\d+/share/[^\s\"<>]+/")
 ADMIN = ("admin", "changeme")  # load_demo's superuser
 # WCAG 2.0, 2.1 and 2.2, levels A and AA, plus axe's best practices.
 AXE_TAGS = [
@@ -31,25 +27,6 @@ def sign_in_to_admin(page) -> None:
     page.wait_for_url("**/admin/")
 
 
-def invitation_link(mailbox: Mailbox, address: str) -> str:
-    mail = mailbox.wait_for(address, lambda m: LINK_RE.search(m.body) is not None)
-    return LINK_RE.search(mail.body).group(0)
-
-
-def code_from(mailbox: Mailbox, address: str, after: int = 0) -> str:
-    """The code of the first code email to ``address`` beyond the first ``after``."""
-
-    def codes():
-        return [m for m in mailbox.to(address) if CODE_RE.search(m.body)]
-
-    mailbox.wait_for(address, lambda mail: len(codes()) > after)
-    return CODE_RE.search(codes()[after].body).group(1)
-
-
-def codes_sent_to(mailbox: Mailbox, address: str) -> int:
-    return sum(1 for m in mailbox.to(address) if CODE_RE.search(m.body))
-
-
 def axe(
     page, source: str, results: dict | None = None, blocking=BLOCKING
 ) -> list[dict]:
@@ -57,6 +34,8 @@ def axe(
 
     ``results``, when given, collects every violation by page title, for the report.
     """
+    # After a click that navigates, the next document may not have its <head> yet.
+    page.wait_for_load_state()
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=source)
     report = page.evaluate(

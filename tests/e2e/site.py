@@ -1,7 +1,7 @@
 """The example site for the browser tests and the visitor screenshots.
 
-The same servers as ``tests/acceptance`` (gunicorn on 127.0.0.1 with a throw-away
-SQLite database and MEDIA_ROOT, aiosmtpd keeping mail in memory), with two
+The same servers as ``tests/acceptance`` (``tests/harness``: gunicorn on 127.0.0.1 with
+a throw-away SQLite database and MEDIA_ROOT, aiosmtpd keeping mail in memory), with two
 differences: ``DEBUG=1``, so that Django serves the visitor stylesheet and the Wagtail
 admin's own CSS and JavaScript (the admin is driven, and axe measures colours and
 focus), and the demo data of ``manage.py load_demo`` plus a subcollection, a site name
@@ -13,34 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.acceptance.servers import (
-    HOST,
-    UNLISTED_DOMAIN,
-    Mailbox,
-    Site,
-    free_port,
-    site_env,
-    smtp_sink,
-    start_server,
-    stop_server,
-    wait_until_serving,
-)
-
-__all__ = [
-    "HOST",
-    "UNLISTED_DOMAIN",
-    "CHROMIUM",
-    "CHROMIUM_ARGS",
-    "AXE_JS",
-    "SITE_NAME",
-    "PASSWORD",
-    "Demo",
-    "Mailbox",
-    "free_port",
-    "smtp_sink",
-    "start_demo",
-    "stop_server",
-]
+from tests.harness.server import Site
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -110,15 +83,10 @@ class Demo:
 
 
 def start_demo(directory: Path, mailbox_port: int) -> Demo:
-    """Start gunicorn on a fresh demo database; the caller stops it with stop_server."""
-    port = free_port()
-    base_url = f"http://{HOST}:{port}"
-    site = Site(
-        base_url=base_url,
-        env={**site_env(directory, base_url, mailbox_port), "DEBUG": "1"},
-        directory=directory,
-    )
-    start_server(site, port)
+    """Start gunicorn on a fresh demo database; the caller stops it with
+    ``demo.site.close()``."""
+    site = Site(directory, mailbox_port, DEBUG="1")
+    site.start_gunicorn(access_log=True)
     try:
         site.manage("migrate", "--noinput", "-v", "0")
         result = site.manage(
@@ -130,8 +98,8 @@ def start_demo(directory: Path, mailbox_port: int) -> Demo:
             extra_env={"SITE_NAME": SITE_NAME, "LINK_PASSWORD": PASSWORD},
         )
         ids = json.loads(result.stdout.strip().splitlines()[-1])
-        wait_until_serving(site)
+        site.wait_until_serving()
     except BaseException:
-        stop_server(site)
+        site.close()
         raise
     return Demo(site=site, ids=ids)

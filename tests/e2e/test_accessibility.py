@@ -13,12 +13,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.harness.mail import code_from, codes_sent_to
+
 from .helpers import (
     ADMIN_BLOCKING,
     EVERY_IMPACT,
     axe,
-    code_from,
-    codes_sent_to,
     focus_ring,
     sign_in_to_admin,
     tab_to,

@@ -12,13 +12,14 @@ import zipfile
 
 import pytest
 
-from .helpers import (
+from tests.harness.mail import (
+    UNLISTED_DOMAIN,
     code_from,
     codes_sent_to,
     invitation_link,
-    sign_in_to_admin,
 )
-from .site import UNLISTED_DOMAIN
+
+from .helpers import sign_in_to_admin
 
 RUTH = "ruth@recipients.example.com"
 SAM = "sam@recipients.example.com"

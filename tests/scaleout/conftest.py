@@ -10,7 +10,9 @@ import os
 
 import pytest
 
-from .cluster import Cluster, Mailbox, Postgres, Redis, scaleout_environment
+from tests.harness.mail import smtp_sink
+
+from .cluster import Cluster, Postgres, Redis, scaleout_environment
 
 SKIP_REASON = (
     "needs DATABASE_URL=postgres://… and REDIS_URL (see scripts/services.sh) "
@@ -65,12 +67,8 @@ def redis(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def mailbox():
-    box = Mailbox()
-    box.start()
-    try:
+    with smtp_sink() as box:
         yield box
-    finally:
-        box.stop()
 
 
 @pytest.fixture(scope="module")

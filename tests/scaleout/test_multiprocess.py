@@ -13,7 +13,10 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from .cluster import Cluster, Mailbox, Visitor, form_fields, on, poll
+from tests.harness.mail import Mailbox
+from tests.harness.server import poll
+
+from .cluster import Cluster, Visitor, form_fields, on
 
 pytestmark = pytest.mark.scaleout
 

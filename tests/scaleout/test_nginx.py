@@ -15,8 +15,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
+from tests.harness.server import free_port, poll, stop_process
+
 from . import nginx
-from .cluster import Cluster, Visitor, _stop, free_port, poll
+from .cluster import Cluster, Visitor
 
 pytestmark = pytest.mark.scaleout
 
@@ -109,7 +111,7 @@ def proxied(database, redis, mailbox):
     finally:
         trust.undo()
         if server is not None:
-            _stop(server)
+            stop_process(server)
         site.close()
         subprocess.run(["rm", "-rf", str(directory)], check=False)
 

@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 from django.core.cache.backends.base import BaseCache
 from django.test import Client
-from wagtail.models import Collection
 
 from tests.factories import make_document, make_link
 from tests.helpers import CODE_RE
@@ -30,13 +29,6 @@ def code_mails(to=None) -> list:
 
 def wrong_code(right: str) -> str:
     return "0" * len(right) if right != "0" * len(right) else "1" * len(right)
-
-
-@pytest.fixture
-def root_collection(db):
-    # A transactional test flushes the tables, and the root collection that the
-    # migrations created goes with them: recreate it for the tests that run after one.
-    return Collection.get_first_root_node() or Collection.add_root(name="Root")
 
 
 @pytest.fixture
