@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from . import enforcement, languages, link_rules, privacy, signals
+from . import enforcement, link_rules, privacy, signals
 from .choices import Audience, EventType, TargetType
 from .events import record_event
 from .invitations import send_invitations_to
 from .link_rules import get_policy
-from .models import Recipient, ShareLink
+from .models import ShareLink
 from .policy import current_policy
-from .recipients import clean_access_end, clean_recipients
+from .recipients import clean_access_end, clean_recipients, create_recipients
 from .tokens import new_link_key
 
 __all__ = [
@@ -126,17 +126,12 @@ def create_link(
         )
         if groups:
             link.groups.set(groups)
-        rows = Recipient.objects.bulk_create(
-            [
-                Recipient(
-                    link=link,
-                    email=a,
-                    added_by=created_by,
-                    language=languages.supported(language),
-                    expires_at=recipient_expires_at,
-                )
-                for a in addresses
-            ]
+        rows = create_recipients(
+            link,
+            addresses,
+            added_by=created_by,
+            language=language,
+            expires_at=recipient_expires_at,
         )
         record_event(
             EventType.LINK_CREATED,

@@ -26,6 +26,7 @@ from .policy import current_policy
 __all__ = [
     "clean_recipients",
     "clean_access_end",
+    "create_recipients",
     "add_recipients",
     "remove_recipient",
     "unlock_recipient",
@@ -81,6 +82,22 @@ def clean_access_end(expires_at: datetime.datetime | None):
     return expires_at
 
 
+def create_recipients(link, addresses, *, added_by, language, expires_at):
+    """The ``Recipient`` rows of clean ``addresses`` (one INSERT); no email, no event."""
+    return Recipient.objects.bulk_create(
+        [
+            Recipient(
+                link=link,
+                email=address,
+                added_by=added_by,
+                language=languages.supported(language),
+                expires_at=expires_at,
+            )
+            for address in addresses
+        ]
+    )
+
+
 def add_recipients(
     link: ShareLink,
     addresses,
@@ -110,17 +127,8 @@ def add_recipients(
     existing = set(link.recipients.values_list("email", flat=True))
     new = [a for a in clean if a not in existing]
     with transaction.atomic():
-        rows = Recipient.objects.bulk_create(
-            [
-                Recipient(
-                    link=link,
-                    email=a,
-                    added_by=added_by,
-                    language=languages.supported(language),
-                    expires_at=expires_at,
-                )
-                for a in new
-            ]
+        rows = create_recipients(
+            link, new, added_by=added_by, language=language, expires_at=expires_at
         )
         for row in rows:
             record_event(
