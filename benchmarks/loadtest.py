@@ -77,6 +77,17 @@ for i in range(links):
 print(json.dumps(urls))
 """
 
+# Where the email step's time went, from the task rows: waiting in the queue (enqueued
+# → a worker claimed it) and the task itself (claimed → finished), in ms.
+TASK_TIMES = """
+SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
+           extract(epoch FROM started_at - enqueued_at) * 1000),
+       percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
+           extract(epoch FROM finished_at - started_at) * 1000)
+FROM django_tasks_database_dbtaskresult
+WHERE task_path = 'wagtail_securelink.tasks.send_code_email' AND finished_at IS NOT NULL
+"""
+
 VERIFY_CHAIN = """
 from wagtail_securelink.chain import verify_chain
 problem = verify_chain()
@@ -381,6 +392,7 @@ def main(argv=None) -> int:
         # The emails of the run (the replays below send more), and the workers' CPU.
         arrived = [a.at for a in sink.since(began, ended)]
         worker_cpu = sum(cpu_seconds(w.pid) for w in cluster.task_workers)
+        queue_wait, task_run = database.query(TASK_TIMES)[0]
 
         # -- checks --
         replayed = replay_spent_codes(results, proxy, link_urls)
@@ -449,6 +461,8 @@ def main(argv=None) -> int:
             "emails_sent": len(arrived),
             "emails_sent_per_second": round(len(arrived) / elapsed, 2),
             "max_backlog": max_backlog(results.code_requests, arrived),
+            "code_task_queue_wait_ms": [round(x) for x in queue_wait or []],
+            "code_task_run_ms": [round(x) for x in task_run or []],
             "worker_cpu_seconds": round(worker_cpu, 2),
             "worker_cpu_ms_per_email": round(1000 * worker_cpu / len(arrived), 1)
             if arrived
@@ -506,6 +520,9 @@ def report(f: dict) -> str:
         f"codes requested {f['codes_requested']} ({f['codes_requested_per_second']}/s), "
         f"emails sent {f['emails_sent']} ({f['emails_sent_per_second']}/s) during the "
         f"run; at most {f['max_backlog']} codes requested and not yet in the sink",
+        "code email tasks: in the queue p50/p95 "
+        f"{'/'.join(map(str, f['code_task_queue_wait_ms']))} ms, running p50/p95 "
+        f"{'/'.join(map(str, f['code_task_run_ms']))} ms",
         f"task workers' CPU {f['worker_cpu_seconds']} s, "
         f"{f['worker_cpu_ms_per_email']} ms per email; load average (1, 5, 15 min) "
         f"before {f['load_average']['before']}, after {f['load_average']['after']}",

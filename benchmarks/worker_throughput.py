@@ -49,6 +49,7 @@ from benchmarks.smtp_sink import SinkProcess  # noqa: E402
 from tests.scaleout.cluster import EXAMPLE_SITE, Postgres  # noqa: E402
 
 KINDS = ("code", "send_mail", "nothing")
+SQL_TASKS = 20  # tasks of a kind whose SQL statements are counted
 
 QUEUE_CODES = """
 import os
@@ -103,12 +104,16 @@ AREAS = [
 ]
 
 
-def run_worker(cluster, *, profile: Path | None = None, timer: str = "cpu") -> dict:
+def run_worker(
+    cluster, *, profile: Path | None = None, timer: str = "cpu", sql: bool = False
+) -> dict:
     """One ``db_worker --batch`` until the queue is empty: CPU and wall seconds after
     its start-up (``worker_run.py``)."""
     command = [sys.executable, str(ROOT / "benchmarks" / "worker_run.py")]
     if profile is not None:
         command += ["--profile", str(profile), "--timer", timer]
+    if sql:
+        command.append("--sql")
     result = subprocess.run(
         command,
         cwd=EXAMPLE_SITE,
@@ -273,6 +278,13 @@ def report(f: dict) -> str:
                 for e in p["own_time"]
             ),
         ]
+    for kind, counted in f["sql"].items():
+        lines += [
+            "",
+            f"SQL per task, {kind} ({SQL_TASKS} tasks): {counted['per_task']} "
+            "statements and COMMITs:",
+            *(f"  {n:6.2f}  {sql}" for sql, n in counted["statements"].items()),
+        ]
     if f.get("sink_cpu_s") is not None:
         lines += [
             "",
@@ -328,6 +340,14 @@ def main(argv=None) -> int:
             figures["profiles"][timer] = profile_summary(
                 directory / f"{timer}.prof", args.emails, args.top
             )
+        figures["sql"] = {}
+        for kind in ("code", "nothing"):
+            queue(cluster, kind, SQL_TASKS, 1500, "sql")
+            counted = run_worker(cluster, sql=True)["sql"]
+            figures["sql"][kind] = {
+                "per_task": round(sum(counted.values()) / SQL_TASKS, 1),
+                "statements": {k: round(n / SQL_TASKS, 2) for k, n in counted.items()},
+            }
         sink.stop()
         figures["sink_cpu_s"] = sink.cpu_seconds and round(sink.cpu_seconds, 2)
         figures["load_average"] = {
