@@ -57,6 +57,9 @@ from tests.scaleout.cluster import (  # noqa: E402
 )
 
 STEPS = ["open", "request_code", "code_form", "email", "verify", "document", "download"]
+# Every visitor asks for its first code in the same second: the email step again
+# without each visitor's first round, so without that burst.
+LATER_EMAILS = "email, rounds 2+"
 TIMEOUT = 60
 
 MAKE_LINKS = """
@@ -255,6 +258,8 @@ def visitor(
             mail = sink.wait_for_mail(address, deadline=TIMEOUT)
             code = mail.code
             results.timed("email", mail.at - asked)
+            if address != addresses[0]:
+                results.timed(LATER_EMAILS, mail.at - asked)
             action, fields = form_fields(form.text, "/code/")
             verify_url = urljoin(link_url, action)
             verified = request(
@@ -480,7 +485,7 @@ def main(argv=None) -> int:
                     "p95_ms": round(percentile(results.timings[step], 0.95) * 1000, 1),
                     "max_ms": round(max(results.timings[step], default=0) * 1000, 1),
                 }
-                for step in STEPS
+                for step in [*STEPS[:4], LATER_EMAILS, *STEPS[4:]]
             },
             "statuses": {
                 f"{s} {c}": n for (s, c), n in sorted(results.statuses.items())
