@@ -25,7 +25,8 @@ DEMO_NO_SERVE ?=
 
 .PHONY: help venv test test-wagtail test-wagtail-baseline lint format demo \
 	build test-wheel check clean distclean
-.PHONY: services-up services-down test-scaleout test-scaleout-newest test-nginx loadtest
+.PHONY: services-up services-down test-scaleout test-scaleout-newest test-nginx loadtest \
+	bench-worker
 
 help:
 	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
@@ -52,6 +53,7 @@ help:
 	@echo "make test-nginx   nginx -t on deploy/nginx/securelink.conf (installs nginx when missing)"
 	@echo "make test-worker-recovery  PostgreSQL restarted under a running db_worker: email resumes"
 	@echo "make loadtest     $(LOADTEST_VISITORS) visitors for $(LOADTEST_SECONDS) s through 2 gunicorns on PostgreSQL + Redis"
+	@echo "make bench-worker one db_worker sending $(BENCH_WORKER_EMAILS) code emails against plain send_mail tasks, CPU per email, a profile"
 
 venv: $(STAMP)
 
@@ -161,6 +163,8 @@ SCALEOUT_PYTEST_ARGS ?= -x -q -p no:cacheprovider
 LOADTEST_VISITORS ?= 100
 LOADTEST_SECONDS ?= 60
 LOADTEST_ARGS ?=
+BENCH_WORKER_EMAILS ?= 300
+BENCH_WORKER_ARGS ?=
 
 services-up:
 	scripts/services.sh up
@@ -191,6 +195,12 @@ test-worker-recovery: venv
 loadtest: venv
 	scripts/services.sh run $(PY) benchmarks/loadtest.py \
 		--visitors $(LOADTEST_VISITORS) --seconds $(LOADTEST_SECONDS) $(LOADTEST_ARGS)
+
+# One task worker (`db_worker --batch`) on queued code emails, side by side with tasks
+# sending a plain send_mail: emails a second, CPU per email, then a cProfile.
+bench-worker: venv
+	scripts/services.sh run $(PY) benchmarks/worker_throughput.py \
+		--emails $(BENCH_WORKER_EMAILS) $(BENCH_WORKER_ARGS)
 
 # Benchmarks (docs/performance.md): a throw-away site on 127.0.0.1, every scenario side
 # by side, a markdown table on stdout and in benchmarks/results/latest.md. Needs wrk,

@@ -7,12 +7,14 @@ Needs ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``, as ``scripts/services.sh`
 them. Builds a fresh database on that server, runs the example site
 (``benchmarks/loadtest_settings.py``: the defaults with the per-network rate limits
 raised, since every visitor here shares 127.0.0.1) in two gunicorn processes with a
-``db_worker`` sending email to an SMTP sink on 127.0.0.1, then lets ``--visitors``
-threads walk the whole specific-people flow again and again for ``--seconds``:
+``db_worker`` sending email to an SMTP sink on 127.0.0.1 (in a process of its own,
+``smtp_sink.py``), then lets ``--visitors`` threads walk the whole specific-people flow
+again and again for ``--seconds``:
 
     open (GET the link) → request_code (POST the address) → code_form (GET) →
-    email (the code arrives in the SMTP sink, timed from the POST) → verify (POST
-    the code) → document (GET the page) → download
+    email (the code arrives in the SMTP sink: from the POST to the sink's clock at
+    the end of the message's DATA) → verify (POST the code) → document (GET the
+    page) → download
 
 Each request goes to one of the two processes in turn, as a round-robin proxy would.
 Each round uses an address of its own, so the per-address limits in the database
@@ -20,7 +22,8 @@ Each round uses an address of its own, so the per-address limits in the database
 code used at most once (one grant per verified round, replaying a spent code is
 refused), every action recorded as an access event, the audit chain intact.
 
-Prints a Markdown table (throughput, p50/p95/max per step) and writes JSON with
+Prints a Markdown table (throughput, p50/p95/max per step, codes requested and emails
+sent per second, the task workers' CPU time per email) and writes JSON with
 ``--json``. Exits non-zero when a check fails. Stops by itself: new rounds start only
 until ``--seconds`` have passed, and every request has a timeout.
 """
@@ -43,12 +46,15 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.mail import Mailbox  # noqa: E402
+from benchmarks.smtp_sink import SinkError, SinkProcess  # noqa: E402
 from tests.harness.server import HarnessError as ClusterError  # noqa: E402
 from tests.harness.server import poll  # noqa: E402
 from tests.scaleout.cluster import Cluster, Postgres, form_fields, on  # noqa: E402
 
 STEPS = ["open", "request_code", "code_form", "email", "verify", "document", "download"]
+# Every visitor asks for its first code in the same second: the email step again
+# without each visitor's first round, so without that burst.
+LATER_EMAILS = "email, rounds 2+"
 TIMEOUT = 60
 
 MAKE_LINKS = """
@@ -69,11 +75,82 @@ for i in range(links):
 print(json.dumps(urls))
 """
 
+# Where the email step's time went, from the task rows: waiting in the queue (enqueued
+# → a worker claimed it) and the task itself (claimed → finished), in ms.
+TASK_TIMES = """
+SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
+           extract(epoch FROM started_at - enqueued_at) * 1000),
+       percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
+           extract(epoch FROM finished_at - started_at) * 1000)
+FROM django_tasks_database_dbtaskresult
+WHERE task_path = 'wagtail_securelink.tasks.send_code_email' AND finished_at IS NOT NULL
+"""
+
 VERIFY_CHAIN = """
 from wagtail_securelink.chain import verify_chain
 problem = verify_chain()
 print("chain ok" if problem is None else f"chain broken at {problem.event_id}: {problem.reason}")
 """
+
+
+def scaleout_urls(parser: argparse.ArgumentParser, redis_db: int) -> tuple[str, str]:
+    """DATABASE_URL (PostgreSQL) and REDIS_URL, as ``scripts/services.sh run`` sets
+    them; the Redis URL names database ``redis_db`` (emptied by ``build_cluster``)."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")) or not redis_url:
+        parser.error(
+            "set DATABASE_URL (PostgreSQL) and REDIS_URL: see scripts/services.sh"
+        )
+    return database_url, urlunsplit(urlsplit(redis_url)._replace(path=f"/{redis_db}"))
+
+
+def build_cluster(
+    work: Path, database: Postgres, redis_url: str, smtp_port: int, **options
+) -> Cluster:
+    """The example site on a fresh database: migrated, one document, the cache empty."""
+    cluster = Cluster(
+        directory=work,
+        database_url=database.url,
+        redis_url=redis_url,
+        smtp_port=smtp_port,
+        **options,
+    )
+    cluster.manage("shell", "-c", "from django.core.cache import cache; cache.clear()")
+    cluster.set_up()
+    return cluster
+
+
+def make_links(cluster: Cluster, links: int, per_link: int) -> list[str]:
+    made = cluster.manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        MAKE_LINKS,
+        extra_env={
+            "DOC_ID": str(cluster.document_id),
+            "LINKS": str(links),
+            "PER_LINK": str(per_link),
+        },
+    )
+    return json.loads(made.stdout.strip().splitlines()[-1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def max_backlog(requested: list[float], arrived: list[float]) -> int:
+    """The most codes requested and not yet in the sink at any moment."""
+    timeline = sorted([(t, 1) for t in requested] + [(t, -1) for t in arrived])
+    depth = peak = 0
+    for _t, step in timeline:
+        depth += step
+        peak = max(peak, depth)
+    return peak
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -108,6 +185,7 @@ class Results:
         self.failures: list[str] = []
         self.rounds = 0
         self.spent: list[tuple[str, dict, str, str]] = []  # for the replay check
+        self.code_requests: list[float] = []  # time.monotonic() of each 303
 
     def timed(self, step: str, seconds: float, status: int | None = None) -> None:
         with self.lock:
@@ -125,7 +203,7 @@ def visitor(
     link_url: str,
     addresses: list[str],
     proxy: Proxy,
-    mailbox: Mailbox,
+    sink: SinkProcess,
     results: Results,
     stop_at: float,
     content: bytes,
@@ -157,7 +235,7 @@ def visitor(
                 results.fail(f"open: {page.status_code}")
                 return
             action, fields = form_fields(page.text, "/code/send/")
-            asked = time.perf_counter()
+            asked = time.monotonic()  # the sink's clock too
             sent = request(
                 "request_code",
                 "POST",
@@ -167,11 +245,16 @@ def visitor(
             if sent.status_code != 303:
                 results.fail(f"request_code: {sent.status_code}")
                 return
+            with results.lock:
+                results.code_requests.append(time.monotonic())
             form = request(
                 "code_form", "GET", urljoin(link_url, sent.headers["Location"])
             )
-            code = mailbox.wait_for_code(address, deadline=TIMEOUT)
-            results.timed("email", time.perf_counter() - asked)
+            mail = sink.wait_for_mail(address, deadline=TIMEOUT)
+            code = mail.code
+            results.timed("email", mail.at - asked)
+            if address != addresses[0]:
+                results.timed(LATER_EMAILS, mail.at - asked)
             action, fields = form_fields(form.text, "/code/")
             verify_url = urljoin(link_url, action)
             verified = request(
@@ -196,7 +279,7 @@ def visitor(
                 results.rounds += 1
                 if len(results.spent) < 50:
                     results.spent.append((verify_url, fields, code, address))
-        except (requests.RequestException, ClusterError) as exc:
+        except (requests.RequestException, ClusterError, SinkError) as exc:
             results.fail(f"{type(exc).__name__}: {exc}")
             return
 
@@ -242,49 +325,28 @@ def main(argv=None) -> int:
     if not 1 <= args.visitors <= 100 or not 0 < args.seconds <= 600:
         parser.error("at most 100 visitors and 600 seconds")
 
-    database_url = os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")) or not redis_url:
-        parser.error(
-            "set DATABASE_URL (PostgreSQL) and REDIS_URL: see scripts/services.sh"
-        )
     # A Redis database of its own, emptied first: no counter left from elsewhere.
-    redis_url = urlunsplit(urlsplit(redis_url)._replace(path="/14"))
+    database_url, redis_url = scaleout_urls(parser, redis_db=14)
 
     work = Path(tempfile.mkdtemp(prefix="securelink-loadtest-"))
     database = Postgres(database_url)
-    mailbox = Mailbox()
-    mailbox.start()
-    cluster = Cluster(
-        directory=work,
-        database_url=database.url,
-        redis_url=redis_url,
-        smtp_port=mailbox.port,
-        processes=args.processes,
-        workers=args.workers,
-        threads=args.threads,
-        settings_module="benchmarks.loadtest_settings",
-    )
+    sink = SinkProcess()
+    sink.start()
+    cluster = None
     try:
         print(f"setting up in {work} …", file=sys.stderr)
-        cluster.manage(
-            "shell", "-c", "from django.core.cache import cache; cache.clear()"
+        cluster = build_cluster(
+            work,
+            database,
+            redis_url,
+            sink.port,
+            processes=args.processes,
+            workers=args.workers,
+            threads=args.threads,
+            settings_module="benchmarks.loadtest_settings",
         )
-        cluster.set_up()
         per_link = args.rounds_per_visitor
-        made = cluster.manage(
-            "shell",
-            "-v",
-            "0",
-            "-c",
-            MAKE_LINKS,
-            extra_env={
-                "DOC_ID": str(cluster.document_id),
-                "LINKS": str(args.visitors),
-                "PER_LINK": str(per_link),
-            },
-        )
-        link_urls = json.loads(made.stdout.strip().splitlines()[-1])
+        link_urls = make_links(cluster, args.visitors, per_link)
         cluster.start_web()
         cluster.start_worker(count=args.task_workers)
         events_before = dict(
@@ -300,6 +362,7 @@ def main(argv=None) -> int:
             f"processes × {args.workers} workers × {args.threads} threads …",
             file=sys.stderr,
         )
+        load_before = os.getloadavg()
         began = time.monotonic()
         stop_at = began + args.seconds
         threads = [
@@ -310,7 +373,7 @@ def main(argv=None) -> int:
                     link_urls[i],
                     [f"v{i}-{j}@load.example.com" for j in range(per_link)],
                     proxy,
-                    mailbox,
+                    sink,
                     results,
                     stop_at,
                     cluster.document_content,
@@ -324,7 +387,12 @@ def main(argv=None) -> int:
         for thread in threads:
             # Every request has a timeout: a round in flight at the deadline ends soon.
             thread.join(timeout=max(1, stop_at - time.monotonic()) + 6 * TIMEOUT)
-        elapsed = time.monotonic() - began
+        ended = time.monotonic()
+        elapsed = ended - began
+        # The emails of the run (the replays below send more), and the workers' CPU.
+        arrived = [a.at for a in sink.since(began, ended)]
+        worker_cpu = sum(cpu_seconds(w.pid) for w in cluster.task_workers)
+        queue_wait, task_run = database.query(TASK_TIMES)[0]
 
         # -- checks --
         replayed = replay_spent_codes(results, proxy, link_urls)
@@ -355,7 +423,7 @@ def main(argv=None) -> int:
         expected_events = {
             "opened": ok_status["document", 200],
             "code_requested": ok_status["request_code", 303] + len(results.spent),
-            "code_sent": mailbox.count,
+            "code_sent": sink.count,
             "verified": verified_ok,
             "downloaded": ok_status["download", 200],
         }
@@ -386,6 +454,23 @@ def main(argv=None) -> int:
             "rounds_per_second": round(results.rounds / elapsed, 2),
             "requests": requests_total,
             "requests_per_second": round(requests_total / elapsed, 1),
+            "codes_requested": len(results.code_requests),
+            "codes_requested_per_second": round(
+                len(results.code_requests) / elapsed, 2
+            ),
+            "emails_sent": len(arrived),
+            "emails_sent_per_second": round(len(arrived) / elapsed, 2),
+            "max_backlog": max_backlog(results.code_requests, arrived),
+            "code_task_queue_wait_ms": [round(x) for x in queue_wait or []],
+            "code_task_run_ms": [round(x) for x in task_run or []],
+            "worker_cpu_seconds": round(worker_cpu, 2),
+            "worker_cpu_ms_per_email": round(1000 * worker_cpu / len(arrived), 1)
+            if arrived
+            else None,
+            "load_average": {
+                "before": [round(x, 2) for x in load_before],
+                "after": [round(x, 2) for x in os.getloadavg()],
+            },
             "steps": {
                 step: {
                     "count": len(results.timings[step]),
@@ -395,14 +480,14 @@ def main(argv=None) -> int:
                     "p95_ms": round(percentile(results.timings[step], 0.95) * 1000, 1),
                     "max_ms": round(max(results.timings[step], default=0) * 1000, 1),
                 }
-                for step in STEPS
+                for step in [*STEPS[:4], LATER_EMAILS, *STEPS[4:]]
             },
             "statuses": {
                 f"{s} {c}": n for (s, c), n in sorted(results.statuses.items())
             },
             "events": {k: new.get(k, 0) for k in sorted(new)},
             "expected_events": expected_events,
-            "emails": mailbox.count,
+            "emails": sink.count,
             "grants": grants,
             "codes_used": used,
             "replayed_codes_accepted": replayed,
@@ -416,8 +501,9 @@ def main(argv=None) -> int:
             args.json.write_text(json.dumps(figures, indent=2) + "\n")
         return 0 if all(checks.values()) else 1
     finally:
-        cluster.close()
-        mailbox.stop()
+        if cluster is not None:
+            cluster.close()
+        sink.stop()
         database.close()
         if not args.keep:
             import shutil
@@ -431,6 +517,15 @@ def report(f: dict) -> str:
         f"{f['workers']} workers × {f['threads']} threads, {f['task_workers']} task worker(s)",
         f"{f['rounds']} full rounds ({f['rounds_per_second']}/s), "
         f"{f['requests']} HTTP requests ({f['requests_per_second']}/s)",
+        f"codes requested {f['codes_requested']} ({f['codes_requested_per_second']}/s), "
+        f"emails sent {f['emails_sent']} ({f['emails_sent_per_second']}/s) during the "
+        f"run; at most {f['max_backlog']} codes requested and not yet in the sink",
+        "code email tasks: in the queue p50/p95 "
+        f"{'/'.join(map(str, f['code_task_queue_wait_ms']))} ms, running p50/p95 "
+        f"{'/'.join(map(str, f['code_task_run_ms']))} ms",
+        f"task workers' CPU {f['worker_cpu_seconds']} s, "
+        f"{f['worker_cpu_ms_per_email']} ms per email; load average (1, 5, 15 min) "
+        f"before {f['load_average']['before']}, after {f['load_average']['after']}",
         "",
         "| step | count | p50 ms | p95 ms | max ms |",
         "| --- | ---: | ---: | ---: | ---: |",
