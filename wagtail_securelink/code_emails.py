@@ -108,8 +108,9 @@ def _send(code) -> str:
         record_event(EventType.CODE_SEND_FAILED, link=link, recipient=recipient)
         return "failed"
     now = timezone.now()
+    # ``sent_at`` stays the claim's time: ``last_code_sent_at`` (now) is later, which is
+    # how ``_send_again`` knows this run finished.
     with transaction.atomic():
-        VerificationCode.objects.filter(pk=code.pk).update(sent_at=now)
         VerificationCode.objects.filter(
             recipient=recipient, used_at__isnull=True, invalidated_at__isnull=True
         ).exclude(pk=code.pk).update(invalidated_at=now)

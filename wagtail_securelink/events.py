@@ -50,7 +50,6 @@ def record_event(
     A request may carry ``securelink_event_detail`` (the API v3 token's id and name),
     merged into the detail of every event recorded for it.
     """
-    policy = current_policy(request)
     if (
         user is None
         and request is not None
@@ -60,7 +59,8 @@ def record_event(
             user = request.user
     if recipient is not None and not email:
         email = recipient.email
-    ip = _stored_ip(request, policy)
+    # Only a request has an address to store: a worker's event needs no policy read.
+    ip = _stored_ip(request, current_policy(request)) if request is not None else ""
     agent = user_agent(request) if request is not None else ""
     row = AccessEvent(
         event=event,
