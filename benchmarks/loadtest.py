@@ -317,7 +317,12 @@ def main(argv=None) -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="per gunicorn process")
     parser.add_argument("--threads", type=int, default=4, help="per gunicorn worker")
-    parser.add_argument("--task-workers", type=int, default=1)
+    parser.add_argument(
+        "--task-workers",
+        type=int,
+        default=2,
+        help="db_worker processes (default 2, as docs/deployment.md recommends)",
+    )
     parser.add_argument("--rounds-per-visitor", type=int, default=40)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
