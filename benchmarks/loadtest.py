@@ -83,7 +83,7 @@ SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
        percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
            extract(epoch FROM finished_at - started_at) * 1000)
 FROM django_tasks_database_dbtaskresult
-WHERE task_path = 'wagtail_securelink.tasks.send_code_email' AND finished_at IS NOT NULL
+WHERE task_path LIKE '%.send_code_email' AND finished_at IS NOT NULL
 """
 
 VERIFY_CHAIN = """
@@ -207,7 +207,10 @@ def visitor(
     results: Results,
     stop_at: float,
     content: bytes,
+    start_at: float = 0.0,
 ):
+    # Visitors arrive over the ramp-up, as people do, not all in the same instant.
+    time.sleep(max(0.0, start_at - time.monotonic()))
     for address in addresses:
         if time.monotonic() >= stop_at:
             return
@@ -323,6 +326,12 @@ def main(argv=None) -> int:
         default=2,
         help="db_worker processes (default 2, as docs/deployment.md recommends)",
     )
+    parser.add_argument(
+        "--ramp-up",
+        type=float,
+        default=10,
+        help="seconds over which the visitors arrive (0: all in the same instant)",
+    )
     parser.add_argument("--rounds-per-visitor", type=int, default=40)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -382,6 +391,7 @@ def main(argv=None) -> int:
                     results,
                     stop_at,
                     cluster.document_content,
+                    began + args.ramp_up * i / args.visitors,
                 ),
                 daemon=True,
             )
@@ -455,6 +465,7 @@ def main(argv=None) -> int:
             "workers": args.workers,
             "threads": args.threads,
             "task_workers": args.task_workers,
+            "ramp_up": args.ramp_up,
             "rounds": results.rounds,
             "rounds_per_second": round(results.rounds / elapsed, 2),
             "requests": requests_total,
@@ -519,7 +530,8 @@ def main(argv=None) -> int:
 def report(f: dict) -> str:
     lines = [
         f"{f['visitors']} visitors, {f['seconds']} s, {f['processes']} gunicorn processes × "
-        f"{f['workers']} workers × {f['threads']} threads, {f['task_workers']} task worker(s)",
+        f"{f['workers']} workers × {f['threads']} threads, {f['task_workers']} task worker(s), "
+        f"visitors arriving over {f['ramp_up']:g} s",
         f"{f['rounds']} full rounds ({f['rounds_per_second']}/s), "
         f"{f['requests']} HTTP requests ({f['requests_per_second']}/s)",
         f"codes requested {f['codes_requested']} ({f['codes_requested_per_second']}/s), "
