@@ -83,7 +83,7 @@ SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
        percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
            extract(epoch FROM finished_at - started_at) * 1000)
 FROM django_tasks_database_dbtaskresult
-WHERE task_path LIKE '%.send_code_email' AND finished_at IS NOT NULL
+WHERE task_path LIKE '%%.send_code_email' AND finished_at IS NOT NULL
 """
 
 VERIFY_CHAIN = """
