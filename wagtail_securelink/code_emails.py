@@ -143,6 +143,7 @@ def deliver_sign_in_reminder(recipient_id: int) -> str:
     record_event(
         EventType.ACCOUNT_SIGN_IN_SENT, link=recipient.link, recipient=recipient
     )
+    return "sent"
 
 
 @task()
