@@ -38,6 +38,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
 from wagtail_securelink import codes, grants, services
+from wagtail_securelink.browsing import PAGE_SIZE
 from wagtail_securelink.models import ShareLink, VerificationCode
 from wagtail_securelink.tokens import new_link_key
 
@@ -195,8 +196,9 @@ def phase_main(code_sessions: int) -> dict:
     zip_link = share(zip_folder, owner)
 
     ten = root.add_child(name="Ten documents")
+    fifty = root.add_child(name="Fifty documents")  # one full page
     many = root.add_child(name="Ten thousand documents")
-    for folder, count in ((ten, 10), (many, 10_000)):
+    for folder, count in ((ten, 10), (fifty, PAGE_SIZE), (many, 10_000)):
         Document.objects.bulk_create(
             Document(
                 title=f"Document {i:05d}",
@@ -207,6 +209,7 @@ def phase_main(code_sessions: int) -> dict:
             for i in range(count)
         )
     ten_link, many_link = share(ten, owner), share(many, owner)
+    fifty_link = share(fifty, owner)
     # One recipient per browser of the code scenario (see ``_code_sessions``).
     code_link = services.create_link(
         target=small,
@@ -252,7 +255,7 @@ def phase_main(code_sessions: int) -> dict:
             "sessions": _code_sessions(code_link, code_sessions),
         },
     }
-    for key, link in (("ten", ten_link), ("many", many_link)):
+    for key, link in (("ten", ten_link), ("fifty", fifty_link), ("many", many_link)):
         landing = reverse("wagtail_securelink:landing", args=[link.token])
         cookie = grant_cookie(link)
         state["listing"][key] = {
@@ -261,6 +264,12 @@ def phase_main(code_sessions: int) -> dict:
             "cookie": cookie,
             "queries": count_queries(landing, cookie),
             "search_queries": count_queries(landing + "?q=Document+0000", cookie),
+            "rows": min(
+                Document.objects.filter(collection=link.collection).count(), PAGE_SIZE
+            ),
+            "search_rows": Document.objects.filter(
+                collection=link.collection, title__icontains="Document 0000"
+            ).count(),
         }
     state["small"]["queries"] = count_queries(
         state["small"]["link"], state["small"]["cookie"]
@@ -294,10 +303,12 @@ def top_up_links(owner, total: int) -> None:
 
 
 def phase_links(total: int) -> dict:
+    """Links topped up to ``total`` (a full admin page is 50), and the listing's cost."""
     owner = get_user_model().objects.get(username="bench")
     top_up_links(owner, total)
+    links = ShareLink.objects.count()
     return {
-        "links": ShareLink.objects.count(),
+        "links": links,
         "admin_queries": count_queries(
             reverse("wagtail_securelink_sharelink:index"), user=owner
         ),

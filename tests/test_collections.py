@@ -32,3 +32,35 @@ def test_view_role_lists_but_does_not_download_or_zip(client, tree):
         ).status_code
         == 403
     )
+
+
+def test_folder_page_links_each_row_to_its_own_document(client, tree):
+    """Row URLs are reversed once per listing and completed per row: each row's links
+    must still be exactly the ones ``reverse`` gives for that document, whatever
+    digits its id shares with the stand-in id."""
+    from tests.factories import make_document
+    from wagtail_securelink.views.content import _ANY_ID, row_urls
+
+    root, _sub, _other, docs = tree
+    rows = [docs["plan"], docs["notes"]]
+    for pk in (_ANY_ID, int(str(_ANY_ID)[:4]), int(str(_ANY_ID) * 2)):
+        document = make_document(f"Doc {pk}", f"d{pk}.txt", b"x", collection=root)
+        type(document).objects.filter(pk=document.pk).update(id=pk)
+        document.pk = pk
+        rows.append(document)
+    link = make_link(root, [ALICE], role="download")
+    verified(client, link)
+    page = client.get(landing_url(link)).content.decode()
+    urls_of = row_urls(link)
+    for document in rows:
+        assert f'href="{visitor_url("collection_document", link, document.pk)}"' in page
+        assert f'href="{visitor_url("collection_download", link, document.pk)}"' in page
+        assert urls_of(document) == {
+            key: visitor_url(name, link, document.pk)
+            for key, name in (
+                ("page", "collection_document"),
+                ("view", "collection_view_file"),
+                ("download", "collection_download"),
+                ("replace", "collection_replace"),
+            )
+        }

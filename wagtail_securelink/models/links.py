@@ -185,7 +185,11 @@ class ShareLink(models.Model):
 
     @property
     def token(self) -> str:
-        return make_token(self.key)
+        # Signed once per key and instance: a listing builds four URLs a row.
+        cached = self.__dict__.get("_signed_token")
+        if cached is None or cached[0] != self.key:
+            cached = self.__dict__["_signed_token"] = (self.key, make_token(self.key))
+        return cached[1]
 
     @property
     def url(self) -> str:

@@ -6,8 +6,13 @@ what a link reaches is ``browsing``'s; these views only translate them to pages.
 files themselves are ``views.files``; uploads are ``views.upload``.
 """
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -21,6 +26,9 @@ from .gates import with_access
 
 __all__ = [
     "item_urls",
+    "row_urls",
+    "Row",
+    "listing_rows",
     "folder_urls",
     "refuse",
     "document_page",
@@ -46,21 +54,91 @@ def _url(name, link, *args):
     return reverse(f"wagtail_securelink:{name}", args=[link.token, *args])
 
 
+_ITEM_NAMES = {
+    "page": "collection_document",
+    "view": "collection_view_file",
+    "download": "collection_download",
+    "replace": "collection_replace",
+}
+# Stands in for a document's id while a URL is reversed once for a whole listing.
+_ANY_ID = 987654321
+
+
 def item_urls(link, document) -> dict:
     """The visitor URLs of one document, for a document link or inside a collection link."""
+    return row_urls(link)(document)
+
+
+def row_urls(link):
+    """``document -> item_urls(link, document)``, each URL reversed once, not per row.
+
+    A folder page lists up to fifty documents with four URLs each; reversing (and
+    signing the link's token for) two hundred URLs was most of the page's time.
+    """
     if link.target_type == TargetType.DOCUMENT:
-        return {
+        urls = {
             "page": _url("landing", link),
             "view": _url("view_file", link),
             "download": _url("download", link),
             "replace": _url("replace", link),
         }
-    return {
-        "page": _url("collection_document", link, document.pk),
-        "view": _url("collection_view_file", link, document.pk),
-        "download": _url("collection_download", link, document.pk),
-        "replace": _url("collection_replace", link, document.pk),
+        return lambda document: dict(urls)
+    # The id is the last number in the path: split at its last occurrence.
+    parts = {
+        key: _url(name, link, _ANY_ID).rpartition(str(_ANY_ID))[::2]
+        for key, name in _ITEM_NAMES.items()
     }
+    return lambda document: {
+        key: f"{head}{int(document.pk)}{tail}" for key, (head, tail) in parts.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One document of a folder page, every value ready to print (escaped on output)."""
+
+    document: object
+    page: str
+    download: str
+    extension: str
+    size: str
+    added_iso: str
+    added: str
+    download_label: str
+
+
+def listing_rows(link, documents) -> list[Row]:
+    """The rows of a folder page, formatted in Python rather than by template filters.
+
+    A page shows up to fifty documents; formatting their dates, sizes and labels with
+    filters and ``blocktranslate`` cost a quarter of a millisecond a row, most of the
+    difference between a folder of ten documents and one of ten thousand.
+    """
+    urls_of = row_urls(link)
+    label = gettext("Download %(title)s")
+    dates = {}  # documents uploaded together share a day: format each day once
+    rows = []
+    for document in documents:
+        urls = urls_of(document)
+        added = document.created_at
+        if added is not None and timezone.is_aware(added):
+            added = timezone.localtime(added)
+        day = added.date() if added else None
+        if day not in dates:
+            dates[day] = formats.date_format(added, "SHORT_DATE_FORMAT") if day else ""
+        rows.append(
+            Row(
+                document=document,
+                page=urls["page"],
+                download=urls["download"],
+                extension=document.file_extension.upper(),
+                size=filesizeformat(document.file_size) if document.file_size else "",
+                added_iso=added.isoformat() if added else "",
+                added=dates[day],
+                download_label=label % {"title": document.title},
+            )
+        )
+    return rows
 
 
 def folder_urls(link, folder) -> dict:
@@ -151,10 +229,7 @@ def folder_page(
             sort=request.GET.get("sort", "title"),
             page_number=request.GET.get("page", 1),
         )
-        rows = [
-            (document, item_urls(link, document))
-            for document in listing.page.object_list
-        ]
+        rows = listing_rows(link, listing.page.object_list)
         subfolders = [(sub, folder_urls(link, sub)) for sub in listing.subfolders]
         crumbs = [(crumb, folder_urls(link, crumb)) for crumb in listing.breadcrumbs]
         context.update(
