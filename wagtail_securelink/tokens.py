@@ -58,5 +58,5 @@ def key_from_token(token: str) -> str | None:
 
 def link_url(link) -> str:
     """The link's absolute URL, built from the configured base URL, never the Host header (S12)."""
-    path = reverse("wagtail_securelink:landing", args=[make_token(link.key)])
+    path = reverse("wagtail_securelink:landing", args=[link.token])
     return settings.base_url + path
