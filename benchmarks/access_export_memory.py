@@ -33,9 +33,9 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
-from wagtail_securelink import access_export
+from wagtail_securelink.core.tokens import new_link_key
 from wagtail_securelink.models import Recipient, ShareLink
-from wagtail_securelink.tokens import new_link_key
+from wagtail_securelink.sharing import access_export
 
 SIZES = [int(n) for n in sys.argv[1:]] or [10_000, 100_000]
 LINKS = 100

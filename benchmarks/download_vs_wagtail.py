@@ -35,7 +35,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.test import RequestFactory
 from wagtail.documents import get_document_model
-from wagtail_securelink import grants, services
+from wagtail_securelink import services
+from wagtail_securelink.verification import grants
 
 Document = get_document_model()
 owner = get_user_model().objects.create_superuser("bench", "bench@example.com", "x")

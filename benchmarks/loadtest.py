@@ -87,7 +87,7 @@ WHERE task_path LIKE '%%.send_code_email' AND finished_at IS NOT NULL
 """
 
 VERIFY_CHAIN = """
-from wagtail_securelink.chain import verify_chain
+from wagtail_securelink.audit.chain import verify_chain
 problem = verify_chain()
 print("chain ok" if problem is None else f"chain broken at {problem.event_id}: {problem.reason}")
 """

@@ -37,10 +37,11 @@ from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
-from wagtail_securelink import codes, grants, services
-from wagtail_securelink.browsing import PAGE_SIZE
+from wagtail_securelink import services
+from wagtail_securelink.core.tokens import new_link_key
 from wagtail_securelink.models import ShareLink, VerificationCode
-from wagtail_securelink.tokens import new_link_key
+from wagtail_securelink.serving.browsing import PAGE_SIZE
+from wagtail_securelink.verification import codes, grants
 
 ALICE = "alice@example.com"
 MB = 1024 * 1024

@@ -51,7 +51,7 @@ def main():
     try:
         from tests.factories import make_document, make_link
         from tests.pdfs import MALFORMED_PDF, make_pdf
-        from wagtail_securelink import rendering, watermarks
+        from wagtail_securelink.viewer import rendering, watermarks
 
         def open_first_page(client, link):
             started = time.perf_counter()

@@ -41,7 +41,7 @@ def main() -> None:
 
     import benchmarks.worker_tasks  # noqa: F401
     import wagtail_securelink.services
-    import wagtail_securelink.verification  # noqa: F401
+    import wagtail_securelink.verification.verify  # noqa: F401
 
     command = ("db_worker", "--batch", "--no-startup-delay", "--no-reload")
     statements: collections.Counter = collections.Counter()

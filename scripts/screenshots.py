@@ -43,8 +43,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
-from wagtail_securelink import editing, services
-from wagtail_securelink.events import record_event
+from wagtail_securelink import services
+from wagtail_securelink.audit.events import record_event
 
 admin = get_user_model().objects.get(username="admin")
 Document = get_document_model()

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link, make_user
 from wagtail_securelink import services
+from wagtail_securelink.core.tokens import new_link_key
 from wagtail_securelink.models import Recipient, ShareLink
-from wagtail_securelink.tokens import new_link_key
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.core import mail
 from django.urls import resolve, reverse
 
 from tests.factories import make_collection, make_user
-from wagtail_securelink.admin_forms import split_addresses
+from wagtail_securelink.admin.forms import split_addresses
+from wagtail_securelink.admin.views import buttons as admin_views
 from wagtail_securelink.models import AccessEvent, Recipient, ShareLink
-from wagtail_securelink.views import admin as admin_views
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import make_link, make_user
+from wagtail_securelink.core.tokens import new_link_key
 from wagtail_securelink.models import AccessEvent, Recipient, ShareLink
-from wagtail_securelink.tokens import new_link_key
 
 pytestmark = pytest.mark.django_db
 

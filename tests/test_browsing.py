@@ -8,8 +8,8 @@ from wagtail.documents import get_document_model
 
 from tests.factories import make_collection, make_document, make_link
 from tests.helpers import ALICE, landing_url, verified, visitor_url
-from wagtail_securelink import browsing
 from wagtail_securelink.models import SecureLinkPolicy
+from wagtail_securelink.serving import browsing
 
 pytestmark = pytest.mark.django_db
 

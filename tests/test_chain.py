@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 
-from wagtail_securelink import events
-from wagtail_securelink.chain import seal_chain, unsealed_count, verify_chain
-from wagtail_securelink.events import record_event
+from wagtail_securelink.audit import events
+from wagtail_securelink.audit.chain import seal_chain, unsealed_count, verify_chain
+from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.models import AccessEvent, AuditChainHead
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -131,7 +131,7 @@ _WORKER = textwrap.dedent(
     import django
     django.setup()
     from django.test.utils import override_settings
-    from wagtail_securelink.events import record_event
+    from wagtail_securelink.audit.events import record_event
 
     delay = float(sys.argv[1])
     with override_settings(WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY=delay):

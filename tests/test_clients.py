@@ -1,9 +1,9 @@
-"""Unit tests for ``wagtail_securelink.clients`` (S6)."""
+"""Unit tests for ``wagtail_securelink.core.clients`` (S6)."""
 
 import pytest
 from django.test import RequestFactory, override_settings
 
-from wagtail_securelink.clients import (
+from wagtail_securelink.core.clients import (
     anonymise_ip,
     client_ip,
     client_network,
@@ -106,7 +106,7 @@ def test_user_agent_keeps_printable_characters_only():
     (PostgreSQL refuses NUL: a 500 otherwise)."""
     from django.test import RequestFactory
 
-    from wagtail_securelink.clients import user_agent
+    from wagtail_securelink.core.clients import user_agent
 
     request = RequestFactory().get("/", HTTP_USER_AGENT="Mozilla\x00/5.0\r\n\x1b[31m")
     assert user_agent(request) == "Mozilla/5.0[31m"

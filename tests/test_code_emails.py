@@ -5,8 +5,8 @@ from django.core import mail
 
 from tests.factories import make_link
 from wagtail_securelink.choices import EventType
-from wagtail_securelink.code_emails import deliver_sign_in_reminder
 from wagtail_securelink.models import AccessEvent
+from wagtail_securelink.verification.emails import deliver_sign_in_reminder
 
 pytestmark = pytest.mark.django_db
 

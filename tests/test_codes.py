@@ -1,4 +1,4 @@
-"""Unit tests for ``wagtail_securelink.codes``."""
+"""Unit tests for ``wagtail_securelink.verification.codes``."""
 
 import base64
 from unittest import mock
@@ -9,7 +9,7 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wagtail_securelink import codes
+from wagtail_securelink.verification import codes
 
 
 def test_nonce_has_128_bits():

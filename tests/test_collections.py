@@ -39,7 +39,7 @@ def test_folder_page_links_each_row_to_its_own_document(client, tree):
     must still be exactly the ones ``reverse`` gives for that document, whatever
     digits its id shares with the stand-in id."""
     from tests.factories import make_document
-    from wagtail_securelink.views.content import _ANY_ID, row_urls
+    from wagtail_securelink.visitor.content import _ANY_ID, row_urls
 
     root, _sub, _other, docs = tree
     rows = [docs["plan"], docs["notes"]]

@@ -14,8 +14,8 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from wagtail_securelink import counters
 from wagtail_securelink.models import RateCounter
+from wagtail_securelink.ratelimit import counters
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +102,7 @@ django.setup()
 from django.db import connection
 from django.test import RequestFactory, override_settings
 connection.settings_dict["NAME"] = sys.argv[1]
-from wagtail_securelink import ratelimits
+from wagtail_securelink.ratelimit import rules as ratelimits
 allowed = limited = 0
 with override_settings(
     WAGTAIL_SECURELINK_RATE_LIMIT_STORE="database",

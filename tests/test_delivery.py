@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import CODE_RE, request_code
-from wagtail_securelink import delivery
+from wagtail_securelink.mail import delivery
 from wagtail_securelink.models import PendingDelivery, Recipient
 
 
@@ -21,12 +21,13 @@ def test_a_delivery_left_by_a_stopped_process_is_run_by_purge():
     link = make_link(make_document("Contract"), ["alice@example.com"])
     recipient = Recipient.objects.get(link=link)
     PendingDelivery.objects.create(
-        task="wagtail_securelink.notifications.first_open_task",
+        task="wagtail_securelink.mail.notifications.first_open_task",
         args=[recipient.pk],
         created_at=timezone.now() - datetime.timedelta(minutes=2),
     )
     fresh = PendingDelivery.objects.create(
-        task="wagtail_securelink.notifications.first_open_task", args=[recipient.pk]
+        task="wagtail_securelink.mail.notifications.first_open_task",
+        args=[recipient.pk],
     )
     call_command("securelink_purge", stdout=open("/dev/null", "w"))
     assert [m.to for m in mail.outbox] == [["owner@example.com"]]
@@ -40,7 +41,7 @@ def test_a_claim_of_a_process_that_died_is_run_again_later():
     recipient = Recipient.objects.get(link=link)
     long_ago = timezone.now() - datetime.timedelta(minutes=30)
     PendingDelivery.objects.create(
-        task="wagtail_securelink.notifications.first_open_task",
+        task="wagtail_securelink.mail.notifications.first_open_task",
         args=[recipient.pk],
         created_at=long_ago,
         claimed_at=long_ago,

@@ -16,7 +16,7 @@ def test_the_docs_carry_the_shipped_nginx_configuration():
 def test_the_upload_cap_fits_through_nginx():
     """client_max_body_size leaves room for the multipart envelope over the policy's
     default upload cap (cap + 10 %, at least + 1 MB)."""
-    from wagtail_securelink.policy import SecureLinkPolicy
+    from wagtail_securelink.models import SecureLinkPolicy
 
     cap = SecureLinkPolicy._meta.get_field("upload_max_mb").default
     shipped = (ROOT / "deploy" / "nginx" / "securelink.conf").read_text()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import download_url, verify
-from wagtail_securelink import delivery
+from wagtail_securelink.mail import delivery
 from wagtail_securelink.models import ShareLink
 
 ALICE = "alice@example.com"

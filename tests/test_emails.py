@@ -12,7 +12,7 @@ from django.test import override_settings
 
 from tests.factories import make_document, make_link
 from tests.helpers import last_code, request_code
-from wagtail_securelink.emails import SecureLinkEmailMessage
+from wagtail_securelink.mail.messages import SecureLinkEmailMessage
 from wagtail_securelink.services import link_url
 
 pytestmark = pytest.mark.django_db

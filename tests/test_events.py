@@ -1,11 +1,11 @@
-"""Unit tests for ``wagtail_securelink.events``: the tamper-evident chain (S15)."""
+"""Unit tests for ``wagtail_securelink.audit.events``: the tamper-evident chain (S15)."""
 
 import pytest
 from django.test import RequestFactory, override_settings
 
-from wagtail_securelink.chain import personal_digest, verify_chain
+from wagtail_securelink.audit.chain import personal_digest, verify_chain
+from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.choices import EventType
-from wagtail_securelink.events import record_event
 from wagtail_securelink.models import AccessEvent, AuditChainHead
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_rehashed_edit_without_the_key_is_reported():
     forged = AccessEvent.objects.get(pk=events[1].pk)
     forged.event = EventType.DOWNLOADED
     with override_settings(SECRET_KEY="an-attacker-key-0123456789-0123456789-0123"):
-        from wagtail_securelink.chain import event_hash
+        from wagtail_securelink.audit.chain import event_hash
 
         forged.hash = event_hash(forged)
     forged.save()

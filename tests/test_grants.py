@@ -7,8 +7,8 @@ from django.test import RequestFactory
 
 from tests.factories import make_document, make_link
 from tests.helpers import ALICE, download_url, verify
-from wagtail_securelink import grants
 from wagtail_securelink.models import Grant
+from wagtail_securelink.verification import grants
 
 pytestmark = pytest.mark.django_db
 

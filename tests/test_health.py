@@ -13,11 +13,11 @@ from django.utils import timezone
 from tests.factories import make_document, make_link
 from tests.helpers import enter_code_url, last_code, request_code
 from tests.security.conftest import BROKEN_STORE, wrong_code
-from wagtail_securelink import ratelimits
-from wagtail_securelink.chain import seal_chain
+from wagtail_securelink.audit.chain import seal_chain
+from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.choices import EventType
-from wagtail_securelink.events import record_event
 from wagtail_securelink.models import AccessEvent, PendingDelivery, SecureLinkPolicy
+from wagtail_securelink.ratelimit import rules as ratelimits
 
 pytestmark = pytest.mark.django_db
 ALICE = "alice@example.com"

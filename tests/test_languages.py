@@ -14,7 +14,8 @@ from wagtail.users.models import UserProfile
 
 from tests.factories import make_document, make_link, make_user
 from tests.helpers import enter_code_url, last_code, send_code_url
-from wagtail_securelink import notifications, services
+from wagtail_securelink import services
+from wagtail_securelink.mail import notifications
 from wagtail_securelink.models import Recipient, ShareLink
 
 pytestmark = pytest.mark.django_db

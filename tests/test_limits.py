@@ -9,9 +9,9 @@ from django.urls import reverse
 from tests.factories import make_collection, make_document, make_link, make_user
 from tests.helpers import download_url, landing_url, verify, view_url
 from tests.pdfs import make_pdf
-from wagtail_securelink import limits
-from wagtail_securelink.access import Access
 from wagtail_securelink.models import Recipient, ShareLink
+from wagtail_securelink.serving import limits
+from wagtail_securelink.verification.access import Access
 
 ALICE = "alice@example.com"
 BOB = "bob@example.com"

@@ -9,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.mail import EmailMessage
 
-from wagtail_securelink import mailer
+from wagtail_securelink.mail import mailer
 
 
 class Sink:

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link, make_user
 from tests.helpers import request_code, verify
-from wagtail_securelink import notifications, services
-from wagtail_securelink.events import record_event
+from wagtail_securelink import services
+from wagtail_securelink.audit.events import record_event
+from wagtail_securelink.mail import notifications
 from wagtail_securelink.models import ShareLink
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import request_code
-from wagtail_securelink.notifications import UNLISTED_NOTICES_PER_LINK
+from wagtail_securelink.mail.notifications import UNLISTED_NOTICES_PER_LINK
 
 pytestmark = pytest.mark.django_db
 

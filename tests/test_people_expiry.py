@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import download_url, landing_url, request_code, verify
-from wagtail_securelink import notifications, services
+from wagtail_securelink import services
+from wagtail_securelink.mail import notifications
 from wagtail_securelink.models import AccessEvent, Grant, Recipient
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import download_url, landing_url, last_code, request_code, verify
-from wagtail_securelink import enforcement, links
 from wagtail_securelink.models import (
     AccessEvent,
     Grant,
@@ -24,6 +23,8 @@ from wagtail_securelink.models import (
     ShareLink,
     VerificationCode,
 )
+from wagtail_securelink.policy import enforcement
+from wagtail_securelink.sharing import links
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from tests.factories import make_document, make_link
 from wagtail_securelink import services
 from wagtail_securelink.models import Grant, ShareLink
-from wagtail_securelink.prepared import PreparedQuery
+from wagtail_securelink.serving.prepared import PreparedQuery
 
 pytestmark = pytest.mark.django_db
 ALICE = "alice@example.com"
@@ -55,7 +55,7 @@ def test_unknown_key_and_grant_give_none():
     forged = f"{key}.{signature[:10]}{middle}{signature[11:]}"
     assert services.resolve_token(forged) is None
     other = make_link(make_document(filename="other.pdf"), [ALICE])
-    from wagtail_securelink.access import _GRANT
+    from wagtail_securelink.verification.access import _GRANT
 
     grant = Grant.objects.create(link=link, secret_hash="x" * 64)
     assert _GRANT.first(grant.pk, other.pk) is None  # another link's grant

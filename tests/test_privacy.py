@@ -176,7 +176,7 @@ def test_the_bulk_rule_agrees_with_the_one_document_rule_in_three_queries(
     is_private for every document, in a constant number of queries."""
     from time_machine import travel
 
-    from wagtail_securelink import privacy
+    from wagtail_securelink.sharing import privacy
 
     superuser = get_user_model().objects.create_superuser("rules", "r@example.com", "x")
     top = make_collection("Top")

@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from tests.factories import make_collection, make_document, make_link
 from tests.helpers import download_url
-from wagtail_securelink import grants, services
+from wagtail_securelink import services
+from wagtail_securelink.verification import grants
 
 ALICE = "alice@example.com"
 # Ours against Wagtail's three (the document, its collection, the collection's view

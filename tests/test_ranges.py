@@ -8,7 +8,7 @@ import pytest
 from django.test import RequestFactory
 from django.utils.http import http_date
 
-from wagtail_securelink.ranges import (
+from wagtail_securelink.serving.ranges import (
     ByteRange,
     FileSlice,
     Unsatisfiable,

@@ -1,4 +1,4 @@
-"""Unit tests for ``wagtail_securelink.ratelimits``: rates, windows, stores, failing closed."""
+"""Unit tests for ``wagtail_securelink.ratelimit.rules``: rates, windows, stores, failing closed."""
 
 import datetime
 import os
@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import request_code
-from wagtail_securelink import counters, ratelimits
 from wagtail_securelink.models import RateCounter
+from wagtail_securelink.ratelimit import counters
+from wagtail_securelink.ratelimit import rules as ratelimits
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import pytest
 from django.utils.module_loading import import_string
 from django_tasks.base import Task
 
-from wagtail_securelink import code_emails, invitations
-from wagtail_securelink.recovery import EMAIL_TASK_PATHS
+from wagtail_securelink.mail import invitations
+from wagtail_securelink.mail.recovery import EMAIL_TASK_PATHS
+from wagtail_securelink.verification import emails as code_emails
 
 
 @pytest.mark.parametrize("path", EMAIL_TASK_PATHS)
@@ -25,10 +26,3 @@ def test_each_path_names_a_task(path):
 )
 def test_each_email_task_is_recovered_under_its_current_path(task):
     assert task.module_path in EMAIL_TASK_PATHS
-
-
-@pytest.mark.parametrize(
-    "name", ["send_code_email", "send_sign_in_email", "send_invitation_email"]
-)
-def test_rows_queued_under_the_old_paths_are_recovered_too(name):
-    assert f"wagtail_securelink.tasks.{name}" in EMAIL_TASK_PATHS

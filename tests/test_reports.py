@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link, make_user
 from wagtail_securelink import services
-from wagtail_securelink.events import record_event
+from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.models import AccessEvent, SecureLinkPolicy
 
 pytestmark = pytest.mark.django_db
@@ -189,7 +189,7 @@ def test_create_and_revoke_appear_in_site_history(client, superuser, legal):
 
 
 def test_expiry_change_appears_in_site_history(client, superuser, legal):
-    from wagtail_securelink import links
+    from wagtail_securelink.sharing import links
 
     link = make_link(make_document(collection=legal), ["a@example.com"])
     links.change_expiry(

@@ -10,15 +10,15 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import request_code, verify
-from wagtail_securelink import retention
-from wagtail_securelink.chain import verify_chain
-from wagtail_securelink.events import record_event
+from wagtail_securelink.audit.chain import verify_chain
+from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.models import (
     AccessEvent,
     AuditChainHead,
     Grant,
     VerificationCode,
 )
+from wagtail_securelink.operations import retention
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,9 @@ from wagtail.utils.sendfile import _get_sendfile
 
 from tests.factories import PDF_CONTENT, make_collection, make_document, make_link
 from tests.helpers import download_url, view_url
-from wagtail_securelink import grants, services, serving
+from wagtail_securelink import services
+from wagtail_securelink.serving import files as serving
+from wagtail_securelink.verification import grants
 
 ALICE = "alice@example.com"
 CONTENT = bytes(range(256)) * 40  # 10,240 bytes, every offset tells where it is

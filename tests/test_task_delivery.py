@@ -14,8 +14,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from tests.helpers import enter_code_url, request_code
-from wagtail_securelink.code_emails import deliver_code
 from wagtail_securelink.models import Grant, VerificationCode
+from wagtail_securelink.verification.emails import deliver_code
 
 CODE_RE = re.compile(r"Your code is (\d+)")
 QUEUED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

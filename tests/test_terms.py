@@ -10,8 +10,8 @@ from django.urls import reverse
 from tests.factories import make_document, make_link, make_user
 from tests.helpers import download_url, landing_url, verify
 from tests.pdfs import make_pdf
-from wagtail_securelink import terms
 from wagtail_securelink.models import AccessEvent, SecureLinkPolicy, ShareLink
+from wagtail_securelink.serving import terms
 
 ALICE = "alice@example.com"
 PDF = make_pdf(1, "Secret plan")

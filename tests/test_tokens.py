@@ -1,4 +1,4 @@
-"""Unit tests for ``wagtail_securelink.tokens``."""
+"""Unit tests for ``wagtail_securelink.core.tokens``."""
 
 import logging
 
@@ -7,7 +7,7 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wagtail_securelink import tokens
+from wagtail_securelink.core import tokens
 
 
 def test_round_trip():
@@ -61,7 +61,7 @@ def test_fallback_keys_still_verify():
     ],
 )
 def test_bad_tokens_give_none_and_log_at_debug(token, caplog):
-    with caplog.at_level(logging.DEBUG, logger="wagtail_securelink.tokens"):
+    with caplog.at_level(logging.DEBUG, logger="wagtail_securelink.core.tokens"):
         assert tokens.key_from_token(token) is None
     assert all(r.levelno == logging.DEBUG for r in caplog.records)
     assert caplog.records

@@ -6,8 +6,8 @@ from wagtail.documents import get_document_model
 
 from tests.factories import make_link
 from tests.helpers import ALICE, landing_url, verified, visitor_url
-from wagtail_securelink import versions
 from wagtail_securelink.models import AccessEvent, DocumentVersion, SecureLinkPolicy
+from wagtail_securelink.sharing import versions
 
 pytestmark = pytest.mark.django_db
 

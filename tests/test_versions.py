@@ -11,8 +11,8 @@ from wagtail.models import ModelLogEntry
 
 from tests.factories import make_document, make_link, make_user
 from tests.helpers import verify
-from wagtail_securelink import versions
 from wagtail_securelink.models import AccessEvent, DocumentVersion
+from wagtail_securelink.sharing import versions
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from PIL import Image
 from tests.factories import make_collection, make_document, make_link
 from tests.helpers import landing_url, verify
 from tests.pdfs import MALFORMED_PDF, make_pdf
-from wagtail_securelink import rendering
 from wagtail_securelink.models import AccessEvent
+from wagtail_securelink.viewer import rendering
 
 ALICE = "alice@example.com"
 PDF = make_pdf(3, "Hello")

@@ -10,8 +10,8 @@ from PIL import Image, ImageChops
 from tests.factories import make_collection, make_document, make_link
 from tests.helpers import download_url, landing_url, verify, view_url
 from tests.pdfs import MALFORMED_PDF, make_pdf
-from wagtail_securelink import rendering, watermarks
 from wagtail_securelink.models import AccessEvent, SecureLinkPolicy
+from wagtail_securelink.viewer import rendering, watermarks
 
 ALICE = "alice@example.com"
 PDF = make_pdf(2, "Hello")

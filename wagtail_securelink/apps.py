@@ -10,12 +10,12 @@ class WagtailSecureLinkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, signal_handlers  # noqa: F401  (checks register on import)
+        from wagtail_securelink import checks, signal_handlers  # noqa: F401  (checks register on import)
 
         signal_handlers.register()
         if WAGTAIL_VERSION >= (8, 0):
             # Wagtail 8's API v3 takes routers from apps' ready(), before its URLs are
             # built. Wagtail 7.4 LTS has no API v3: nothing of ``api`` is imported there.
-            from .api.mount import mount_api
+            from wagtail_securelink.api.mount import mount_api
 
             mount_api()

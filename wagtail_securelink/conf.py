@@ -56,7 +56,7 @@ DEFAULTS = {
     # With the immediate task backend, run the visitor-facing emails (codes, sign-in
     # reminders, notices to the sharer) in a background thread, recorded in the
     # database first, so the worker closes the connection as early for a listed
-    # address as for an unlisted one (S7). See wagtail_securelink/delivery.py.
+    # address as for an unlisted one (S7). See wagtail_securelink/mail/delivery.py.
     "BACKGROUND_DELIVERY": True,
     # Dotted path of a SecureLinkEmails subclass that builds the emails.
     "EMAIL_CLASS": None,

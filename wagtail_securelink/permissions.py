@@ -25,8 +25,8 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, GroupCollectionPermission
 from wagtail.permission_policies.base import BasePermissionPolicy
 
-from .choices import TargetType
-from .models import ShareLink
+from wagtail_securelink.choices import TargetType
+from wagtail_securelink.models import ShareLink
 
 __all__ = [
     "ADD_SHARELINK",

@@ -18,30 +18,32 @@ nothing below the top layer imports this module (tests/test_architecture.py chec
 * Rules (``enforcement``) and private items (``privacy``, S16).
 """
 
-from .access import (
-    end_grant,
-    get_access,
-    open_grant,
-    resolve_token,
-    reverification_days,
-    sign_out,
-)
-from .addresses import normalise_email
-from .code_emails import deliver_code
-from .code_requests import pending_email, request_code
-from .enforcement import address_allowed, effective_expiry, is_open, stop_reason
-from .erasure import erase_address
-from .events import record_event
-from .invitations import (
+from wagtail_securelink.audit.events import record_event
+from wagtail_securelink.core.addresses import normalise_email
+from wagtail_securelink.core.tokens import link_url
+from wagtail_securelink.mail.invitations import (
     InvitationReport,
     deliver_invitation,
     resend_invitation,
     send_invitations_to,
 )
-from .link_rules import get_policy
-from .links import change_expiry, create_link, extend_link, revoke_link, revoke_links
-from .notifications import on_upload as notify_upload
-from .people import (
+from wagtail_securelink.mail.notifications import on_upload as notify_upload
+from wagtail_securelink.operations.erasure import erase_address
+from wagtail_securelink.policy.enforcement import (
+    address_allowed,
+    effective_expiry,
+    is_open,
+    stop_reason,
+)
+from wagtail_securelink.policy.link_rules import get_policy
+from wagtail_securelink.sharing.links import (
+    change_expiry,
+    create_link,
+    extend_link,
+    revoke_link,
+    revoke_links,
+)
+from wagtail_securelink.sharing.people import (
     people_for,
     recipients_of,
     remove_people,
@@ -49,15 +51,29 @@ from .people import (
     set_access_end,
     unlock_people,
 )
-from .privacy import item_state, live_pages_using, make_private, make_public
-from .recipients import (
+from wagtail_securelink.sharing.privacy import (
+    item_state,
+    live_pages_using,
+    make_private,
+    make_public,
+)
+from wagtail_securelink.sharing.recipients import (
     add_recipients,
     clean_recipients,
     remove_recipient,
     unlock_recipient,
 )
-from .tokens import link_url
-from .verification import check_password, verify_code
+from wagtail_securelink.verification.access import (
+    end_grant,
+    get_access,
+    open_grant,
+    resolve_token,
+    reverification_days,
+    sign_out,
+)
+from wagtail_securelink.verification.emails import deliver_code
+from wagtail_securelink.verification.requests import pending_email, request_code
+from wagtail_securelink.verification.verify import check_password, verify_code
 
 __all__ = [
     # links, from .links and .link_rules

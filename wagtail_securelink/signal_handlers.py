@@ -10,8 +10,11 @@ from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 from wagtail.documents import get_document_model
 
-from . import download_notices, notifications, rendering, signals, versions
-from .models import AccessEvent, DocumentVersion
+from wagtail_securelink import signals
+from wagtail_securelink.mail import download_notices, notifications
+from wagtail_securelink.models import AccessEvent, DocumentVersion
+from wagtail_securelink.sharing import versions
+from wagtail_securelink.viewer import rendering
 
 __all__ = ["register", "unregister"]
 

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
-from .views import content, files, gates, requests, upload, viewer, visitor
+from wagtail_securelink.visitor import content, files, gates, upload, viewer
+from wagtail_securelink.visitor import landing as visitor
 
 app_name = "wagtail_securelink"
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("<str:token>/sign-out/", visitor.sign_out, name="sign_out"),
     path("<str:token>/sign-in/", visitor.sign_in, name="sign_in"),
     # "Didn't get a code? Ask the person who shared this" (issue 15)
-    path("<str:token>/ask/", requests.ask, name="ask_access"),
+    path("<str:token>/ask/", visitor.ask, name="ask_access"),
     # A document link
     path("<str:token>/download/", files.document_file, name="download"),
     path(

@@ -3,19 +3,20 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from . import admin_urls, privacy
-from .admin_listing import ManagersMenuItem
-from .bulk_actions import RevokeBulkAction
-from .document_bulk_actions import ShareDocumentsBulkAction
-from .panels import SharedLinksPanel
-from .people_admin import PeopleViewSet
-from .people_bulk_actions import PEOPLE_BULK_ACTIONS
-from .permissions import (
+from wagtail_securelink.admin import urls as admin_urls
+from wagtail_securelink.admin.bulk_actions import RevokeBulkAction
+from wagtail_securelink.admin.document_bulk_actions import ShareDocumentsBulkAction
+from wagtail_securelink.admin.listing import ManagersMenuItem
+from wagtail_securelink.admin.panels import SharedLinksPanel
+from wagtail_securelink.admin.people import PeopleViewSet
+from wagtail_securelink.admin.people_bulk_actions import PEOPLE_BULK_ACTIONS
+from wagtail_securelink.admin.viewsets import ShareLinkViewSet
+from wagtail_securelink.permissions import (
     get_securelink_permissions,
     user_can_manage_links,
     user_can_see_document_in_admin,
 )
-from .viewsets import ShareLinkViewSet
+from wagtail_securelink.sharing import privacy
 
 
 @hooks.register("register_log_actions")

@@ -312,7 +312,7 @@ WAGTAILSEARCH_BACKENDS = {
 
 # Error emails print the variables of every frame: redact link tokens there too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = (
-    "wagtail_securelink.logging.RedactingExceptionReporterFilter"
+    "wagtail_securelink.core.redaction.RedactingExceptionReporterFilter"
 )
 
 # Link tokens are the first factor of a link: every handler redacts them from what it
@@ -322,7 +322,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "redact_share_tokens": {"()": "wagtail_securelink.logging.RedactShareTokens"},
+        "redact_share_tokens": {
+            "()": "wagtail_securelink.core.redaction.RedactShareTokens"
+        },
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {

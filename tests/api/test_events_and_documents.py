@@ -4,8 +4,8 @@ own v3 documents endpoints."""
 import pytest
 
 from tests.factories import make_document, make_link, make_user
-from wagtail_securelink import privacy
 from wagtail_securelink.api import documents as api_documents
+from wagtail_securelink.sharing import privacy
 
 pytestmark = pytest.mark.django_db
 

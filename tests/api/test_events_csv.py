@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from tests.factories import make_document, make_link, make_user
-from wagtail_securelink.events import record_event
+from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.models import AccessEvent, ShareLink
 
 pytestmark = pytest.mark.django_db

@@ -72,7 +72,7 @@ def test_failed_tokens_limit_can_be_switched_off(client):
 
 
 def test_rate_limit_store_down_fails_closed(admin_api, monkeypatch):
-    from wagtail_securelink import ratelimits
+    from wagtail_securelink.ratelimit import rules as ratelimits
 
     def broken(*args, **kwargs):
         raise ratelimits.CacheUnavailable

@@ -18,7 +18,8 @@ from tests.helpers import (
     view_url,
 )
 from tests.security.conftest import ALICE, BROKEN_STORE
-from wagtail_securelink import services, tokens
+from wagtail_securelink import services
+from wagtail_securelink.core import tokens
 
 pytestmark = pytest.mark.django_db
 

@@ -305,7 +305,7 @@ def test_no_line_break_reaches_an_email_header(document, title, first_name, last
 
 def test_header_safe_leaves_no_line_break():
     """S13: the one function every header value goes through."""
-    from wagtail_securelink.emails import header_safe
+    from wagtail_securelink.mail.messages import header_safe
 
     for piece in NASTY_PIECES + list(BREAKS):
         assert not any(ch in header_safe(f"a{piece}b") for ch in BREAKS)

@@ -296,7 +296,7 @@ def _recipient_expiry_changed(f):
 
 
 def _access_requested(f):
-    from wagtail_securelink import delivery
+    from wagtail_securelink.mail import delivery
 
     request_code(f.visitor, f.link, "mallory@example.net")
     f.visitor.post(
@@ -307,8 +307,8 @@ def _access_requested(f):
 
 
 def _answer_request(f, action):
-    from wagtail_securelink.access_requests import review_path
     from wagtail_securelink.models import AccessRequest
+    from wagtail_securelink.sharing.access_requests import review_path
 
     _access_requested(f)
     row = AccessRequest.objects.get(link=f.link)

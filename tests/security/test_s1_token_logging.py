@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import enter_code_url, last_code, request_code
 from tests.security.conftest import ALICE, wrong_code
 from tests.test_project import EXAMPLE_SITE, assert_ok, run
-from wagtail_securelink.logging import RedactShareTokens, redact
+from wagtail_securelink.core.redaction import RedactShareTokens, redact
 
 
 class _Capture(logging.Handler):
@@ -121,7 +121,7 @@ def test_redact_data_scrubs_a_sentry_like_event():
         "exception": {"values": [{"value": f"boom {token}", "lineno": 3}]},
         "tags": ("a", token),
     }
-    from wagtail_securelink.logging import redact_data
+    from wagtail_securelink.core.redaction import redact_data
 
     scrubbed = redact_data(event)
     assert token not in repr(scrubbed)
@@ -143,7 +143,7 @@ def test_an_error_email_carries_no_token(rf, link, settings, mailoutbox):
     settings.ADMINS = [("Ops", "ops@example.com")]
     settings.DEBUG = False
     settings.DEFAULT_EXCEPTION_REPORTER_FILTER = (
-        "wagtail_securelink.logging.RedactingExceptionReporterFilter"
+        "wagtail_securelink.core.redaction.RedactingExceptionReporterFilter"
     )
     get_default_exception_reporter_filter.cache_clear()  # Django caches the setting
     path = f"/share/{link.token}/code/"

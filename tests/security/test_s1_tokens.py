@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.helpers import landing_url
-from wagtail_securelink import services, tokens
+from wagtail_securelink import services
+from wagtail_securelink.core import tokens
 from wagtail_securelink.models import ShareLink
 
 pytestmark = pytest.mark.django_db

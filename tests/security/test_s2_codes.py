@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from tests.helpers import enter_code_url, last_code, request_code
 from tests.security.conftest import ALICE
-from wagtail_securelink import codes
 from wagtail_securelink.models import AccessEvent, Grant, VerificationCode
+from wagtail_securelink.verification import codes
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,8 @@ def test_codes_are_compared_with_hmac_compare_digest(client, link):
     code = last_code(ALICE)
     stored = VerificationCode.objects.get()
     with mock.patch(
-        "wagtail_securelink.codes.hmac.compare_digest", wraps=hmac.compare_digest
+        "wagtail_securelink.verification.codes.hmac.compare_digest",
+        wraps=hmac.compare_digest,
     ) as spy:
         response = client.post(enter_code_url(link), {"code": code})
     assert response.status_code == 303

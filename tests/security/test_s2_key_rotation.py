@@ -8,8 +8,9 @@ from django.test import override_settings
 
 from tests.helpers import enter_code_url, last_code, request_code, send_code_url
 from tests.security.conftest import ALICE, code_mails, wrong_code
-from wagtail_securelink import code_emails, code_requests
 from wagtail_securelink.models import AccessEvent, Grant, VerificationCode
+from wagtail_securelink.verification import emails as code_emails
+from wagtail_securelink.verification import requests as code_requests
 
 OLD_KEY = "tests-secret-key-not-for-production-0123456789abcdef"  # tests/settings.py
 NEW_KEY = "the-rotated-secret-key-0123456789-0123456789-abcdef"

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from tests.helpers import enter_code_url, landing_url, last_code, request_code
 from tests.security.conftest import ALICE, wrong_code
-from wagtail_securelink import codes
 from wagtail_securelink.models import Grant, SecureLinkPolicy, VerificationCode
+from wagtail_securelink.verification import codes
 
 LIFETIME = datetime.timedelta(minutes=10)  # the policy's default
 

@@ -18,8 +18,8 @@ from tests.factories import make_link
 from tests.helpers import enter_code_url, last_code, request_code
 from tests.security.conftest import ALICE, BOB, BROKEN_STORE, code_mails
 from wagtail_securelink.checks import check_rate_limit_store
-from wagtail_securelink.counters import unix_now, window_end
 from wagtail_securelink.models import AccessEvent, RateCounter, SecureLinkPolicy
+from wagtail_securelink.ratelimit.counters import unix_now, window_end
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,9 @@ from tests.helpers import (
     verify,
 )
 from tests.security.conftest import ALICE
-from wagtail_securelink import grants, services
+from wagtail_securelink import services
 from wagtail_securelink.models import Grant, Recipient, SecureLinkPolicy, ShareLink
+from wagtail_securelink.verification import grants
 
 pytestmark = pytest.mark.django_db
 

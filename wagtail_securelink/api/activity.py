@@ -1,8 +1,8 @@
 """``/securelink/events/``: the *Secure link activity* report's events, paginated JSON,
 and ``/securelink/events/csv/``: the same rows as one streamed CSV file.
 
-The same rows the report shows the token's user (``reports.visible_events``) through
-the report's own filter set (``reports.AccessEventFilterSet``), so the two never drift.
+The same rows the report shows the token's user (``audit.activity.visible_events``) through
+the report's own filter set (``audit.activity.AccessEventFilterSet``), so the two never drift.
 The CSV is a separate operation rather than ``?format=csv`` on the list: it has its
 own ``text/csv`` answer in the OpenAPI schema and no ``limit``/``offset`` (it holds
 every matching row, read with ``.iterator()`` so memory stays flat). Its columns are
@@ -20,12 +20,16 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import NinjaJSONEncoder
 
-from ..permissions import user_can_manage_links
-from ..reports import AccessEventFilterSet, export_filename, visible_events
-from ..spreadsheets import csv_lines
-from .auth import SecureLinkTokenAuth
-from .pagination import Pagination
-from .schemas import EventFilterSchema, EventSchema
+from wagtail_securelink.api.auth import SecureLinkTokenAuth
+from wagtail_securelink.api.pagination import Pagination
+from wagtail_securelink.api.schemas import EventFilterSchema, EventSchema
+from wagtail_securelink.audit.activity import (
+    AccessEventFilterSet,
+    export_filename,
+    visible_events,
+)
+from wagtail_securelink.core.spreadsheets import csv_lines
+from wagtail_securelink.permissions import user_can_manage_links
 
 __all__ = ["CSV_COLUMNS", "router"]
 

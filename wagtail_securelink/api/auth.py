@@ -15,7 +15,12 @@ tell a guesser when they have found one.
 
 from wagtail.api.v3.auth import BearerTokenAuth
 
-from ..ratelimits import API, API_AUTH_FAILURE, check_limits, check_not_limited
+from wagtail_securelink.ratelimit.rules import (
+    API,
+    API_AUTH_FAILURE,
+    check_limits,
+    check_not_limited,
+)
 
 __all__ = ["SecureLinkTokenAuth", "token_detail"]
 

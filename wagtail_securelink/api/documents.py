@@ -17,8 +17,8 @@ collection ownership policy.
 
 from django.db.models import QuerySet
 
-from ..permissions import documents_seen_in_admin
-from ..privacy import private_document_ids
+from wagtail_securelink.permissions import documents_seen_in_admin
+from wagtail_securelink.sharing.privacy import private_document_ids
 
 __all__ = ["hide_private_documents", "install"]
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.api.v3.errors import problem_response
 
-from ..ratelimits import CacheUnavailable, Limited
+from wagtail_securelink.ratelimit.rules import CacheUnavailable, Limited
 
 __all__ = ["refusal", "register_exception_handlers"]
 

@@ -21,14 +21,11 @@ from wagtail.api.v3.errors import problem_response
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
-from .. import services
-from ..choices import TargetType
-from ..models import Recipient, ShareLink
-from ..permissions import links_visible_to, user_can_manage_links, user_can_share_target
-from .auth import SecureLinkTokenAuth
-from .errors import refusal
-from .pagination import Pagination
-from .schemas import (
+from wagtail_securelink import services
+from wagtail_securelink.api.auth import SecureLinkTokenAuth
+from wagtail_securelink.api.errors import refusal
+from wagtail_securelink.api.pagination import Pagination
+from wagtail_securelink.api.schemas import (
     ExpirySchema,
     Id,
     InvitationSchema,
@@ -40,6 +37,13 @@ from .schemas import (
     RecipientsAddSchema,
     RevokedSchema,
     RevokeManySchema,
+)
+from wagtail_securelink.choices import TargetType
+from wagtail_securelink.models import Recipient, ShareLink
+from wagtail_securelink.permissions import (
+    links_visible_to,
+    user_can_manage_links,
+    user_can_share_target,
 )
 
 __all__ = ["router"]

@@ -7,7 +7,7 @@ re-running ``ready()``) changes nothing.
 
 from wagtail.api.v3.api import api
 
-from . import activity, documents, errors, links
+from wagtail_securelink.api import activity, documents, errors, links
 
 __all__ = ["mount_api", "PREFIX"]
 

@@ -8,7 +8,7 @@ refuses it as bad input (422), like any other out-of-range number.
 from ninja import Field
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
-from .schemas import MAX_ID
+from wagtail_securelink.api.schemas import MAX_ID
 
 __all__ = ["Pagination"]
 

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
-from ..choices import Audience, EventType, Role, TargetType
-from ..languages import supported
+from wagtail_securelink.choices import Audience, EventType, Role, TargetType
+from wagtail_securelink.core.languages import supported
 
 __all__ = [
     "MAX_ID",

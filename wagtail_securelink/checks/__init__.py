@@ -22,15 +22,19 @@ from django.conf import settings as django_settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from ..conf import settings
-from .deployment import check_email_timeout, check_https, check_proxy_ssl_header
-from .exposure import (
+from wagtail_securelink.checks.deployment import (
+    check_email_timeout,
+    check_https,
+    check_proxy_ssl_header,
+)
+from wagtail_securelink.checks.exposure import (
     ACCOUNT_ADDRESSES_DOCS,
     check_account_addresses,
     check_direct_serve_method,
 )
-from .hints import DOCS_URL, docs_hint
-from .rate_limits import check_rate_limit_store, check_rates
+from wagtail_securelink.checks.hints import DOCS_URL, docs_hint
+from wagtail_securelink.checks.rate_limits import check_rate_limit_store, check_rates
+from wagtail_securelink.conf import settings
 
 __all__ = [
     "DOCS_URL",

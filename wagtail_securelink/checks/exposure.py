@@ -4,8 +4,8 @@ S16)."""
 
 from django.core import checks
 
-from ..conf import django_setting, settings
-from .hints import DOCS_URL
+from wagtail_securelink.checks.hints import DOCS_URL
+from wagtail_securelink.conf import django_setting, settings
 
 __all__ = [
     "ACCOUNT_ADDRESSES_DOCS",

@@ -2,9 +2,9 @@
 
 from django.core import checks
 
-from .. import ratelimits
-from ..conf import django_setting, settings
-from .hints import docs_hint
+from wagtail_securelink.checks.hints import docs_hint
+from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.ratelimit import rules as ratelimits
 
 __all__ = ["check_rate_limit_store", "check_rates"]
 

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import languages
+from wagtail_securelink.core import languages
 
 __all__ = [
     "validation_message",

@@ -1,7 +1,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import wagtail_securelink.policy
+import wagtail_securelink.models.policy
 from django.conf import settings
 from wagtail.documents import get_document_model_string
 from django.db import migrations, models
@@ -20,9 +20,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="securelinkpolicy",
             name="anyone_roles",
-            field=wagtail_securelink.policy.RoleSetField(
+            field=wagtail_securelink.models.policy.RoleSetField(
                 blank=True,
-                default=wagtail_securelink.policy.view_and_download,
+                default=wagtail_securelink.models.policy.view_and_download,
                 help_text="Existing links with a role no longer ticked stop working on their next request.",
                 verbose_name="roles allowed on links that work for anyone",
             ),
@@ -30,9 +30,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="securelinkpolicy",
             name="organization_roles",
-            field=wagtail_securelink.policy.RoleSetField(
+            field=wagtail_securelink.models.policy.RoleSetField(
                 blank=True,
-                default=wagtail_securelink.policy.all_roles,
+                default=wagtail_securelink.models.policy.all_roles,
                 help_text="Existing links with a role no longer ticked stop working on their next request.",
                 verbose_name="roles allowed on links for people signed in to this site",
             ),
@@ -40,9 +40,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="securelinkpolicy",
             name="specific_roles",
-            field=wagtail_securelink.policy.RoleSetField(
+            field=wagtail_securelink.models.policy.RoleSetField(
                 blank=True,
-                default=wagtail_securelink.policy.all_roles,
+                default=wagtail_securelink.models.policy.all_roles,
                 help_text="Existing links with a role no longer ticked stop working on their next request.",
                 verbose_name="roles allowed on links for specific people",
             ),

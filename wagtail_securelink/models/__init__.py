@@ -17,15 +17,15 @@ module             models
 and is re-exported here so that Django finds every model of the app in this module.
 """
 
-from ..policy import SecureLinkPolicy
-from .audit import AccessEvent, AuditChainHead
-from .delivery import PendingDelivery
-from .links import ShareLink, ShareLinkQuerySet
-from .privacy import PrivateItem
-from .ratelimits import RateCounter
-from .recipients import AccessRequest, Recipient
-from .verification import AddressState, Grant, VerificationCode
-from .versions import DocumentVersion
+from wagtail_securelink.models.audit import AccessEvent, AuditChainHead
+from wagtail_securelink.models.delivery import PendingDelivery
+from wagtail_securelink.models.links import ShareLink, ShareLinkQuerySet
+from wagtail_securelink.models.policy import SecureLinkPolicy
+from wagtail_securelink.models.privacy import PrivateItem
+from wagtail_securelink.models.ratelimits import RateCounter
+from wagtail_securelink.models.recipients import AccessRequest, Recipient
+from wagtail_securelink.models.verification import AddressState, Grant, VerificationCode
+from wagtail_securelink.models.versions import DocumentVersion
 
 __all__ = [
     "ShareLink",

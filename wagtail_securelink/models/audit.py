@@ -5,9 +5,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import EventType
-from .links import ShareLink
-from .recipients import Recipient
+from wagtail_securelink.choices import EventType
+from wagtail_securelink.models.links import ShareLink
+from wagtail_securelink.models.recipients import Recipient
 
 __all__ = ["AccessEvent", "AuditChainHead"]
 

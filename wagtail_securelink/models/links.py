@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
-from ..choices import Audience, EventType, Role, TargetType
-from ..tokens import link_url, make_token
+from wagtail_securelink.choices import Audience, EventType, Role, TargetType
+from wagtail_securelink.core.tokens import link_url, make_token
 
 __all__ = ["ShareLinkQuerySet", "ShareLink"]
 

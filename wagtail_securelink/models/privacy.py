@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
-from ..choices import PrivacyReason
-from .links import ShareLink
+from wagtail_securelink.choices import PrivacyReason
+from wagtail_securelink.models.links import ShareLink
 
 __all__ = ["PrivateItem"]
 

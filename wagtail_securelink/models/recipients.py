@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .links import ShareLink
+from wagtail_securelink.models.links import ShareLink
 
 __all__ = ["Recipient", "AccessRequest"]
 

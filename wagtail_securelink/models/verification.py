@@ -3,8 +3,8 @@ address, and the grants a verified browser holds."""
 
 from django.db import models
 
-from .links import ShareLink
-from .recipients import Recipient
+from wagtail_securelink.models.links import ShareLink
+from wagtail_securelink.models.recipients import Recipient
 
 __all__ = ["VerificationCode", "AddressState", "Grant"]
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
-from .links import ShareLink
+from wagtail_securelink.models.links import ShareLink
 
 __all__ = ["DocumentVersion"]
 

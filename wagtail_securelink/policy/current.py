@@ -9,7 +9,7 @@ every process sees the change on its very next request (§6: "applies at once").
 
 import threading
 
-from .model import SecureLinkPolicy
+from wagtail_securelink.models.policy import SecureLinkPolicy
 
 __all__ = ["current_policy"]
 

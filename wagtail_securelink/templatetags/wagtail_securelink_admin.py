@@ -3,8 +3,11 @@
 from django import template
 from django.urls import reverse
 
-from ..admin_paths import manage_access_path
-from ..permissions import user_can_manage_target, user_can_share_collection
+from wagtail_securelink.core.paths import manage_access_path
+from wagtail_securelink.permissions import (
+    user_can_manage_target,
+    user_can_share_collection,
+)
 
 register = template.Library()
 

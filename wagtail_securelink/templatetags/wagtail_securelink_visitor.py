@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..emails import site_name
+from wagtail_securelink.mail.messages import site_name
 
 register = template.Library()
 

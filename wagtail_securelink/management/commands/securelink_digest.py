@@ -8,7 +8,7 @@ notice for each link that expires in three days, with a one-click *Extend*.
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from wagtail_securelink import notifications
+from wagtail_securelink.mail import digest, notifications
 from wagtail_securelink.models import ShareLink
 
 
@@ -45,6 +45,6 @@ class Command(BaseCommand):
         )
         count = 0
         for user_id in user_ids:
-            notifications.enqueue_notice(notifications.digest_task, user_id)
+            notifications.enqueue_notice(digest.digest_task, user_id)
             count += 1
         self.stdout.write(_("Queued digests for %(count)d editors.") % {"count": count})

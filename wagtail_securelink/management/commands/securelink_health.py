@@ -10,7 +10,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from wagtail_securelink.health import Limits, run_checks
+from wagtail_securelink.operations.health import Limits, run_checks
 
 
 class Command(BaseCommand):

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wagtail_securelink import services
-from wagtail_securelink.admin_forms import end_of_day
-from wagtail_securelink.spreadsheets import safe_cell
+from wagtail_securelink.core.addresses import end_of_day
+from wagtail_securelink.core.spreadsheets import safe_cell
 
 
 def _when(value) -> str:

@@ -3,7 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from wagtail_securelink import recovery, retention, services
+from wagtail_securelink import services
+from wagtail_securelink.mail import recovery
+from wagtail_securelink.operations import retention
 
 
 class Command(BaseCommand):

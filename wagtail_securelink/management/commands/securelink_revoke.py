@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from wagtail_securelink import services
+from wagtail_securelink.management.arguments import find_user
 from wagtail_securelink.models import ShareLink
-
-from ..arguments import find_user
 
 
 def find_link(value: str) -> ShareLink | None:

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from wagtail_securelink.chain import check_chain, seal_chain, unsealed_count
+from wagtail_securelink.audit.chain import check_chain, seal_chain, unsealed_count
 
 
 class Command(BaseCommand):

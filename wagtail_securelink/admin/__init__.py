@@ -1,0 +1,1 @@
+"""The editors' and administrators' pages in Wagtail's admin (SPEC §5)."""

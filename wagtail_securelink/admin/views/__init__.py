@@ -1,0 +1,1 @@
+"""The admin views of Manage access, Share, People and the documents buttons."""

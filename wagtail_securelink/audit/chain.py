@@ -1,0 +1,266 @@
+"""The tamper-evident hash chain over access events (S15), sealed in batches.
+
+Recording an event is one INSERT (``events.record_event``): no lock that every request
+must take. Sealing comes after, in batches: ``seal_chain`` takes the unsealed events in
+id order, gives each the next sequence number, the previous event's hash and its own
+hash (an HMAC under ``SECRET_KEY`` over its non-personal fields, a keyed digest of its
+personal fields and the previous hash), and moves the chain head. The chain's order is
+the sealing order (``seq``), not the id order: on PostgreSQL an event with a smaller id
+may commit after a larger one was sealed, and it is then simply sealed in the next batch.
+
+Only one sealer works at a time: it locks the single ``AuditChainHead`` row with
+``SKIP LOCKED`` (PostgreSQL), so a second sealer returns at once instead of queueing;
+on SQLite the database's write lock serialises them. Editing a sealed row, deleting one
+or re-ordering them breaks the chain, and without the secret key nobody can forge a
+consistent replacement. Events not sealed yet are committed rows already (nothing is
+lost), reported by ``verify_chain`` and ``securelink_verify_audit``.
+
+Key rotation: each event is sealed under the ``SECRET_KEY`` of the process that sealed
+it, and checked under ``SECRET_KEY`` and every ``SECRET_KEY_FALLBACKS``. When a sealer
+finds the head stamped with another key's fingerprint, it records on the head that
+every event sealed so far (``retired_through_seq``) was sealed under an earlier key,
+with an HMAC of that record under its own key. Once the old key is dropped, those
+events no longer verify: ``check_chain`` counts them as *signed with a retired key*
+(their order and links to each other are still checked, their content cannot be) rather
+than as changed. An event after that record that does not verify is reported as
+changed, and so is a record that was moved without the key.
+"""
+
+import json
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from wagtail_securelink.core import keys
+from wagtail_securelink.models import AccessEvent, AuditChainHead
+
+__all__ = [
+    "check_chain",
+    "ChainReport",
+    "event_hash",
+    "personal_digest",
+    "seal_chain",
+    "unsealed_count",
+    "verify_chain",
+    "ChainProblem",
+]
+
+_CHAIN_SALT = "wagtail_securelink.audit.chain"
+_PERSONAL_SALT = "wagtail_securelink.audit.personal"
+_RETIRED_SALT = "wagtail_securelink.audit.retired"
+_SEALED_FIELDS = ["seq", "prev_hash", "hash"]
+
+
+def personal_digest(email: str, ip: str, agent: str, secret=None) -> str:
+    value = json.dumps([email, ip, agent])
+    return salted_hmac(
+        _PERSONAL_SALT, value, secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def _canonical(event: AccessEvent) -> str:
+    return json.dumps(
+        [
+            event.created_at.isoformat(),
+            event.event,
+            event.link_id,
+            event.recipient_id,
+            event.user_id,
+            event.detail,
+            event.personal_digest,
+            event.prev_hash,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+
+
+def event_hash(event: AccessEvent, secret=None) -> str:
+    return salted_hmac(
+        _CHAIN_SALT, _canonical(event), secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def _lock_head() -> AuditChainHead | None:
+    """The chain head, locked; ``None`` when another sealer holds it (PostgreSQL)."""
+    head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1)
+    if connection.vendor == "sqlite":
+        # SQLite has no row locks: write first, so this transaction holds the database's
+        # write lock before it reads (a read lock upgraded later can fail as "locked").
+        head.update(last_hash=F("last_hash"))
+    found = head.first()
+    if found is None and not AuditChainHead.objects.filter(pk=1).exists():
+        AuditChainHead.objects.get_or_create(pk=1)
+        found = head.first()
+    return found
+
+
+def _retired_mac(head: AuditChainHead, secret=None) -> str:
+    value = f"{head.retired_through_seq}:{head.last_hash}"
+    return salted_hmac(
+        _RETIRED_SALT, value, secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def _note_key_change(head: AuditChainHead) -> None:
+    """Record on the (locked) head that the events sealed so far used another key."""
+    current = keys.key_id()
+    if head.key_id == current:
+        return
+    if head.key_id and head.last_seq:
+        head.retired_through_seq = head.last_seq
+        # Bound to the hash of that event too, so the record cannot be re-used later.
+        head.retired_mac = _retired_mac(head)
+    head.key_id = current
+    AuditChainHead.objects.filter(pk=head.pk).update(
+        key_id=head.key_id,
+        retired_through_seq=head.retired_through_seq,
+        retired_mac=head.retired_mac,
+    )
+
+
+def seal_chain(batch_size: int = 500, max_batches: int | None = None) -> list:
+    """Seal every unsealed event, oldest id first; return the sealed events.
+
+    Returns ``[]`` at once when another process is sealing (it will take these too).
+    """
+    sealed = []
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            head = _lock_head()
+            if head is None:
+                return sealed
+            _note_key_change(head)
+            batch = list(
+                AccessEvent.objects.filter(seq__isnull=True).order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return sealed
+            seq, prev = head.last_seq or 0, head.last_hash
+            for event in batch:
+                seq += 1
+                event.seq, event.prev_hash = seq, prev
+                event.hash = prev = event_hash(event)
+            AccessEvent.objects.bulk_update(batch, _SEALED_FIELDS)
+            AuditChainHead.objects.filter(pk=1).update(
+                last_seq=seq, last_hash=prev, last_event_id=batch[-1].pk
+            )
+        sealed.extend(batch)
+        batches += 1
+        if len(batch) < batch_size:
+            return sealed
+    return sealed
+
+
+def unsealed_count() -> int:
+    return AccessEvent.objects.filter(seq__isnull=True).count()
+
+
+@dataclass
+class ChainProblem:
+    event_id: int | None
+    reason: str
+
+
+@dataclass
+class ChainReport:
+    problem: ChainProblem | None = None
+    sealed: int = 0
+    # Sealed events that verify under no key held now but were sealed before a recorded
+    # key change: their order is checked, their content no longer can be.
+    retired: int = 0
+    retired_first_id: int | None = None
+    retired_last_id: int | None = None
+
+
+def _secrets():
+    return keys.secret_keys()
+
+
+def _hash_ok(event: AccessEvent) -> bool:
+    return any(
+        constant_time_compare(event_hash(event, secret=s), event.hash)
+        for s in _secrets()
+    )
+
+
+def _retired_through(head: AuditChainHead | None) -> int:
+    """The sequence number up to which events were sealed under an earlier key, if the
+    head's record of it verifies under a key held now and matches that event; -1 when
+    the record is there but does not verify."""
+    if head is None or not head.retired_through_seq:
+        return 0
+    sealed_hash = (
+        AccessEvent.objects.filter(seq=head.retired_through_seq)
+        .values_list("hash", flat=True)
+        .first()
+    )
+    if sealed_hash is None:  # purged since: the events it covered are gone too
+        return 0
+    probe = AuditChainHead(retired_through_seq=head.retired_through_seq)
+    probe.last_hash = sealed_hash
+    if any(
+        constant_time_compare(_retired_mac(probe, secret=s), head.retired_mac)
+        for s in _secrets()
+    ):
+        return head.retired_through_seq
+    return -1
+
+
+def check_chain(chunk_size: int = 2000) -> ChainReport:
+    """Walk the sealed chain in sealing order; report the first problem (if any) and
+    the events that can only be checked for order (signed with a retired key).
+
+    Unsealed events are not a problem (see ``unsealed_count``); a sealed event whose
+    predecessor is missing, edited or moved is.
+    """
+    report = ChainReport()
+    head = AuditChainHead.objects.filter(pk=1).first()
+    expected_prev = head.anchor_hash if head else ""
+    expected_seq = None
+    last = None
+    retired_through = None
+    qs = AccessEvent.objects.filter(seq__isnull=False).order_by("seq")
+    for event in qs.iterator(chunk_size=chunk_size):
+        report.sealed += 1
+        if expected_seq is not None and event.seq != expected_seq:
+            report.problem = ChainProblem(
+                event.pk, "the event before it was deleted or changed"
+            )
+            return report
+        if not constant_time_compare(event.prev_hash, expected_prev):
+            report.problem = ChainProblem(
+                event.pk, "the event before it was deleted or changed"
+            )
+            return report
+        if not _hash_ok(event):
+            if retired_through is None:
+                retired_through = _retired_through(head)
+            if retired_through == -1:
+                report.problem = ChainProblem(
+                    None, "the record of the last key change was altered"
+                )
+                return report
+            if event.seq > retired_through:
+                report.problem = ChainProblem(event.pk, "this event was changed")
+                return report
+            report.retired += 1
+            report.retired_first_id = report.retired_first_id or event.pk
+            report.retired_last_id = event.pk
+        expected_prev, expected_seq = event.hash, event.seq + 1
+        last = event
+    if head and head.last_seq:
+        if last is None or last.seq != head.last_seq or last.hash != head.last_hash:
+            report.problem = ChainProblem(
+                head.last_event_id, "the newest events were deleted"
+            )
+    return report
+
+
+def verify_chain(chunk_size: int = 2000) -> ChainProblem | None:
+    """The first problem of the sealed chain, or ``None`` (see ``check_chain``)."""
+    return check_chain(chunk_size).problem

@@ -1,0 +1,31 @@
+"""Paths of the admin pages that other modules link to: Manage access, above all.
+
+One function builds the *Manage access* path of a document, a collection or a link, for
+the admin views, the Shared links listing, the activity report, the sharer's emails
+and the collection buttons alike.
+"""
+
+from django.contrib.admin.utils import quote
+from django.urls import reverse
+from wagtail.models import Collection
+
+from wagtail_securelink.choices import TargetType
+
+__all__ = ["manage_access_path", "link_manage_path"]
+
+
+def manage_access_path(item) -> str:
+    """*Manage access* of a document or a collection."""
+    name = "manage_collection" if isinstance(item, Collection) else "manage_document"
+    return reverse(f"wagtail_securelink_admin:{name}", args=[quote(item.pk)])
+
+
+def link_manage_path(link) -> str | None:
+    """*Manage access* of the item a link shares, or ``None`` once the item is gone."""
+    if link.target_type == TargetType.COLLECTION and link.collection_id:
+        name, pk = "manage_collection", link.collection_id
+    elif link.target_type == TargetType.DOCUMENT and link.document_id:
+        name, pk = "manage_document", link.document_id
+    else:
+        return None
+    return reverse(f"wagtail_securelink_admin:{name}", args=[quote(pk)])

@@ -1,0 +1,1 @@
+"""Every email: how it is built, the invitation, the notices to sharers, delivery."""

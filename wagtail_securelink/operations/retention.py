@@ -1,0 +1,148 @@
+"""Retention (SPEC §6, S15): what ``securelink_purge`` deletes, and links that expire unused.
+
+Besides codes, grants and events, the purge deletes rate-limit windows that have ended
+(``counters``): they hold no record, only a count that no longer limits anything.
+
+Access events are hash-chained (``chain``). Purging removes the *oldest* part of the
+chain only — a prefix in sealing order — and records the hash of the newest removed event
+as the chain's anchor, so ``chain.verify_chain()`` still passes and any other gap is
+still detected. The newest event is never purged: the chain head points at it.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from wagtail_securelink.audit.chain import seal_chain
+from wagtail_securelink.audit.events import record_event
+from wagtail_securelink.choices import EventType
+from wagtail_securelink.mail import delivery
+from wagtail_securelink.models import (
+    AccessEvent,
+    AuditChainHead,
+    Grant,
+    ShareLink,
+    VerificationCode,
+)
+from wagtail_securelink.ratelimit import counters
+from wagtail_securelink.verification import address_state
+
+__all__ = [
+    "PurgeReport",
+    "purge_codes",
+    "purge_grants",
+    "purge_events",
+    "expire_unused_links",
+    "purge",
+]
+
+
+@dataclass
+class PurgeReport:
+    codes: int = 0
+    grants: int = 0
+    events: int = 0
+    expired_links: int = 0
+    rate_counters: int = 0
+
+
+def purge_codes(now=None) -> int:
+    """Delete codes that can no longer be used: expired, used or invalidated.
+
+    The hourly cap and the cooldown are counted in ``AddressState`` rows, which go only
+    once nothing in them counts any more: purging, however often, loosens no limit.
+    """
+    now = now or timezone.now()
+    address_state.purge(now)
+    delivery.run_leftovers(now)  # emails a stopped process did not get to
+    dead = VerificationCode.objects.filter(
+        Q(expires_at__lte=now)
+        | Q(used_at__isnull=False)
+        | Q(invalidated_at__isnull=False)
+    )
+    return dead.delete()[0]
+
+
+def purge_grants(cutoff) -> int:
+    """Delete grants that ended before ``cutoff`` (live grants are never touched)."""
+    return Grant.objects.filter(ended_at__lt=cutoff).delete()[0]
+
+
+def purge_events(cutoff) -> int:
+    """Delete the events older than ``cutoff`` that form the oldest part of the chain.
+
+    Seals first, so that only sealed events, a prefix in sealing order, are removed.
+    """
+    seal_chain()
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None or not head.last_seq:
+            return 0
+        # The first event that must stay: the oldest one not past retention, or the
+        # newest sealed event of all (the head points at it). Everything before it goes.
+        keep = (
+            AccessEvent.objects.filter(seq__isnull=False)
+            .filter(Q(created_at__gte=cutoff) | Q(seq=head.last_seq))
+            .order_by("seq")
+            .values_list("seq", flat=True)
+            .first()
+        )
+        newest_purged = (
+            AccessEvent.objects.filter(seq__lt=keep)
+            .order_by("-seq")
+            .only("pk", "seq", "hash")
+            .first()
+        )
+        if newest_purged is None:
+            return 0
+        count = AccessEvent.objects.filter(seq__lte=newest_purged.seq).delete()[0]
+        head.anchor_hash = newest_purged.hash
+        head.save(update_fields=["anchor_hash"])
+    return count
+
+
+def expire_unused_links(days: int, now=None) -> int:
+    """Expire active links not opened for ``days`` days (created that long ago at least)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=days)
+    stale = (
+        ShareLink.objects.active(now)
+        .filter(created_at__lt=cutoff)
+        .filter(Q(last_opened_at__isnull=True) | Q(last_opened_at__lt=cutoff))
+    )
+    count = 0
+    for link in stale:
+        with transaction.atomic():
+            ShareLink.objects.filter(pk=link.pk).update(expires_at=now, updated_at=now)
+            link.expires_at = now
+            record_event(
+                EventType.LINK_CHANGED,
+                link=link,
+                detail={"field": "expires_at", "reason": "unused", "days": days},
+            )
+            log(
+                instance=link,
+                action="wagtail_securelink.change",
+                data={"field": "expires_at", "reason": "unused"},
+            )
+        count += 1
+    return count
+
+
+def purge(
+    *, retention_days: int, expire_unused_days: int | None = None, now=None
+) -> PurgeReport:
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=retention_days)
+    report = PurgeReport()
+    if expire_unused_days:
+        report.expired_links = expire_unused_links(expire_unused_days, now)
+    report.codes = purge_codes(now)
+    report.grants = purge_grants(cutoff)
+    report.events = purge_events(cutoff)
+    report.rate_counters = counters.purge_expired()
+    return report

@@ -1,0 +1,1 @@
+"""Serving what a link reaches: files, ranges, ZIPs, folder browsing, limits and headers."""

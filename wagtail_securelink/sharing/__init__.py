@@ -1,0 +1,3 @@
+"""What an editor shares: links, recipients, people, access requests, uploads,
+versions and private items.
+"""

@@ -1,0 +1,95 @@
+"""What stands between a visitor and the item: access itself, then (issue 16) terms to
+accept and the link's open limit. ``with_access`` guards every view that shows the
+item or a part of it; the landing page and the rendered pages call ``item_gate``.
+"""
+
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wagtail_securelink import services
+from wagtail_securelink.choices import EventType
+from wagtail_securelink.serving import limits, terms
+from wagtail_securelink.serving.headers import render_page
+from wagtail_securelink.visitor.decorators import link_view
+
+T = "wagtail_securelink/visitor/"
+
+__all__ = ["item_gate", "with_access", "accept_terms"]
+
+
+def _landing(link) -> str:
+    return reverse("wagtail_securelink:landing", args=[link.token])
+
+
+def _terms_page(request: HttpRequest, link, status=200, error=""):
+    return render_page(
+        request,
+        T + "terms.html",
+        {"link": link, "terms_text": link.terms, "error": error},
+        status=status,
+    )
+
+
+def item_gate(request: HttpRequest, link, access):
+    """A page to show instead of the item, or ``None`` when the item may show."""
+    if link.terms and not terms.accepted(request, link):
+        return _terms_page(request, link)
+    if link.max_opens is not None and not limits.take_open(link, access, request):
+        return render_page(
+            request,
+            T + "limit_reached.html",
+            {"link": link, "kind": limits.OPENS},
+            status=403,
+        )
+    return None
+
+
+def with_access(view):
+    """Run ``view(request, link, access, ...)`` only for a visitor who holds access now
+    (S9: checked on every request) and has passed the item's gate; anyone else goes
+    back to the link's landing page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, link, *args, **kwargs):
+        access = services.get_access(link, request)
+        if not access.ok:
+            return HttpResponseRedirect(_landing(link))
+        return item_gate(request, link, access) or view(
+            request, link, access, *args, **kwargs
+        )
+
+    return wrapper
+
+
+@link_view
+@require_POST
+def accept_terms(request: HttpRequest, link):
+    """The visitor ticks "I accept": an access event records the address, the time and
+    the version of the terms, then the item shows."""
+    access = services.get_access(link, request)
+    landing = _landing(link)
+    if not access.ok or not link.terms:
+        return HttpResponseRedirect(landing)
+    if request.POST.get("accept") != "yes":
+        return _terms_page(
+            request,
+            link,
+            status=400,
+            error=_("Tick the box to accept the terms, or close this page."),
+        )
+    version = terms.version(link.terms)
+    terms.remember(request, link)
+    services.record_event(
+        EventType.TERMS_ACCEPTED,
+        link=link,
+        recipient=access.recipient,
+        request=request,
+        detail={"terms_version": version},
+    )
+    response = HttpResponseRedirect(landing)
+    response.status_code = 303
+    return response
