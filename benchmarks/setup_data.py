@@ -163,7 +163,7 @@ def _code_sessions(link, count: int) -> list[dict]:
 def phase_main(code_sessions: int) -> dict:
     User = get_user_model()
     owner = User.objects.create_superuser("bench", "bench@example.com", "bench-pass")
-    policy = services.get_policy()
+    policy = services.current_policy()
     policy.zip_max_mb = 4096
     policy.save()
     root = Collection.get_first_root_node()

@@ -265,7 +265,7 @@ def test_empty_recipients_are_refused(client, editor, contract):
 def test_policy_refusal_is_shown_on_the_field(client, superuser, contract):
     from wagtail_securelink import services
 
-    policy = services.get_policy()
+    policy = services.current_policy()
     policy.blocked_domains = "example.org"
     policy.save()
     client.force_login(superuser)
@@ -351,7 +351,7 @@ def test_split_addresses():
 def _policy(**values):
     from wagtail_securelink import services
 
-    policy = services.get_policy()
+    policy = services.current_policy()
     for name, value in values.items():
         setattr(policy, name, value)
     policy.save()

@@ -26,7 +26,7 @@ def to_owner():
 
 
 def set_policy(**values):
-    policy = services.get_policy()
+    policy = services.current_policy()
     for name, value in values.items():
         setattr(policy, name, value)
     policy.save()

@@ -27,7 +27,7 @@ def _fields(obj):
 
 def test_resolve_token_gives_what_the_orm_gives():
     link = make_link(make_document(), [ALICE])
-    policy = services.get_policy()
+    policy = services.current_policy()
     with CaptureQueriesContext(connection) as captured:
         found = services.resolve_token(link.token)
         # The link's document, collection and creator came in the same query.
@@ -69,12 +69,12 @@ def test_every_call_reads_the_row_again():
     ShareLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
     found = services.resolve_token(link.token)
     assert found.revoked_at is not None
-    assert not services.is_open(found, services.get_policy())
+    assert not found.is_active(policy=services.current_policy())
 
 
 def test_policy_version_follows_a_saved_policy():
     link = make_link(make_document(), [ALICE])
-    policy = services.get_policy()
+    policy = services.current_policy()
     before = services.resolve_token(link.token).policy_version
     policy.save()
     after = services.resolve_token(link.token).policy_version

@@ -112,3 +112,9 @@ class PrivacyReason(models.TextChoices):
     KEPT_PUBLIC = "kept_public", _("Kept public when shared")
     MADE_PUBLIC = "made_public", _("Made public by an editor")
     MADE_PRIVATE = "made_private", _("Made private again by an editor")
+
+
+def choice_label(choices, value) -> str:
+    """``value``'s label in ``choices``, or ``value`` itself when it is not one of them
+    (a role or audience stored before the choices changed)."""
+    return str(choices(value).label) if value in choices.values else value

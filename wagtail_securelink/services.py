@@ -4,7 +4,7 @@ A facade: every name is defined in a domain module below and only re-exported he
 nothing below the top layer imports this module (tests/test_architecture.py checks).
 
 * Links (``links``, ``link_rules``): ``create_link``, ``change_expiry``,
-  ``extend_link``, ``revoke_link``, ``revoke_links``, ``get_policy``.
+  ``extend_link``, ``revoke_link``, ``revoke_links``, ``current_policy``.
 * Recipients of a link (``recipients``, ``invitations``): ``add_recipients``,
   ``remove_recipient``, ``unlock_recipient``, ``clean_recipients``,
   ``send_invitations_to``, ``resend_invitation``, ``deliver_invitation``.
@@ -28,14 +28,12 @@ from wagtail_securelink.mail.invitations import (
     send_invitations_to,
 )
 from wagtail_securelink.mail.notifications import on_upload as notify_upload
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.operations.erasure import erase_address
 from wagtail_securelink.policy.enforcement import (
     address_allowed,
-    effective_expiry,
-    is_open,
     stop_reason,
 )
-from wagtail_securelink.policy.link_rules import get_policy
 from wagtail_securelink.sharing.links import (
     change_expiry,
     create_link,
@@ -77,7 +75,7 @@ from wagtail_securelink.verification.verify import check_password, verify_code
 
 __all__ = [
     # links, from .links and .link_rules
-    "get_policy",
+    "current_policy",
     "create_link",
     "change_expiry",
     "extend_link",
@@ -117,8 +115,6 @@ __all__ = [
     "record_event",
     # rules, from .enforcement
     "address_allowed",
-    "effective_expiry",
-    "is_open",
     "stop_reason",
     # private items (S16), from .privacy and .notifications
     "item_state",

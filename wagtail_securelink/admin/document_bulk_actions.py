@@ -50,13 +50,14 @@ class BulkShareForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.pop("user", None)
         super().__init__(*args, **kwargs)
-        self.fields["role"].initial = services.get_policy().default_role
+        self.fields["role"].initial = services.current_policy().default_role
 
     def clean_recipients(self):
         # Checked before any link is made: one refused address refuses the whole action.
         try:
             addresses = services.clean_recipients(
-                split_addresses(self.cleaned_data["recipients"]), services.get_policy()
+                split_addresses(self.cleaned_data["recipients"]),
+                services.current_policy(),
             )
         except ValidationError as exc:
             raise ValidationError(exc.messages) from None

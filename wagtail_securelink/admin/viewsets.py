@@ -37,9 +37,9 @@ from wagtail_securelink.admin.listing import (
 )
 from wagtail_securelink.choices import Audience, Role, TargetType
 from wagtail_securelink.core.paths import link_manage_path
-from wagtail_securelink.models import Recipient, SecureLinkPolicy, ShareLink
+from wagtail_securelink.models import Recipient, ShareLink
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.permissions import links_visible_to, user_can_manage_link
-from wagtail_securelink.policy import enforcement
 
 __all__ = [
     "ShareLinkFilterSet",
@@ -81,14 +81,13 @@ class ShareLinkFilterSet(WagtailFilterSet):
         fields = []
 
     def filter_status(self, queryset, name, value):
-        now = timezone.now()
         # The policy's limits count (§6): an ``anyone`` link past a lowered maximum
         # is listed as expired, as its visitors see it.
-        open_q = enforcement.open_links_q(SecureLinkPolicy.load(self.request), now)
+        policy = current_policy(self.request)
         if value == "active":
-            return queryset.filter(open_q)
+            return queryset.active(policy=policy)
         if value == "expired":
-            return queryset.filter(revoked_at__isnull=True).exclude(open_q)
+            return queryset.expired(policy=policy)
         if value == "revoked":
             return queryset.revoked()
         return queryset
@@ -170,9 +169,13 @@ class ShareLinkIndexView(ListingIndexView):
 
     def get_base_queryset(self):
         queryset = links_visible_to(self.request.user, super().get_base_queryset())
-        return queryset.select_related(
-            "created_by__wagtail_userprofile", "document", "collection"
-        ).annotate(recipient_count=_recipient_count())
+        return (
+            queryset.select_related(
+                "created_by__wagtail_userprofile", "document", "collection"
+            )
+            .annotate(recipient_count=_recipient_count())
+            .with_status(policy=current_policy(self.request))
+        )
 
     def search_queryset(self, queryset):
         # By title, or by any recipient's address: Exists() rather than a join, so a

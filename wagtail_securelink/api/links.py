@@ -40,6 +40,7 @@ from wagtail_securelink.api.schemas import (
 )
 from wagtail_securelink.choices import TargetType
 from wagtail_securelink.models import Recipient, ShareLink
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.permissions import (
     links_visible_to,
     user_can_manage_links,
@@ -65,6 +66,7 @@ def _visible_links(request: HttpRequest):
         links_visible_to(request.user)
         .select_related("created_by")
         .prefetch_related("recipients")
+        .with_status(policy=current_policy(request))
     )
 
 
@@ -123,9 +125,9 @@ def list_links(request: HttpRequest, filters: Query[LinkFilterSchema]):
     links = _visible_links(request)
     now = timezone.now()
     if filters.status == "active":
-        links = links.active(now)
+        links = links.active(now, policy=current_policy(request))
     elif filters.status == "expired":
-        links = links.expired(now)
+        links = links.expired(now, policy=current_policy(request))
     elif filters.status == "revoked":
         links = links.revoked()
     for name in ("audience", "role", "target_type"):

@@ -19,7 +19,7 @@ from wagtail_securelink.choices import IPStorage
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core.clients import anonymise_ip, client_ip, user_agent
 from wagtail_securelink.models import AccessEvent
-from wagtail_securelink.policy.current import current_policy
+from wagtail_securelink.models.policy import current_policy
 
 __all__ = ["record_event", "schedule_sealing"]
 

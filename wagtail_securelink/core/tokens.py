@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from wagtail_securelink.conf import settings
 
-__all__ = ["new_link_key", "make_token", "key_from_token", "link_url"]
+__all__ = ["landing_path", "new_link_key", "make_token", "key_from_token", "link_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,11 @@ def key_from_token(token: str) -> str | None:
         return None
 
 
+def landing_path(link) -> str:
+    """The path of the link's landing page: where every visitor page sends back to."""
+    return reverse("wagtail_securelink:landing", args=[link.token])
+
+
 def link_url(link) -> str:
     """The link's absolute URL, built from the configured base URL, never the Host header (S12)."""
-    path = reverse("wagtail_securelink:landing", args=[link.token])
-    return settings.base_url + path
+    return settings.base_url + landing_path(link)

@@ -19,8 +19,8 @@ from wagtail_securelink.core.tokens import link_url
 from wagtail_securelink.mail.delivery import enqueue
 from wagtail_securelink.mail.messages import get_emails
 from wagtail_securelink.models import Recipient, ShareLink
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.policy import enforcement
-from wagtail_securelink.policy.current import current_policy
 
 __all__ = [
     "InvitationReport",
@@ -71,9 +71,9 @@ def deliver_invitation(recipient_id: int) -> str:
     )
     if (
         recipient is None
-        or not enforcement.is_open(recipient.link, current_policy())
-        or not enforcement.recipient_is_open(recipient)
-        or not enforcement.address_allowed(recipient.email, current_policy())
+        or not recipient.link.is_active(policy=(policy := current_policy()))
+        or recipient.is_expired()
+        or not enforcement.address_allowed(recipient.email, policy)
     ):
         return "skipped"
     link = recipient.link

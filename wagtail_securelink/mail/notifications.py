@@ -37,7 +37,7 @@ from wagtail_securelink.mail.notices import (
     sharer_address,
 )
 from wagtail_securelink.models import AccessEvent, PrivateItem, Recipient, ShareLink
-from wagtail_securelink.policy.current import current_policy
+from wagtail_securelink.models.policy import current_policy
 
 __all__ = [
     "notify_first_open",

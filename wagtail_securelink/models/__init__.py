@@ -11,10 +11,9 @@ module             models
 ``audit``          ``AccessEvent``, ``AuditChainHead``
 ``versions``       ``DocumentVersion``
 ``ratelimits``     ``RateCounter``
+``policy``         ``SecureLinkPolicy``, the administrator's Wagtail settings model,
+                   and ``current_policy``, the one way to read it
 =================  ============================================================
-
-``SecureLinkPolicy``, the administrator's Wagtail settings model, lives in ``policy``
-and is re-exported here so that Django finds every model of the app in this module.
 """
 
 from wagtail_securelink.models.audit import AccessEvent, AuditChainHead

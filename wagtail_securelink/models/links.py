@@ -1,28 +1,79 @@
-"""Share links (SPEC §2 *Link*): what a URL opens, for whom, until when."""
+"""Share links (SPEC §2 *Link*): what a URL opens, for whom, until when.
+
+Whether a link is open lives here once, with the policy applied (§6: a lowered maximum
+for ``anyone`` links ends existing ones): ``ShareLink.is_active`` and ``status`` for
+one link, ``open_links_q`` and the queryset's ``active``, ``expired`` and
+``with_status`` for many. The visitor's access check, the listings, the API and the
+commands all read these.
+"""
+
+import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
 from wagtail_securelink.choices import Audience, EventType, Role, TargetType
 from wagtail_securelink.core.tokens import link_url, make_token
+from wagtail_securelink.models.policy import SecureLinkPolicy, current_policy
 
-__all__ = ["ShareLinkQuerySet", "ShareLink"]
+__all__ = ["ShareLinkQuerySet", "ShareLink", "anyone_expiry_limit", "open_links_q"]
+
+
+def anyone_expiry_limit(
+    created_at: datetime.datetime, policy: SecureLinkPolicy | int | None
+) -> datetime.datetime | None:
+    """The latest moment an ``anyone`` link created at ``created_at`` may work.
+
+    Counted from the link's creation, so lowering the maximum shortens existing links
+    and a later change of expiry cannot stretch a link's life past it. ``policy`` is
+    the policy or its maximum in days; ``None``: the policy sets no maximum.
+    """
+    days = getattr(policy, "anyone_max_expiry_days", policy)
+    if not days:
+        return None
+    return created_at + datetime.timedelta(days=days)
+
+
+def open_links_q(policy: SecureLinkPolicy, now=None, prefix: str = "") -> Q:
+    """``ShareLink.is_active`` as a query condition: the same rule, for many links
+    (``prefix`` e.g. ``"link__"`` from a recipient)."""
+    now = now or timezone.now()
+
+    def q(**lookups):
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    condition = q(revoked_at__isnull=True) & (
+        q(expires_at__isnull=True) | q(expires_at__gt=now)
+    )
+    if policy.anyone_max_expiry_days:
+        oldest = now - datetime.timedelta(days=policy.anyone_max_expiry_days)
+        condition &= ~q(audience=Audience.ANYONE) | q(created_at__gt=oldest)
+    return condition
 
 
 class ShareLinkQuerySet(models.QuerySet):
-    def active(self, now=None):
-        now = now or timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    def active(self, now=None, *, policy: SecureLinkPolicy | None = None):
+        """Links that open now, the policy's limits applied."""
+        return self.filter(open_links_q(policy or current_policy(), now))
+
+    def expired(self, now=None, *, policy: SecureLinkPolicy | None = None):
+        """Links not revoked that no longer open: past their expiry or the policy's."""
+        return self.filter(revoked_at__isnull=True).exclude(
+            open_links_q(policy or current_policy(), now)
         )
 
-    def expired(self, now=None):
-        now = now or timezone.now()
-        return self.filter(revoked_at__isnull=True, expires_at__lte=now)
+    def with_status(self, *, policy: SecureLinkPolicy | None = None):
+        """Rows that carry the policy's maximum for ``anyone`` links, so that a
+        listing's ``status`` and ``effective_expiry`` read no policy per row. The rule
+        stays ``ShareLink.is_expired``'s, on the row as it is in memory."""
+        days = (policy or current_policy()).anyone_max_expiry_days
+        return self.annotate(
+            policy_anyone_max_days=Value(days, output_field=models.IntegerField())
+        )
 
     def revoked(self):
         return self.filter(revoked_at__isnull=False)
@@ -156,26 +207,48 @@ class ShareLink(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    def is_expired(self, now=None) -> bool:
-        return self.expires_at is not None and self.expires_at <= (
-            now or timezone.now()
-        )
+    def effective_expiry(
+        self, policy: SecureLinkPolicy | None = None
+    ) -> datetime.datetime | None:
+        """When the link stops working: its own expiry, or earlier when the policy says
+        so. Without ``policy``: the maximum its queryset read (``with_status``), else
+        the current policy."""
+        expires = self.expires_at
+        if self.audience == Audience.ANYONE and self.created_at is not None:
+            if policy is None:
+                read = "policy_anyone_max_days" in self.__dict__
+                policy = self.policy_anyone_max_days if read else current_policy()
+            limit = anyone_expiry_limit(self.created_at, policy)
+            if limit is not None and (expires is None or limit < expires):
+                return limit
+        return expires
 
-    def is_active(self, now=None) -> bool:
-        return not self.is_revoked and not self.is_expired(now)
+    def is_expired(self, now=None, *, policy: SecureLinkPolicy | None = None) -> bool:
+        """Past its effective expiry (its own, or the policy's maximum)."""
+        expires = self.effective_expiry(policy)
+        return expires is not None and expires <= (now or timezone.now())
+
+    def is_active(self, now=None, *, policy: SecureLinkPolicy | None = None) -> bool:
+        """Opens now: not revoked and not past its effective expiry."""
+        return not self.is_revoked and not self.is_expired(now, policy=policy)
+
+    def status_for(self, policy: SecureLinkPolicy | None, now=None) -> str:
+        if self.is_revoked:
+            return "revoked"
+        return "expired" if self.is_expired(now, policy=policy) else "active"
 
     @property
     def status(self) -> str:
-        if self.is_revoked:
-            return "revoked"
-        return "expired" if self.is_expired() else "active"
+        """``active``, ``expired`` or ``revoked``, the policy applied."""
+        return self.status_for(None)
 
-    def get_status_display(self):
+    def get_status_display(self, policy: SecureLinkPolicy | None = None):
+        status = self.status if policy is None else self.status_for(policy)
         return {
             "revoked": _("Revoked"),
             "expired": _("Expired"),
             "active": _("Active"),
-        }[self.status]
+        }[status]
 
     def terms_acceptances(self):
         """The newest acceptances of this link's terms, for Manage access."""

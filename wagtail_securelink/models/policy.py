@@ -1,11 +1,12 @@
 """The administrator's policy (SPEC §6): a Wagtail generic settings model.
 
-Its fields are what an administrator decides; ``policy.current.current_policy`` reads
-it. Above the model: its field type and value helpers, and the layout of its settings
+Its fields are what an administrator decides; ``current_policy`` is the one way to
+read it. Above the model: its field type and value helpers, and the layout of its settings
 page in Wagtail's admin (Settings > Secure links).
 """
 
 import secrets
+import threading
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ __all__ = [
     "all_roles",
     "view_and_download",
     "POLICY_PANELS",
+    "current_policy",
 ]
 
 
@@ -396,3 +398,36 @@ class SecureLinkPolicy(BaseGenericSetting):
     @property
     def effective_default_expiry_days(self) -> int | None:
         return self.default_expiry_days or None
+
+
+# The policy is read on every visitor request, so each thread keeps the last copy it
+# read together with the row's ``version``. A caller that already knows the stored
+# version (the link lookup reads it in the same query, see
+# ``verification.access.resolve_token``) gets the cached copy without a query of its
+# own; a saved policy gets a new version, so every process sees the change on its very
+# next request (§6: "applies at once"). A policy instance is not shared across threads.
+_cached = threading.local()
+
+
+def current_policy(
+    request=None, *, link=None, version: int | None = None
+) -> SecureLinkPolicy:
+    """The site's policy: the one way the package reads it.
+
+    Cached on ``request`` when given, so one request reads it once. ``link`` (from
+    ``resolve_token``) or ``version`` carries the stored row's version as read in a
+    query the caller makes anyway; while it matches this thread's copy, no query is
+    made.
+    """
+    if version is None and link is not None:
+        version = getattr(link, "policy_version", None)
+    attr = SecureLinkPolicy.get_cache_attr_name()
+    if request is not None and hasattr(request, attr):
+        return getattr(request, attr)
+    policy = getattr(_cached, "policy", None)
+    if version is None or policy is None or policy.version != version:
+        policy = SecureLinkPolicy.load()
+        _cached.policy = policy
+    if request is not None:
+        setattr(request, attr, policy)
+    return policy

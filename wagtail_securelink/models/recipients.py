@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_securelink.models.links import ShareLink
 
-__all__ = ["Recipient", "AccessRequest"]
+__all__ = ["Recipient", "AccessRequest", "open_recipients_q"]
 
 
 class Recipient(models.Model):
@@ -103,3 +104,12 @@ class AccessRequest(models.Model):
 
     def __str__(self):
         return f"access request {self.pk} on link {self.link_id}"
+
+
+def open_recipients_q(now=None, prefix: str = "") -> Q:
+    """``not Recipient.is_expired()`` as a query condition (``prefix`` e.g.
+    ``"recipients__"``)."""
+    now = now or timezone.now()
+    return Q(**{f"{prefix}expires_at__isnull": True}) | Q(
+        **{f"{prefix}expires_at__gt": now}
+    )

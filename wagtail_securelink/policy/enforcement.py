@@ -1,30 +1,25 @@
 """How the policy applies to links, new and existing (SPEC §6).
 
-"A policy change applies to existing links on their next request": every rule that
-compares a link with the policy lives here once, and the places that need it call it —
-the visitor's access check, Manage access, the Shared links filter, the share form,
-the service layer and the editor's change of expiry.
+"A policy change applies to existing links on their next request". Whether a link is
+open, with the policy applied, is the model's (``ShareLink.is_active``, ``status``,
+``ShareLinkQuerySet.active``); here are the other rules that compare a link or an
+address with the policy: allowed domains, the expiry an editor may set, and why the
+policy stops a link altogether.
 """
 
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from wagtail_securelink.choices import Audience, Role
+from wagtail_securelink.choices import Audience, Role, choice_label
+from wagtail_securelink.models.links import anyone_expiry_limit
 from wagtail_securelink.models.policy import SecureLinkPolicy
 
 __all__ = [
     "address_allowed",
-    "anyone_expiry_limit",
-    "effective_expiry",
-    "is_open",
-    "open_links_q",
-    "recipient_is_open",
-    "open_recipients_q",
     "clean_expiry",
     "stop_reason",
 ]
@@ -41,65 +36,6 @@ def address_allowed(address: str, policy: SecureLinkPolicy) -> bool:
         return False
     allowed = policy.allowed_domain_list
     return not allowed or _domain_matches(domain, allowed)
-
-
-def anyone_expiry_limit(
-    created_at: datetime.datetime, policy: SecureLinkPolicy
-) -> datetime.datetime | None:
-    """The latest moment an ``anyone`` link created at ``created_at`` may work.
-
-    Counted from the link's creation, so lowering the maximum shortens existing links
-    and a later change of expiry cannot stretch a link's life past it. ``None``: the
-    policy sets no maximum.
-    """
-    if not policy.anyone_max_expiry_days:
-        return None
-    return created_at + datetime.timedelta(days=policy.anyone_max_expiry_days)
-
-
-def effective_expiry(link, policy: SecureLinkPolicy) -> datetime.datetime | None:
-    """When ``link`` stops working: its own expiry, or earlier when the policy says so."""
-    expires = link.expires_at
-    if link.audience == Audience.ANYONE and link.created_at is not None:
-        limit = anyone_expiry_limit(link.created_at, policy)
-        if limit is not None and (expires is None or limit < expires):
-            return limit
-    return expires
-
-
-def is_open(link, policy: SecureLinkPolicy, now=None) -> bool:
-    """Not revoked and not past its effective expiry."""
-    if link.is_revoked:
-        return False
-    expires = effective_expiry(link, policy)
-    return expires is None or expires > (now or timezone.now())
-
-
-def open_links_q(policy: SecureLinkPolicy, now=None) -> Q:
-    """``is_open`` as a query condition: the same rule, for the Shared links filter."""
-    now = now or timezone.now()
-    q = Q(revoked_at__isnull=True) & (
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
-    if policy.anyone_max_expiry_days:
-        oldest = now - datetime.timedelta(days=policy.anyone_max_expiry_days)
-        q &= ~Q(audience=Audience.ANYONE) | Q(created_at__gt=oldest)
-    return q
-
-
-def recipient_is_open(recipient, now=None) -> bool:
-    """Not past the person's own end of access ("access until"): S9, grants end too."""
-    return recipient.expires_at is None or recipient.expires_at > (
-        now or timezone.now()
-    )
-
-
-def open_recipients_q(now=None, prefix: str = "") -> Q:
-    """``recipient_is_open`` as a query condition (``prefix`` e.g. ``"recipients__"``)."""
-    now = now or timezone.now()
-    return Q(**{f"{prefix}expires_at__isnull": True}) | Q(
-        **{f"{prefix}expires_at__gt": now}
-    )
 
 
 def clean_expiry(
@@ -143,17 +79,13 @@ def clean_expiry(
     return expires_at
 
 
-def _label(choices, value) -> str:
-    return str(choices(value).label) if value in choices.values else value
-
-
 def stop_reason(link, policy: SecureLinkPolicy) -> str:
     """Why the policy stops this link altogether, or "" when it does not."""
     if not policy.audience_allowed(link.audience):
         return _("this kind of link is switched off")
     if not policy.role_allowed(link.audience, link.role):
         return _("the role “%(role)s” is not allowed on “%(audience)s” links") % {
-            "role": _label(Role, link.role),
-            "audience": _label(Audience, link.audience),
+            "role": choice_label(Role, link.role),
+            "audience": choice_label(Audience, link.audience),
         }
     return ""

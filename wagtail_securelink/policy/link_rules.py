@@ -1,5 +1,5 @@
-"""What the site's policy allows for a new link: the policy itself, what can be
-shared, and the audience, role, expiry, password and reverification period chosen.
+"""What the site's policy allows for a new link: what can be shared, and the audience,
+role, expiry, password and reverification period chosen.
 ``links.create_link`` checks every option here before it writes anything.
 """
 
@@ -9,20 +9,9 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
 from wagtail_securelink.choices import Audience, Role, TargetType
-from wagtail_securelink.models import SecureLinkPolicy
 from wagtail_securelink.policy import enforcement
-from wagtail_securelink.policy.current import current_policy
 
-__all__ = ["get_policy", "target_type", "clean_link_options"]
-
-
-def get_policy(request=None, *, link=None) -> SecureLinkPolicy:
-    """The site's policy; cached on ``request`` when given, so one request reads it once.
-
-    A ``link`` from ``resolve_token`` carries the stored policy's version: while it is
-    unchanged, this thread's copy is used and no query is made (``current_policy``).
-    """
-    return current_policy(request, version=getattr(link, "policy_version", None))
+__all__ = ["target_type", "clean_link_options"]
 
 
 def target_type(target) -> str:

@@ -19,12 +19,13 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wagtail_securelink.choices import Audience, Role, TargetType
+from wagtail_securelink.choices import Audience, Role, TargetType, choice_label
 from wagtail_securelink.core.spreadsheets import csv_lines
 from wagtail_securelink.models import AccessEvent, Recipient
+from wagtail_securelink.models.links import open_links_q
+from wagtail_securelink.models.policy import current_policy
+from wagtail_securelink.models.recipients import open_recipients_q
 from wagtail_securelink.permissions import links_visible_to
-from wagtail_securelink.policy.current import current_policy
-from wagtail_securelink.policy.enforcement import open_links_q, open_recipients_q
 from wagtail_securelink.sharing.people import OPENING_EVENTS
 
 __all__ = [
@@ -55,10 +56,6 @@ def headings() -> list[str]:
 
 def filename(extension: str) -> str:
     return f"securelink-access-{datetime.date.today():%Y-%m-%d}.{extension}"
-
-
-def _label(choices, value) -> str:
-    return str(choices(value).label) if value in choices.values else value
 
 
 def _when(value) -> str:
@@ -102,7 +99,7 @@ def access_rows(user, *, people_only=False, now=None) -> Iterator[list]:
             creator,
         )
     )
-    specific = _label(Audience, Audience.SPECIFIC)
+    specific = choice_label(Audience, Audience.SPECIFIC)
     for (
         title,
         kind,
@@ -116,10 +113,10 @@ def access_rows(user, *, people_only=False, now=None) -> Iterator[list]:
     ) in people.iterator(chunk_size=CHUNK_SIZE):
         yield [
             title,
-            _label(TargetType, kind),
+            choice_label(TargetType, kind),
             link_id,
             specific,
-            _label(Role, role),
+            choice_label(Role, role),
             email,
             _when(_earliest(until, link_end)),
             _when(opened),
@@ -152,10 +149,10 @@ def access_rows(user, *, people_only=False, now=None) -> Iterator[list]:
         )
         yield [
             title,
-            _label(TargetType, kind),
+            choice_label(TargetType, kind),
             link_id,
-            _label(Audience, audience),
-            _label(Role, role),
+            choice_label(Audience, audience),
+            choice_label(Role, role),
             person,
             _when(end),
             _when(opened),

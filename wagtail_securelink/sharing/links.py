@@ -21,9 +21,8 @@ from wagtail_securelink.choices import Audience, EventType, TargetType
 from wagtail_securelink.core.tokens import new_link_key
 from wagtail_securelink.mail.invitations import send_invitations_to
 from wagtail_securelink.models import ShareLink
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.policy import enforcement, link_rules
-from wagtail_securelink.policy.current import current_policy
-from wagtail_securelink.policy.link_rules import get_policy
 from wagtail_securelink.sharing import privacy
 from wagtail_securelink.sharing.recipients import (
     clean_access_end,
@@ -77,7 +76,7 @@ def create_link(
     input refuses the link; nothing is created then. The returned link has an
     ``invitations`` attribute (an ``InvitationReport``) when invitations were sent.
     """
-    policy = get_policy()
+    policy = current_policy()
     target_type = link_rules.target_type(target)
     audience = audience or policy.default_audience
     role = role or policy.default_role

@@ -33,6 +33,8 @@ from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.choices import EventType
 from wagtail_securelink.mail.invitations import send_invitations_to
 from wagtail_securelink.models import AccessEvent, Grant, Recipient
+from wagtail_securelink.models.links import open_links_q
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.permissions import links_visible_to
 from wagtail_securelink.sharing.recipients import (
     clean_access_end,
@@ -88,9 +90,7 @@ def people_for(user, now=None) -> QuerySet:
     now = now or timezone.now()
     mine = visible_recipients(user)
     firsts = mine.order_by().values("email").annotate(first=Min("pk")).values("first")
-    open_links = Q(link__revoked_at__isnull=True) & (
-        Q(link__expires_at__isnull=True) | Q(link__expires_at__gt=now)
-    )
+    open_links = open_links_q(current_policy(), now, prefix="link__")
     integer, date = IntegerField(), DateTimeField()
     grants = Grant.objects.filter(recipient__in=mine.values("pk"))
     events = AccessEvent.objects.filter(

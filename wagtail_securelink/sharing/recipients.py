@@ -20,7 +20,7 @@ from wagtail_securelink.core import languages
 from wagtail_securelink.core.addresses import normalise_email
 from wagtail_securelink.mail.invitations import send_invitations_to
 from wagtail_securelink.models import Recipient, SecureLinkPolicy, ShareLink
-from wagtail_securelink.policy.current import current_policy
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.policy.enforcement import address_allowed
 
 __all__ = [

@@ -20,10 +20,9 @@ from wagtail_securelink.conf import settings
 from wagtail_securelink.core.addresses import normalise_email
 from wagtail_securelink.core.tokens import key_from_token
 from wagtail_securelink.models import Grant, Recipient, SecureLinkPolicy, ShareLink
-from wagtail_securelink.policy.current import current_policy
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.policy.enforcement import (
     address_allowed,
-    recipient_is_open,
     stop_reason,
 )
 from wagtail_securelink.serving.prepared import PreparedQuery
@@ -96,7 +95,7 @@ def find_recipient(link, email: str, policy=None) -> Recipient | None:
         recipient.email, policy or current_policy()
     ):
         return None
-    if not recipient_is_open(recipient):
+    if recipient.is_expired():
         return None
     return recipient
 
@@ -245,7 +244,7 @@ def _grant_access(link, request, policy) -> Access:
     if recipient is not None and not address_allowed(recipient.email, policy):
         end_grant(grant, "domain_not_allowed", request=request)
         return Access(ok=False)
-    if recipient is not None and not recipient_is_open(recipient):
+    if recipient is not None and recipient.is_expired():
         end_grant(grant, "recipient_expired", request=request)
         return Access(ok=False)
     days = reverification_days(link, policy)

@@ -19,7 +19,7 @@ from wagtail_securelink.core import keys, languages
 from wagtail_securelink.core.addresses import normalise_email
 from wagtail_securelink.mail.delivery import enqueue_off_request
 from wagtail_securelink.models import ShareLink, VerificationCode
-from wagtail_securelink.policy.current import current_policy
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.verification import address_state, codes
 from wagtail_securelink.verification.access import find_recipient
 from wagtail_securelink.verification.emails import send_code_email, send_sign_in_email

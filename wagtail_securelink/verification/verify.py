@@ -15,7 +15,7 @@ from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.choices import Audience, EventType
 from wagtail_securelink.core import languages
 from wagtail_securelink.models import Grant, Recipient, ShareLink, VerificationCode
-from wagtail_securelink.policy.current import current_policy
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.verification import address_state, codes
 from wagtail_securelink.verification import requests as code_requests
 from wagtail_securelink.verification.access import find_recipient, open_grant

@@ -62,7 +62,7 @@ def _body_too_big(request: HttpRequest, view):
     except ValueError:
         length = 0
     if getattr(view, "accepts_upload", False):
-        cap = services.get_policy(request).upload_max_mb * 1024 * 1024
+        cap = services.current_policy(request).upload_max_mb * 1024 * 1024
         if length <= cap + UPLOAD_OVERHEAD:
             return None
     elif length <= FORM_BODY_MAX:
@@ -97,8 +97,8 @@ def link_view(view):
     def wrapper(request: HttpRequest, token: str, *args, **kwargs):
         link = services.resolve_token(token)
         # The policy's limits count too: a lowered maximum ends older links (§6).
-        if link is None or not services.is_open(
-            link, services.get_policy(request, link=link)
+        if link is None or not link.is_active(
+            policy=services.current_policy(request, link=link)
         ):
             try:
                 ratelimits.check_limits(request, ratelimits.LOOKUP)

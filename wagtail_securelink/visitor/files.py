@@ -97,7 +97,7 @@ def download_zip(request: HttpRequest, link, access, folder_id: int | None = Non
     if error:
         return error
     documents = browsing.zip_documents(link, found)
-    size = browsing.zip_size(documents, services.get_policy(request))
+    size = browsing.zip_size(documents, services.current_policy(request))
     if not size.allowed:
         return refuse(
             request,

@@ -6,12 +6,12 @@ item or a part of it; the landing page and the rendered pages call ``item_gate``
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wagtail_securelink import services
 from wagtail_securelink.choices import EventType
+from wagtail_securelink.core.tokens import landing_path
 from wagtail_securelink.serving import limits, terms
 from wagtail_securelink.serving.headers import render_page
 from wagtail_securelink.visitor.decorators import link_view
@@ -19,10 +19,6 @@ from wagtail_securelink.visitor.decorators import link_view
 T = "wagtail_securelink/visitor/"
 
 __all__ = ["item_gate", "with_access", "accept_terms"]
-
-
-def _landing(link) -> str:
-    return reverse("wagtail_securelink:landing", args=[link.token])
 
 
 def _terms_page(request: HttpRequest, link, status=200, error=""):
@@ -57,7 +53,7 @@ def with_access(view):
     def wrapper(request: HttpRequest, link, *args, **kwargs):
         access = services.get_access(link, request)
         if not access.ok:
-            return HttpResponseRedirect(_landing(link))
+            return HttpResponseRedirect(landing_path(link))
         return item_gate(request, link, access) or view(
             request, link, access, *args, **kwargs
         )
@@ -71,7 +67,7 @@ def accept_terms(request: HttpRequest, link):
     """The visitor ticks "I accept": an access event records the address, the time and
     the version of the terms, then the item shows."""
     access = services.get_access(link, request)
-    landing = _landing(link)
+    landing = landing_path(link)
     if not access.ok or not link.terms:
         return HttpResponseRedirect(landing)
     if request.POST.get("accept") != "yes":

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wagtail_securelink import services
 from wagtail_securelink.choices import Audience, TargetType
 from wagtail_securelink.conf import settings
+from wagtail_securelink.core.tokens import landing_path
 from wagtail_securelink.models import ShareLink
 from wagtail_securelink.ratelimit import rules as ratelimits
 from wagtail_securelink.serving import opens
@@ -88,7 +89,7 @@ def _gate(request: HttpRequest, link, access, policy):
 def landing(request: HttpRequest, link: ShareLink):
     access = services.get_access(link, request)
     if not access.ok:
-        return _gate(request, link, access, services.get_policy(request))
+        return _gate(request, link, access, services.current_policy(request))
     refused = gates.item_gate(request, link, access)
     if refused is not None:  # terms to accept, or no opens left (issue 16)
         return refused
@@ -101,12 +102,10 @@ def landing(request: HttpRequest, link: ShareLink):
 @link_view
 @require_POST
 def password(request: HttpRequest, link: ShareLink):
-    policy = services.get_policy(request)
+    policy = services.current_policy(request)
     form = PasswordForm(request.POST)
     if link.audience != Audience.ANYONE or not link.password:
-        return HttpResponseRedirect(
-            reverse("wagtail_securelink:landing", args=[link.token])
-        )
+        return HttpResponseRedirect(landing_path(link))
     if not form.is_valid():
         return render_page(
             request,
@@ -128,9 +127,7 @@ def password(request: HttpRequest, link: ShareLink):
 
 
 def _granted(request: HttpRequest, link, outcome, policy):
-    response = HttpResponseRedirect(
-        reverse("wagtail_securelink:landing", args=[link.token])
-    )
+    response = HttpResponseRedirect(landing_path(link))
     response.status_code = 303
     days = services.reverification_days(link, policy)
     grants.set_cookie(response, request, link, outcome.cookie_value, days=days)
@@ -140,7 +137,7 @@ def _granted(request: HttpRequest, link, outcome, policy):
 @link_view
 @require_POST
 def send_code(request: HttpRequest, link: ShareLink):
-    policy = services.get_policy(request)
+    policy = services.current_policy(request)
     form = AddressForm(request.POST)
     if not form.is_valid():
         context = _verify_context(link, policy, form=form)
@@ -157,12 +154,10 @@ def send_code(request: HttpRequest, link: ShareLink):
 @link_view
 @require_http_methods(["GET", "POST"])
 def enter_code(request: HttpRequest, link: ShareLink):
-    policy = services.get_policy(request)
+    policy = services.current_policy(request)
     email = services.pending_email(request, link)
     if not email:
-        return HttpResponseRedirect(
-            reverse("wagtail_securelink:landing", args=[link.token])
-        )
+        return HttpResponseRedirect(landing_path(link))
     context = _verify_context(link, policy, email=email)
     if request.method == "GET":
         return render_page(
@@ -176,9 +171,7 @@ def enter_code(request: HttpRequest, link: ShareLink):
     ratelimits.check_limits(request, ratelimits.CHECK, link)
     outcome = services.verify_code(link, request, form.cleaned_data["code"])
     if outcome.no_pending:
-        return HttpResponseRedirect(
-            reverse("wagtail_securelink:landing", args=[link.token])
-        )
+        return HttpResponseRedirect(landing_path(link))
     if outcome.ok:
         return _granted(request, link, outcome, policy)
     if outcome.malformed:
@@ -207,7 +200,7 @@ def sign_out(request: HttpRequest, link: ShareLink):
 
 def _to_login(link):
     login_url = resolve_url(settings.LOGIN_URL or django_settings.LOGIN_URL)
-    target = reverse("wagtail_securelink:landing", args=[link.token])
+    target = landing_path(link)
     return HttpResponseRedirect(f"{login_url}?{urlencode({'next': target})}")
 
 
@@ -223,9 +216,7 @@ def sign_in(request: HttpRequest, link: ShareLink):
 def ask(request: HttpRequest, link):
     email = services.pending_email(request, link)
     if not email or link.audience != Audience.SPECIFIC:
-        return HttpResponseRedirect(
-            reverse("wagtail_securelink:landing", args=[link.token])
-        )
+        return HttpResponseRedirect(landing_path(link))
     form = AccessRequestForm(request.POST)
     if not form.is_valid():
         return render_page(

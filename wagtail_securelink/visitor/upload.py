@@ -38,7 +38,7 @@ def _uploader(access) -> str:
 
 
 def _upload(request: HttpRequest, link, access, *, folder=None, document=None):
-    policy = services.get_policy(request)
+    policy = services.current_policy(request)
     try:
         saved = uploads.save_upload(
             uploaded_file=request.FILES.get("file"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from wagtail_securelink import services
 from wagtail_securelink.choices import EventType, Role, TargetType
 from wagtail_securelink.serving import browsing
-from wagtail_securelink.serving.headers import FILE_CSP, render_page
+from wagtail_securelink.serving.headers import ATTACHMENT_CSP, FILE_CSP, render_page
 from wagtail_securelink.viewer import rendering, watermarks
 from wagtail_securelink.visitor import gates
 from wagtail_securelink.visitor.decorators import link_view
@@ -160,7 +160,7 @@ def stamped_download(request: HttpRequest, link, access, document, inline=False)
     the unstamped file. ``None`` for a file that is not a PDF (sent as it is)."""
     if rendering.render_kind(document) != "pdf":
         return None
-    policy = services.get_policy(request)
+    policy = services.current_policy(request)
     cap = policy.watermark_pdf_max_mb * 1024 * 1024
     if (document.file_size or document.file.size) > cap:
         return render_page(
@@ -182,7 +182,5 @@ def stamped_download(request: HttpRequest, link, access, document, inline=False)
     response["Content-Disposition"] = content_disposition_header(
         not inline, document.filename
     )
-    response["Content-Security-Policy"] = (
-        FILE_CSP if inline else "default-src 'none'; frame-ancestors 'none'"
-    )
+    response["Content-Security-Policy"] = FILE_CSP if inline else ATTACHMENT_CSP
     return response

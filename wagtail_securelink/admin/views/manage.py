@@ -49,6 +49,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
             ShareLink.objects.filter(
                 target_type=self.target_type, **{field: self.target}
             )
+            .with_status(policy=services.current_policy(self.request))
             .select_related("created_by", "revoked_by")
             .prefetch_related(
                 Prefetch("recipients", queryset=Recipient.objects.order_by("email")),
@@ -70,7 +71,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         add_to, add_email = self._int_param("link"), self.request.GET.get("add", "")
         extend = self._int_param("extend")
         now = timezone.now()
-        policy = services.get_policy(self.request)
+        policy = services.current_policy(self.request)
         rows = []
         links = list(self.get_links())
         undelivered = undelivered_invitations(links)
@@ -129,7 +130,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         """What the current policy does to this link (§6), said before it bites."""
         if link.is_revoked:
             return {}
-        effective = services.effective_expiry(link, policy)
+        effective = link.effective_expiry(policy)
         return {
             "stopped_by": services.stop_reason(link, policy),
             "effective_expires_at": effective,

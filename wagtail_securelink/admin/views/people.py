@@ -72,9 +72,15 @@ class PersonView(PeopleAccessMixin, WagtailAdminTemplateMixin, TemplateView):
                 status=404,
             )
             return response
+        policy = services.current_policy(request)
         context = self.get_context_data(
             rows=[
-                {"recipient": r, "manage_url": link_manage_path(r.link)} for r in rows
+                {
+                    "recipient": r,
+                    "manage_url": link_manage_path(r.link),
+                    "status": r.link.get_status_display(policy),
+                }
+                for r in rows
             ],
             email=self.email,
             access_end_form=AccessEndForm(),

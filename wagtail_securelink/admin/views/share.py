@@ -55,20 +55,20 @@ class ShareDocumentView(TargetMixin, FormView):
             "pages": pages[:PAGES_SHOWN],
             "more_pages": len(pages) > PAGES_SHOWN,
             "offer_keep_public": not state.private
-            and services.get_policy(self.request).private_by_default,
+            and services.current_policy(self.request).private_by_default,
         }
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs.update(
-            policy=services.get_policy(self.request),
+            policy=services.current_policy(self.request),
             target_type=self.target_type,
             offer_keep_public=self.privacy["offer_keep_public"],
         )
         return kwargs
 
     def get_initial(self):
-        policy = services.get_policy(self.request)
+        policy = services.current_policy(self.request)
         initial = {
             "audience": policy.default_audience,
             "role": policy.default_role,

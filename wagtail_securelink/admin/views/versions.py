@@ -17,6 +17,7 @@ from wagtail_securelink.admin.views.base import forbidden
 from wagtail_securelink.core.paths import manage_access_path
 from wagtail_securelink.models import DocumentVersion
 from wagtail_securelink.permissions import user_can_manage_target
+from wagtail_securelink.serving.headers import FILE_CSP
 from wagtail_securelink.sharing import versions
 
 __all__ = ["DownloadVersionView", "RestoreVersionView"]
@@ -49,7 +50,7 @@ class DownloadVersionView(VersionView):
             handle, as_attachment=True, filename=self.version.original_name
         )
         response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Content-Security-Policy"] = FILE_CSP
         return response
 
 

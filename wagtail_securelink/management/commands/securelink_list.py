@@ -37,7 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        links = ShareLink.objects.all()
+        links = ShareLink.objects.with_status()
         status = options["status"]
         if status == "active":
             links = links.active()

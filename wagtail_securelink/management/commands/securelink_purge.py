@@ -32,7 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        policy = services.get_policy()
+        policy = services.current_policy()
         days = options["retention_days"] or policy.event_retention_days
         if not 30 <= days <= 3650:
             raise CommandError(_("--retention-days must be between 30 and 3650."))

@@ -156,7 +156,7 @@ class Command(BaseCommand):
             for address in value.split(",")
             if address.strip()
         ]
-        audience = options["audience"] or services.get_policy().default_audience
+        audience = options["audience"] or services.current_policy().default_audience
         if audience == Audience.SPECIFIC and not recipients:
             raise CommandError(_("Give at least one recipient address with --to."))
 
