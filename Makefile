@@ -23,7 +23,7 @@ DEMO_NO_SERVE ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv test test-wagtail test-wagtail-baseline lint format demo \
+.PHONY: help venv test test-fast test-wagtail test-wagtail-baseline lint format demo \
 	build test-wheel check clean distclean
 .PHONY: services-up services-down test-scaleout test-scaleout-newest test-nginx loadtest \
 	bench-worker
@@ -31,6 +31,7 @@ DEMO_NO_SERVE ?=
 help:
 	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
 	@echo "make test         run the pytest suite, then Wagtail's documents suite with our app"
+	@echo "make test-fast    the edit loop: the pytest suite without the acceptance tests that start servers"
 	@echo "make test-e2e     browser tests: Chromium drives the example site (installs Chromium, Playwright, axe-core)"
 	@echo "make test-newest  fresh .venv-newest: Python 3.13, Django 6.1, Wagtail 8.0; the pytest suite"
 	@echo "make test-oldest  fresh .venv-oldest: Python 3.11, Django 5.2, Wagtail 7.4; the pytest suite"
@@ -76,6 +77,11 @@ $(DEMO_STAMP): setup.cfg pyproject.toml | $(VENV)/bin/python
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-wagtail
+
+# The edit loop: what `make test` runs, less the acceptance tests (gunicorn and a real
+# SMTP server per test) and Wagtail's own suite. `make test` and .ci/run still run all.
+test-fast: venv
+	$(PY) -m pytest -q -m "not e2e and not acceptance" $(PYTEST_ARGS)
 
 # -- The ends of the supported matrix (tox.ini has all of it) --------------------------
 # Each target builds its own virtualenv from scratch and installs the package as a user

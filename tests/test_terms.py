@@ -11,7 +11,7 @@ from tests.factories import make_document, make_link, make_user
 from tests.helpers import download_url, landing_url, verify
 from tests.pdfs import make_pdf
 from wagtail_securelink.models import AccessEvent, SecureLinkPolicy, ShareLink
-from wagtail_securelink.serving import terms
+from wagtail_securelink.serving.limits import terms_version
 
 ALICE = "alice@example.com"
 PDF = make_pdf(1, "Secret plan")
@@ -59,7 +59,7 @@ def test_the_item_shows_only_after_the_terms_are_accepted(client, link):
     assert b"".join(client.get(download_url(link)).streaming_content) == PDF
     event = AccessEvent.objects.get(event="terms_accepted")
     assert event.email == ALICE and event.link_id == link.pk
-    assert event.detail == {"terms_version": terms.version(NDA)}
+    assert event.detail == {"terms_version": terms_version(NDA)}
 
 
 def test_a_visitor_without_access_cannot_accept(link):
@@ -99,7 +99,7 @@ def test_acceptances_show_in_manage_access_and_the_report_export(
     html = client.get(
         reverse("wagtail_securelink_admin:manage_document", args=[document.pk])
     ).content.decode()
-    assert f"Accepted by {ALICE}" in html and terms.version(NDA) in html
+    assert f"Accepted by {ALICE}" in html and terms_version(NDA) in html
     response = client.get(
         reverse("wagtail_securelink_admin:activity"),
         {"export": "csv", "event": ["terms_accepted"]},
@@ -107,4 +107,4 @@ def test_acceptances_show_in_manage_access_and_the_report_export(
     table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert table[0][-1] == "Terms version"
     assert table[1][1] == "Terms accepted" and table[1][4] == ALICE
-    assert table[1][-1] == terms.version(NDA)
+    assert table[1][-1] == terms_version(NDA)

@@ -100,7 +100,7 @@ class EventType(models.TextChoices):
     ACCESS_REQUESTED = "access_requested", _("Access requested")
     ACCESS_REQUEST_APPROVED = "access_request_approved", _("Access request approved")
     ACCESS_REQUEST_DECLINED = "access_request_declined", _("Access request declined")
-    # View-only links (issue 16): the visitor accepted the link's terms.
+    # View-only links: the visitor accepted the link's terms.
     TERMS_ACCEPTED = "terms_accepted", _("Terms accepted")
 
 

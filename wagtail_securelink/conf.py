@@ -49,7 +49,7 @@ DEFAULTS = {
     # /48); past it, every bearer call from that network answers 429, a valid token's
     # too, until the window ends. "" or None: no limit.
     "RATE_API_AUTH_FAILURES_PER_NETWORK": "30/m",
-    # Grant cookie name (a "__Host-" prefix is added on HTTPS) and lifetime cap.
+    # Grant cookie name (a "__Host-" prefix is added on HTTPS).
     "COOKIE_NAME": "securelink",
     # Task backend alias (TASKS setting) used for email.
     "TASK_BACKEND": "default",

@@ -17,13 +17,13 @@ editors see and manage only links on items they may change.
 
 from collections.abc import Iterable
 
-from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, GroupCollectionPermission
+from wagtail.models import Collection
 from wagtail.permission_policies.base import BasePermissionPolicy
+from wagtail.permission_policies.collections import CollectionPermissionPolicy
 
 from wagtail_securelink.choices import TargetType
 from wagtail_securelink.models import ShareLink
@@ -116,12 +116,13 @@ def shareable_document_ids(user, documents: Iterable) -> set:
 # Collections -------------------------------------------------------------------------
 
 
-def _change_document_permission():
-    model = get_document_model()
-    return Permission.objects.get(
-        content_type__app_label=model._meta.app_label,
-        codename=get_permission_codename("change", model._meta),
-    )
+def _collection_rights():
+    """Wagtail's collection permission policy over the document model, without the
+    ownership rule: *change* here means change every document of a collection, which
+    is what sharing the whole collection needs. (The documents' own policy also counts
+    *add* as *change* for a user's own documents; that would let someone who may only
+    upload share everyone's files.)"""
+    return CollectionPermissionPolicy(get_document_model())
 
 
 def shareable_collections(user) -> QuerySet:
@@ -130,21 +131,9 @@ def shareable_collections(user) -> QuerySet:
     A queryset (usable as a subquery): the collections on which one of the user's
     groups holds *change* for documents, and their descendants.
     """
-    if _is_superuser(user):
-        return Collection.objects.all()
     if not (user.is_active and user.is_authenticated):
         return Collection.objects.none()
-    roots = Collection.objects.filter(
-        group_permissions__group__user=user,
-        group_permissions__permission=_change_document_permission(),
-    ).values_list("path", flat=True)
-    paths = set(roots)
-    if not paths:
-        return Collection.objects.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return Collection.objects.filter(condition)
+    return _collection_rights().collections_user_has_permission_for(user, "change")
 
 
 def user_can_share_collection(user, collection) -> bool:
@@ -153,11 +142,7 @@ def user_can_share_collection(user, collection) -> bool:
         return True
     if not (user.is_active and user.has_perm(ADD_SHARELINK)):
         return False
-    return GroupCollectionPermission.objects.filter(
-        group__user=user,
-        permission=_change_document_permission(),
-        collection__in=collection.get_ancestors(inclusive=True),
-    ).exists()
+    return shareable_collections(user).filter(pk=collection.pk).exists()
 
 
 # Managing links ------------------------------------------------------------------------
@@ -265,7 +250,7 @@ def user_can_change_privacy(user, target) -> bool:
     return user_can_manage_target(user, target)
 
 
-# People outside the organisation (issue 15) ------------------------------------------
+# People outside the organisation ------------------------------------------
 
 
 class PeoplePermissionPolicy(BasePermissionPolicy):

@@ -4,7 +4,7 @@ A facade: every name is defined in a domain module below and only re-exported he
 nothing below the top layer imports this module (tests/test_architecture.py checks).
 
 * Links (``links``, ``link_rules``): ``create_link``, ``change_expiry``,
-  ``extend_link``, ``revoke_link``, ``revoke_links``, ``current_policy``.
+  ``revoke_link``, ``revoke_links``, ``current_policy``.
 * Recipients of a link (``recipients``, ``invitations``): ``add_recipients``,
   ``remove_recipient``, ``unlock_recipient``, ``clean_recipients``,
   ``send_invitations_to``, ``resend_invitation``, ``deliver_invitation``.
@@ -37,7 +37,6 @@ from wagtail_securelink.policy.enforcement import (
 from wagtail_securelink.sharing.links import (
     change_expiry,
     create_link,
-    extend_link,
     revoke_link,
     revoke_links,
 )
@@ -78,7 +77,6 @@ __all__ = [
     "current_policy",
     "create_link",
     "change_expiry",
-    "extend_link",
     "revoke_link",
     "revoke_links",
     "link_url",

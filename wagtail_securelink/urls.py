@@ -16,7 +16,7 @@ urlpatterns = [
     path("<str:token>/password/", visitor.password, name="password"),
     path("<str:token>/sign-out/", visitor.sign_out, name="sign_out"),
     path("<str:token>/sign-in/", visitor.sign_in, name="sign_in"),
-    # "Didn't get a code? Ask the person who shared this" (issue 15)
+    # "Didn't get a code? Ask the person who shared this"
     path("<str:token>/ask/", visitor.ask, name="ask_access"),
     # A document link
     path("<str:token>/download/", files.document_file, name="download"),
@@ -27,7 +27,7 @@ urlpatterns = [
         name="view_file",
     ),
     path("<str:token>/replace/", upload.replace, name="replace"),
-    # Terms to accept and rendered pages (issue 16)
+    # Terms to accept and rendered pages
     path("<str:token>/terms/", gates.accept_terms, name="accept_terms"),
     path("<str:token>/page/<int:number>/", viewer.page_image, name="page_image"),
     path(

@@ -273,11 +273,23 @@ def visitor_flow(url: str, server_log: Path, access_log: Path, expected: Path) -
             raise StepFailed(
                 f"expected {SEND_LIMIT - 1} x 303 then 429, got {statuses}"
             )
-        pids = [
-            line.split()[0]
-            for line in access_log.read_text().splitlines()
-            if '"POST ' in line and send_url.split("://", 1)[1].split("/", 1)[1] in line
-        ]
+        send_path = send_url.split("://", 1)[1].split("/", 1)[1]
+
+        def logged_sends():
+            return [
+                line.split()[0]
+                for line in access_log.read_text().splitlines()
+                if '"POST ' in line and send_path in line
+            ]
+
+        # A worker writes its access-log line after the response has gone out, so the
+        # last send's line can lag the client by a moment.
+        wait_for(
+            lambda: len(logged_sends()) >= SEND_LIMIT + 1,
+            f"{SEND_LIMIT + 1} sends in the access log",
+            seconds=10,
+        )
+        pids = logged_sends()
         if len(pids) != SEND_LIMIT + 1:
             raise StepFailed(
                 f"expected {SEND_LIMIT + 1} sends in the access log: {pids}"

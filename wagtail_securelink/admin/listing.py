@@ -42,7 +42,7 @@ class ExactDateColumn(Column):
 
 
 def access_export_buttons(scope: str = "") -> list:
-    """The "Who has access now" downloads (issue 15), CSV and XLSX, streamed."""
+    """The "Who has access now" downloads, CSV and XLSX, streamed."""
     base = reverse("wagtail_securelink_admin:access_export")
     scoped = f"&scope={scope}" if scope else ""
     return [

@@ -1,4 +1,4 @@
-"""The *People* admin area (issue 15): Wagtail's ``ModelViewSet`` over recipient addresses.
+"""The *People* admin area: Wagtail's ``ModelViewSet`` over recipient addresses.
 
 One row per address on links the editor may manage (``people.people_for``: the first
 ``Recipient`` row of each address, annotated in correlated subqueries), so a page of

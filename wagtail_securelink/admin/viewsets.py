@@ -228,7 +228,7 @@ class ShareLinkIndexView(ListingIndexView):
                     icon_name="folder-open-1",
                 )
             )
-        # Who has access now (issue 15): every person and every open link.
+        # Who has access now: every person and every open link.
         return [*buttons, *access_export_buttons()]
 
 

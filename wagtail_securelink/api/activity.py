@@ -21,8 +21,7 @@ from ninja.pagination import paginate
 from ninja.responses import NinjaJSONEncoder
 
 from wagtail_securelink.api.auth import SecureLinkTokenAuth
-from wagtail_securelink.api.pagination import Pagination
-from wagtail_securelink.api.schemas import EventFilterSchema, EventSchema
+from wagtail_securelink.api.schemas import EventFilterSchema, EventSchema, Pagination
 from wagtail_securelink.audit.activity import (
     AccessEventFilterSet,
     export_filename,

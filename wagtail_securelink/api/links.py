@@ -24,7 +24,6 @@ from wagtail.models import Collection
 from wagtail_securelink import services
 from wagtail_securelink.api.auth import SecureLinkTokenAuth
 from wagtail_securelink.api.errors import refusal
-from wagtail_securelink.api.pagination import Pagination
 from wagtail_securelink.api.schemas import (
     ExpirySchema,
     Id,
@@ -33,6 +32,7 @@ from wagtail_securelink.api.schemas import (
     LinkCreateSchema,
     LinkFilterSchema,
     LinkSchema,
+    Pagination,
     RecipientsAddedSchema,
     RecipientsAddSchema,
     RevokedSchema,

@@ -11,11 +11,13 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator
+from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
 from wagtail_securelink.choices import Audience, EventType, Role, TargetType
 from wagtail_securelink.core.languages import supported
 
 __all__ = [
+    "Pagination",
     "MAX_ID",
     "Id",
     "LinkCreateSchema",
@@ -224,3 +226,15 @@ class EventFilterSchema(Schema):
     link: Id | None = None
     item: Text(255) | None = Field(None, description="Part of the item's title")
     email: Text(254) | None = Field(None, description="Part of an address")
+
+
+class Pagination(WagtailLimitOffsetPagination):
+    """Wagtail's limit/offset pagination with an offset that a database can hold.
+
+    Wagtail 8.0's ``WagtailLimitOffsetPagination`` bounds ``limit`` but not
+    ``offset``: ``?offset=10**30`` reaches the database and fails there (a 500 on
+    SQLite). Ours refuses it as bad input (422), like any other out-of-range number.
+    """
+
+    class Input(WagtailLimitOffsetPagination.Input):
+        offset: int = Field(default=0, ge=0, le=MAX_ID)

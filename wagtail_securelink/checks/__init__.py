@@ -32,9 +32,9 @@ from wagtail_securelink.checks.exposure import (
     check_account_addresses,
     check_direct_serve_method,
 )
-from wagtail_securelink.checks.hints import DOCS_URL, docs_hint
 from wagtail_securelink.checks.rate_limits import check_rate_limit_store, check_rates
 from wagtail_securelink.conf import settings
+from wagtail_securelink.core.paths import DOCS_URL, docs_hint
 
 __all__ = [
     "DOCS_URL",

@@ -3,8 +3,8 @@
 
 from django.core import checks
 
-from wagtail_securelink.checks.hints import docs_hint
 from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.core.paths import docs_hint
 
 __all__ = ["check_https", "check_proxy_ssl_header", "check_email_timeout"]
 

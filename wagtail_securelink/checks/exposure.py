@@ -4,8 +4,8 @@ S16)."""
 
 from django.core import checks
 
-from wagtail_securelink.checks.hints import DOCS_URL
 from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.core.paths import DOCS_URL
 
 __all__ = [
     "ACCOUNT_ADDRESSES_DOCS",

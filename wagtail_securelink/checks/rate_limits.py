@@ -2,8 +2,8 @@
 
 from django.core import checks
 
-from wagtail_securelink.checks.hints import docs_hint
 from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.core.paths import docs_hint
 from wagtail_securelink.ratelimit import rules as ratelimits
 
 __all__ = ["check_rate_limit_store", "check_rates"]

@@ -35,5 +35,5 @@ def key_id(secret=None) -> str:
     """A short public fingerprint of a key (an HMAC of a constant: it reveals nothing
     about the key), so the audit chain can notice that the sealing key changed."""
     return salted_hmac(
-        "wagtail_securelink.core.keys.id", "", secret=secret, algorithm="sha256"
+        "wagtail_securelink.keys.id", "", secret=secret, algorithm="sha256"
     ).hexdigest()[:16]

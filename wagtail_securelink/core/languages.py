@@ -1,4 +1,4 @@
-"""Each recipient's language (issue 14).
+"""Each recipient's language.
 
 The sharer picks it on the share form (the sharer's own language by default); for a
 recipient added without one (the command line, the API), the visitor's browser

@@ -1,4 +1,6 @@
-"""Paths of the admin pages that other modules link to: Manage access, above all.
+"""Paths and URLs other modules link to: the admin's Manage access, above all, and the
+published documentation that every system check's hint points at (never a file of the
+repository: a pip user has no checkout).
 
 One function builds the *Manage access* path of a document, a collection or a link, for
 the admin views, the Shared links listing, the activity report, the sharer's emails
@@ -11,7 +13,13 @@ from wagtail.models import Collection
 
 from wagtail_securelink.choices import TargetType
 
-__all__ = ["manage_access_path", "link_manage_path"]
+__all__ = ["manage_access_path", "link_manage_path", "DOCS_URL", "docs_hint"]
+
+DOCS_URL = "https://wagtail-securelink.readthedocs.io/en/latest/"
+
+
+def docs_hint(page: str) -> str:
+    return f"See {DOCS_URL}{page}"
 
 
 def manage_access_path(item) -> str:

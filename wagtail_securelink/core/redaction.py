@@ -1,4 +1,4 @@
-"""Keep link tokens out of log records (issue 18.6).
+"""Keep link tokens out of log records.
 
 A link's URL *is* its first factor (S1): anyone who reads ``/share/<token>/`` in a log
 line can open the landing page and, for an ``anyone`` link without a password, the

@@ -1,4 +1,4 @@
-"""An optional email to the sharer when a link's item is downloaded (issue 16).
+"""An optional email to the sharer when a link's item is downloaded.
 
 Off by default; switched on per link (``ShareLink.notify_downloads``). Batched so that
 a busy link sends one email an hour at most: the first download after a quiet hour

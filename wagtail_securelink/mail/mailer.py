@@ -1,4 +1,4 @@
-"""Sending email over one SMTP connection per thread, reused across messages (issue 12).
+"""Sending email over one SMTP connection per thread, reused across messages.
 
 Django's ``EmailMessage.send()`` opens a connection to the mail server for each message
 and closes it after: TCP, the greeting, EHLO, STARTTLS and AUTH where configured, then

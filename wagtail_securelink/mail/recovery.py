@@ -1,4 +1,4 @@
-"""Email tasks whose worker died are run again (issue 17).
+"""Email tasks whose worker died are run again.
 
 django-tasks-db marks a task RUNNING when a worker claims it, and only that worker
 ever finishes the row: a worker killed in the middle (SIGKILL, OOM killer, power

@@ -155,7 +155,7 @@ class ShareLink(models.Model):
         blank=True,
         related_name="+",
     )
-    # View-only links (issue 16): the viewer's address, the date and the link's short
+    # View-only links: the viewer's address, the date and the link's short
     # id burned into every rendered page; the default comes from the policy.
     watermark = models.BooleanField(_("watermark rendered pages"), default=True)
     # Stamp the same line into downloaded PDFs (pypdf); a PDF above the policy's cap
@@ -163,7 +163,7 @@ class ShareLink(models.Model):
     watermark_downloads = models.BooleanField(
         _("watermark downloaded PDFs"), default=False
     )
-    # Open and download limits (issue 16): empty means no limit. Counted with
+    # Open and download limits: empty means no limit. Counted with
     # conditional UPDATEs (``limits``), so concurrent processes never overshoot.
     max_opens = models.PositiveIntegerField(
         _("at most this many opens"), null=True, blank=True

@@ -41,7 +41,7 @@ class Recipient(models.Model):
     expires_at = models.DateTimeField(_("access until"), null=True, blank=True)
     # When the sharer was told this person's access ends soon, so it is told once.
     expiry_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Per-person counts for the link's open and download limits (issue 16).
+    # Per-person counts for the link's open and download limits.
     open_count = models.PositiveIntegerField(_("opens"), default=0)
     download_count = models.PositiveIntegerField(_("downloads"), default=0)
 

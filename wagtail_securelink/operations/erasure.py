@@ -30,7 +30,7 @@ def erase_address(address: str) -> dict:
             Q(email=address) | Q(recipient_id__in=recipients)
         ).update(email="", ip_address="", user_agent="")
         PrivateItem.objects.filter(uploaded_by=address).update(uploaded_by="")
-        # Their access requests hold the address and their message (issue 15).
+        # Their access requests hold the address and their message.
         AccessRequest.objects.filter(email=address).delete()
         Recipient.objects.filter(pk__in=recipients).delete()
     logger.info(

@@ -1,4 +1,4 @@
-"""What a monitoring system should be told about (``securelink_health``, issue 18.5).
+"""What a monitoring system should be told about (``securelink_health``).
 
 Each check returns ``Problem`` rows (empty when healthy) and fills ``metrics`` with the
 numbers it looked at, so the command can print one line per problem and a JSON

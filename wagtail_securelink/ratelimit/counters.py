@@ -47,7 +47,7 @@ def counter_key(scope: str, value: str, period: int, end: int) -> str:
     # and a key cannot be computed from outside to probe it.
     message = f"{scope}\x00{value}\x00{period}\x00{end}"
     return salted_hmac(
-        "wagtail_securelink.ratelimit.counters", message, algorithm="sha256"
+        "wagtail_securelink.counters", message, algorithm="sha256"
     ).hexdigest()
 
 

@@ -1,5 +1,6 @@
-"""Response helpers shared by every visitor view: security headers (S10), the 429 and 503
-pages, and running work after the response has been sent (S7)."""
+"""Response helpers shared by every visitor view: security headers and the content
+security policies (S10), the page renderer, and running work after the response has
+been sent (S7)."""
 
 from functools import wraps
 

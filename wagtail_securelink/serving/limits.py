@@ -1,5 +1,5 @@
-"""Open and download limits of a link (issue 16): "at most 3 downloads", "expires after
-the first download".
+"""What opening a link's item meets: terms to accept, open and download limits ("at
+most 3 downloads", "expires after the first download"), and the open counter.
 
 On a link for specific people the limits apply to each person (each recipient has
 their own allowance, counted on their row); on the other links, to the link as a
@@ -12,16 +12,39 @@ An *open* is counted once per visitor session and link (a visitor moving through
 pages of the viewer opens the item once); clearing cookies counts a new open, never
 fewer. A *download* is each Download button, ZIP, or file sent inline from a link that
 has a download limit; only links with a limit are counted.
+
+Terms: a link carries its own text (the share form starts from the policy's default).
+The version of the terms is a digest of the text, so changing the text asks every
+visitor again. Acceptance is remembered in the visitor's session, per link and
+version, and recorded as an access event (address, time, version).
+
+The open counter is an ``UPDATE … SET open_count = open_count + 1``: two visitors
+opening the link at once both count, without a read-modify-write race.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import F, Q
+from django.http import HttpRequest
+from django.utils import timezone
 
-from wagtail_securelink.choices import Audience
+from wagtail_securelink.audit.events import record_event
+from wagtail_securelink.choices import Audience, EventType
 from wagtail_securelink.models import Recipient, ShareLink
 
-__all__ = ["Allowance", "allowance", "take_open", "take_download", "OPENS", "DOWNLOADS"]
+__all__ = [
+    "Allowance",
+    "allowance",
+    "take_open",
+    "take_download",
+    "OPENS",
+    "DOWNLOADS",
+    "terms_version",
+    "terms_accepted",
+    "remember_terms",
+    "record_open",
+]
 
 OPENS = "opens"
 DOWNLOADS = "downloads"
@@ -112,3 +135,33 @@ def take_download(link, access) -> bool:
     if link.max_downloads is None:
         return True
     return _take(link, access.recipient, DOWNLOADS)
+
+
+def terms_version(text: str) -> str:
+    return hashlib.sha256((text or "").strip().encode()).hexdigest()[:12]
+
+
+def _terms_key(link) -> str:
+    return f"securelink_terms_{link.pk}"
+
+
+def terms_accepted(request, link) -> bool:
+    session = getattr(request, "session", None)
+    return session is not None and session.get(_terms_key(link)) == terms_version(
+        link.terms
+    )
+
+
+def remember_terms(request, link) -> None:
+    request.session[_terms_key(link)] = terms_version(link.terms)
+
+
+def record_open(link: ShareLink, access, request: HttpRequest) -> None:
+    """Count one open of ``link`` by the visitor holding ``access``, and record an
+    ``opened`` event (the limits are ``take_open``; this only counts)."""
+    ShareLink.objects.filter(pk=link.pk).update(
+        open_count=F("open_count") + 1, last_opened_at=timezone.now()
+    )
+    record_event(
+        EventType.OPENED, link=link, recipient=access.recipient, request=request
+    )

@@ -1,4 +1,4 @@
-"""Queries of the download path, compiled to SQL once per database connection (issue 12).
+"""Queries of the download path, compiled to SQL once per database connection.
 
 Django compiles a queryset to SQL each time it is evaluated. For the two look-ups that
 every verified download makes (the link by its key, the grant by its id), compiling

@@ -1,4 +1,4 @@
-"""*Who has access now*: every current way in to the items a user manages (issue 15).
+"""*Who has access now*: every current way in to the items a user manages.
 
 One row per person on a working ``specific`` link whose own access has not ended,
 and one row per working ``organization`` or ``anyone`` link ("anyone with the link",

@@ -1,4 +1,4 @@
-"""Access requests (issue 15): "Didn't get a code? Ask the person who shared this".
+"""Access requests: "Didn't get a code? Ask the person who shared this".
 
 The page after *Send code* offers every visitor the same form, and ``ask`` does the
 same work in the request for every address (S7): it only returns a callable that the

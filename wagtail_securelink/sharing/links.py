@@ -33,7 +33,6 @@ from wagtail_securelink.sharing.recipients import (
 __all__ = [
     "create_link",
     "change_expiry",
-    "extend_link",
     "revoke_link",
     "revoke_links",
 ]
@@ -227,14 +226,6 @@ def change_expiry(
             data={"field": "expires_at"},
         )
     return link
-
-
-def extend_link(link: ShareLink, days: int, *, user=None, request=None) -> ShareLink:
-    """Push the expiry ``days`` further, counted from now if the link already expired."""
-    base = max(link.expires_at or timezone.now(), timezone.now())
-    return change_expiry(
-        link, base + datetime.timedelta(days=days), user=user, request=request
-    )
 
 
 def revoke_links(links: QuerySet, *, user=None, request=None) -> int:

@@ -1,4 +1,4 @@
-"""People outside the organisation: one address across every link (issue 15).
+"""People outside the organisation: one address across every link.
 
 A person is an address on ``specific`` links. This module is what the People admin
 page, its bulk actions and ``securelink_people`` call, through ``services``:

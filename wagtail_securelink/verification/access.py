@@ -51,7 +51,7 @@ def _link_by_key(key):
             policy_version=Subquery(
                 SecureLinkPolicy.objects.order_by("pk").values("version")[:1]
             ),
-            # An organization link limited to groups (issue 15): known in this query.
+            # An organization link limited to groups: known in this query.
             group_limited=Exists(
                 ShareLink.groups.through.objects.filter(sharelink=OuterRef("pk"))
             ),
@@ -76,7 +76,7 @@ _GRANT = PreparedQuery(
 
 
 def resolve_token(token: str) -> ShareLink | None:
-    """The link a token names, in any state, or ``None`` (S1). Callers check ``is_active``."""
+    """The link a token names, in any state, or ``None`` (S1). Callers check ``ShareLink.is_active``, the policy applied."""
     key = key_from_token(token)
     if key is None:
         return None

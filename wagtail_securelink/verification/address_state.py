@@ -9,7 +9,8 @@ listed, unlisted, locked, account-holding and capped addresses walk through the 
 pages after any sequence of requests, and the counters do not depend on code rows
 that ``securelink_purge`` deletes.
 
-Only ``verification`` calls this module.
+The verification modules advance it; ``securelink_purge`` deletes rows past their
+windows.
 """
 
 import datetime
@@ -44,9 +45,7 @@ def digests(link, email: str) -> list[str]:
     """Keyed digests of a normalised address on one link, under each secret key
     (current first): no clear address is stored, and a row written before a
     ``SECRET_KEY`` rotation keeps counting after it."""
-    return keys.digests(
-        "wagtail_securelink.verification.address_state", f"{link.pk}:{email}"
-    )
+    return keys.digests("wagtail_securelink.address_state", f"{link.pk}:{email}")
 
 
 def digest(link, email: str) -> str:

@@ -31,8 +31,9 @@ __all__ = [
     "clean_input",
 ]
 
-_DERIVE_SALT = "wagtail_securelink.verification.codes.derive"
-_HASH_SALT = "wagtail_securelink.verification.codes.hash"
+# Salts are names of their own, not module paths: moving a module changes no digest.
+_DERIVE_SALT = "wagtail_securelink.codes.derive"
+_HASH_SALT = "wagtail_securelink.codes.hash"
 # Only ASCII digits: ``[0-9]`` never matches full-width or other Unicode digits, unlike
 # ``str.isdigit`` or ``\d``, and nothing is NFKC-folded as pyotp.utils.strings_equal would.
 _ASCII_DIGITS = re.compile(r"[0-9]+")

@@ -1,4 +1,4 @@
-"""Pages of a document rendered on the server for view-only links (issue 16).
+"""Pages of a document rendered on the server for view-only links.
 
 A view-only visitor never receives the original file: a PDF is shown one page at a
 time as a JPEG rendered by PDFium (pypdfium2), an image as a JPEG re-encoded from its

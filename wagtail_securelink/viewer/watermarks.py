@@ -1,4 +1,4 @@
-"""Per-visitor watermarks burned into rendered pages (issue 16).
+"""Per-visitor watermarks burned into rendered pages.
 
 The base render of a page is cached once per document version (``rendering``); the
 watermark is drawn on it for each request: the viewer's address (or "anyone link"),

@@ -192,7 +192,7 @@ def document_page(
         "allowances": _allowances(link, access),
     }
     # Pages rendered on the server: a view-only link never sends the file, and a link
-    # with a download limit shows pages without spending a download (issue 16).
+    # with a download limit shows pages without spending a download.
     if Role.is_view_only(link.role) or link.max_downloads is not None:
         context["viewer"] = viewer.viewer_context(
             request, link, document, context["urls"]["page"]

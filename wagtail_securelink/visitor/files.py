@@ -41,7 +41,7 @@ def serve(request: HttpRequest, link, access, document, *, inline: bool):
     if counted and not limits.take_download(link, access):
         return refuse(request, link, "limit_reached.html", kind=limits.DOWNLOADS)
     stamped = None
-    if link.watermark_downloads:  # issue 16: a PDF goes out stamped, or not at all
+    if link.watermark_downloads:  # a PDF goes out stamped, or not at all
         stamped = viewer.stamped_download(request, link, access, document, inline)
         if stamped is not None and stamped.status_code != 200:
             return stamped
@@ -91,7 +91,7 @@ def collection_file(
 def download_zip(request: HttpRequest, link, access, folder_id: int | None = None):
     if not Role.can_download(link.role):
         return refuse(request, link, "no_download.html")
-    if link.watermark_downloads:  # a ZIP would carry its PDFs unstamped (issue 16)
+    if link.watermark_downloads:  # a ZIP would carry its PDFs unstamped
         return refuse(request, link, "not_stamped.html", zip=True)
     found, error = folder_or_404(request, link, folder_id)
     if error:

@@ -1,4 +1,4 @@
-"""What stands between a visitor and the item: access itself, then (issue 16) terms to
+"""What stands between a visitor and the item: access itself, then terms to
 accept and the link's open limit. ``with_access`` guards every view that shows the
 item or a part of it; the landing page and the rendered pages call ``item_gate``.
 """
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from wagtail_securelink import services
 from wagtail_securelink.choices import EventType
 from wagtail_securelink.core.tokens import landing_path
-from wagtail_securelink.serving import limits, terms
+from wagtail_securelink.serving import limits
 from wagtail_securelink.serving.headers import render_page
 from wagtail_securelink.visitor.decorators import link_view
 
@@ -32,7 +32,7 @@ def _terms_page(request: HttpRequest, link, status=200, error=""):
 
 def item_gate(request: HttpRequest, link, access):
     """A page to show instead of the item, or ``None`` when the item may show."""
-    if link.terms and not terms.accepted(request, link):
+    if link.terms and not limits.terms_accepted(request, link):
         return _terms_page(request, link)
     if link.max_opens is not None and not limits.take_open(link, access, request):
         return render_page(
@@ -77,8 +77,8 @@ def accept_terms(request: HttpRequest, link):
             status=400,
             error=_("Tick the box to accept the terms, or close this page."),
         )
-    version = terms.version(link.terms)
-    terms.remember(request, link)
+    version = limits.terms_version(link.terms)
+    limits.remember_terms(request, link)
     services.record_event(
         EventType.TERMS_ACCEPTED,
         link=link,

@@ -21,7 +21,7 @@ from wagtail_securelink.conf import settings
 from wagtail_securelink.core.tokens import landing_path
 from wagtail_securelink.models import ShareLink
 from wagtail_securelink.ratelimit import rules as ratelimits
-from wagtail_securelink.serving import opens
+from wagtail_securelink.serving import limits
 from wagtail_securelink.serving.headers import (
     render_page,
     run_after_response,
@@ -91,9 +91,9 @@ def landing(request: HttpRequest, link: ShareLink):
     if not access.ok:
         return _gate(request, link, access, services.current_policy(request))
     refused = gates.item_gate(request, link, access)
-    if refused is not None:  # terms to accept, or no opens left (issue 16)
+    if refused is not None:  # terms to accept, or no opens left
         return refused
-    opens.record_open(link, access, request)
+    limits.record_open(link, access, request)
     if link.target_type == TargetType.DOCUMENT:
         return content.document_page(request, link, access, link.document)
     return content.folder_page(request, link, access, link.collection)

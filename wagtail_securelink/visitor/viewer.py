@@ -1,4 +1,4 @@
-"""The page viewer of view-only links (issue 16): pages rendered on the server.
+"""The page viewer of view-only links: pages rendered on the server.
 
 A ``view`` link never sends the original file. Its document page shows one rendered
 page at a time, in plain HTML (no script: the visitor pages' CSP allows none): links

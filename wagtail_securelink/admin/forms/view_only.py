@@ -1,4 +1,4 @@
-"""The share form's view-only options (issue 16): watermarks and open/download limits.
+"""The share form's view-only options: watermarks and open/download limits.
 
 A form base that ``admin_forms.ShareForm`` inherits, so the options stay in one place
 and come last on the form. The watermark's initial value is the policy's default.

@@ -1,4 +1,4 @@
-"""The *Who has access now* export (issue 15): CSV or XLSX, streamed.
+"""The *Who has access now* export: CSV or XLSX, streamed.
 
 Thin: the rows are ``access_export``'s; this view checks who may ask and picks the
 format. Reached from the People and Shared links areas.

@@ -75,7 +75,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         rows = []
         links = list(self.get_links())
         undelivered = undelivered_invitations(links)
-        # Open access requests, one query for every link of the page (issue 15).
+        # Open access requests, one query for every link of the page.
         pending = access_requests.pending_for([link.pk for link in links])
         for link in links:
             base = max(link.expires_at or now, now)

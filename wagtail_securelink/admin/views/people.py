@@ -1,4 +1,4 @@
-"""One person's page in the People area, and the per-person actions (issue 15).
+"""One person's page in the People area, and the per-person actions.
 
 Thin views: the rows an editor reaches are ``services.recipients_of`` (links they may
 manage); every change goes through ``services``. Each action is a POST of its own,

@@ -35,7 +35,7 @@ PAGES_SHOWN = 10
 
 
 def _report_session_key(link) -> str:
-    return f"wagtail_securelink.mail.invitations.{link.pk}"
+    return f"wagtail_securelink.invitations.{link.pk}"
 
 
 class ShareDocumentView(TargetMixin, FormView):

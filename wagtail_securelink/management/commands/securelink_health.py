@@ -1,4 +1,4 @@
-"""``manage.py securelink_health``: one call for a monitoring system (issue 18.5).
+"""``manage.py securelink_health``: one call for a monitoring system.
 
 Exit status 0 when healthy, 1 with one line per problem on stdout otherwise; ``--json``
 prints ``{"ok": …, "problems": [...], "metrics": {...}}`` instead, with the same status.

@@ -1,4 +1,4 @@
-"""``manage.py securelink_people``: the People area at the command line (issue 15).
+"""``manage.py securelink_people``: the People area at the command line.
 
 ``list`` prints every recipient address with its facts (``--csv`` for a spreadsheet);
 ``remove ADDRESS`` takes an address off every link, keeping the audit trail (unlike
