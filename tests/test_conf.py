@@ -17,11 +17,3 @@ def test_base_url_falls_back_to_wagtailadmin_base_url(settings):
     assert conf.settings.base_url == "https://cms.example.com"
     settings.WAGTAIL_SECURELINK_BASE_URL = "https://docs.example.com/prefix/"
     assert conf.settings.base_url == "https://docs.example.com/prefix"
-
-
-def test_django_setting_reads_the_live_value_or_the_default(settings):
-    settings.WAGTAILDOCS_SERVE_METHOD = "redirect"
-    assert conf.django_setting("WAGTAILDOCS_SERVE_METHOD") == "redirect"
-    del settings.WAGTAILDOCS_SERVE_METHOD
-    assert conf.django_setting("WAGTAILDOCS_SERVE_METHOD") is None
-    assert conf.django_setting("WAGTAILDOCS_SERVE_METHOD", "serve_view") == "serve_view"

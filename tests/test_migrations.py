@@ -90,3 +90,47 @@ def test_our_migrations_apply_on_the_installed_wagtail(loader):
             assert loader.graph.root_nodes(app), f"{migration}: no app {app}"
         else:
             assert dependency in loader.graph.nodes, f"{migration}: {dependency}"
+
+
+def test_one_migration_before_the_first_release(loader):
+    ours = sorted(name for app, name in loader.disk_migrations if app == APP)
+    assert ours == ["0001_initial"]
+
+
+def load_initial():
+    import importlib
+
+    module = importlib.import_module(f"{APP}.migrations.0001_initial")
+    return importlib.reload(module)
+
+
+def document_targets(migration):
+    from django.db import migrations, models
+
+    return {
+        (operation.name, name): field.remote_field.model
+        for operation in migration.operations
+        if isinstance(operation, migrations.CreateModel)
+        for name, field in operation.fields
+        if isinstance(field, models.ForeignKey) and name == "document"
+    }
+
+
+def test_a_custom_document_model_is_followed(settings):
+    # A site with its own document model (WAGTAILDOCS_DOCUMENT_MODEL, as Wagtail
+    # documents) gets foreign keys to it and a dependency on its app, not on
+    # wagtaildocs: otherwise migrate fails there or points at the wrong table.
+    settings.WAGTAILDOCS_DOCUMENT_MODEL = "library.Record"
+    try:
+        migration = load_initial().Migration
+        targets = document_targets(migration)
+        assert set(targets.values()) == {"library.Record"}, targets
+        assert ("library", "__first__") in migration.dependencies
+        assert not any(app == "wagtaildocs" for app, _ in migration.dependencies)
+    finally:
+        del settings.WAGTAILDOCS_DOCUMENT_MODEL
+        load_initial()
+    default = load_initial().Migration
+    assert set(document_targets(default).values()) == {"wagtaildocs.Document"}
+    # Three foreign keys to the document: the link, the private item and the version.
+    assert len(document_targets(default)) == 3

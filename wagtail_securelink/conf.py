@@ -9,7 +9,7 @@ operator configures once per deployment. The values are reloaded on
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 
-__all__ = ["settings", "django_setting"]
+__all__ = ["settings"]
 
 DEFAULTS = {
     # Seconds after which an email task still marked running in django-tasks-db is
@@ -102,7 +102,9 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        url = self.BASE_URL or django_setting("WAGTAILADMIN_BASE_URL", "") or ""
+        url = (
+            self.BASE_URL or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "") or ""
+        )
         return url.rstrip("/")
 
 
@@ -115,13 +117,3 @@ def _reload(*, setting, **kwargs):
 
 
 setting_changed.connect(_reload)
-
-
-def django_setting(name: str, default=None):
-    """A setting this package follows but does not own (Django's, Wagtail's,
-    django-ratelimit's, ...): ``WAGTAILDOCS_SERVE_METHOD``, ``CACHES`` and the like.
-
-    Read live, not copied at start-up, so ``override_settings`` applies at once; the
-    ``WAGTAIL_SECURELINK_*`` settings are the attributes of ``settings`` instead.
-    """
-    return getattr(django_settings, name, default)

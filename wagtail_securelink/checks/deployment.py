@@ -1,9 +1,10 @@
 """Checks of a production deployment, run by ``manage.py check --deploy``: HTTPS
 (W002), the TLS-terminating proxy (W006), the SMTP timeout (W007)."""
 
+from django.conf import settings as django_settings
 from django.core import checks
 
-from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.conf import settings
 from wagtail_securelink.core.paths import docs_hint
 
 __all__ = ["check_https", "check_proxy_ssl_header", "check_email_timeout"]
@@ -28,7 +29,7 @@ def _proxy_signals() -> list[str]:
     if settings.TRUSTED_PROXIES:
         signals.append("WAGTAIL_SECURELINK_TRUSTED_PROXIES")
     for name in ("USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"):
-        if django_setting(name, False):
+        if getattr(django_settings, name, False):
             signals.append(name)
     return signals
 
@@ -41,7 +42,7 @@ def check_proxy_ssl_header(app_configs, **kwargs):
     trusts forwarded headers; a WSGI server that terminates TLS itself gets no warning."""
     if not settings.base_url.startswith("https://"):
         return []
-    if django_setting("SECURE_PROXY_SSL_HEADER"):
+    if getattr(django_settings, "SECURE_PROXY_SSL_HEADER", None):
         return []
     signals = _proxy_signals()
     if not signals:
@@ -65,10 +66,10 @@ def check_proxy_ssl_header(app_configs, **kwargs):
 def check_email_timeout(app_configs, **kwargs):
     # Django's SMTP backend waits forever by default: a hung mail server then pins the
     # thread that sends (a web thread with the immediate task backend) for good.
-    backend = django_setting("EMAIL_BACKEND", "")
+    backend = getattr(django_settings, "EMAIL_BACKEND", "")
     if backend != "django.core.mail.backends.smtp.EmailBackend":
         return []
-    if django_setting("EMAIL_TIMEOUT"):
+    if getattr(django_settings, "EMAIL_TIMEOUT", None):
         return []
     return [
         checks.Warning(

@@ -2,9 +2,10 @@
 addresses nobody proved (W004, S17), documents served by the storage itself (W005,
 S16)."""
 
+from django.conf import settings as django_settings
 from django.core import checks
 
-from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.conf import settings
 from wagtail_securelink.core.paths import DOCS_URL
 
 __all__ = [
@@ -21,7 +22,7 @@ def check_account_addresses(app_configs, **kwargs):
     """S17: account addresses stand for recipients only where they are proven."""
     if not settings.ACCOUNT_EMAILS_VERIFIED:
         return []
-    if django_setting("WAGTAIL_EMAIL_MANAGEMENT_ENABLED", True):
+    if getattr(django_settings, "WAGTAIL_EMAIL_MANAGEMENT_ENABLED", True):
         return [
             checks.Warning(
                 "WAGTAIL_SECURELINK_ACCOUNT_EMAILS_VERIFIED is True while Wagtail lets "
@@ -41,7 +42,7 @@ def check_account_addresses(app_configs, **kwargs):
 def check_direct_serve_method(app_configs, **kwargs):
     # With "direct", a document's URL is the storage's own (MEDIA_URL, a bucket), which
     # no Django view answers: private documents (S16) would be public there.
-    if django_setting("WAGTAILDOCS_SERVE_METHOD") == "direct":
+    if getattr(django_settings, "WAGTAILDOCS_SERVE_METHOD", None) == "direct":
         return [
             checks.Warning(
                 "WAGTAILDOCS_SERVE_METHOD is 'direct': documents are served by the "

@@ -1,8 +1,9 @@
 """Checks of the rate-limit settings (S5, S6): E003, E005, E006, W001."""
 
+from django.conf import settings as django_settings
 from django.core import checks
 
-from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.conf import settings
 from wagtail_securelink.core.paths import docs_hint
 from wagtail_securelink.ratelimit import rules as ratelimits
 
@@ -27,7 +28,7 @@ def check_rate_limit_store(app_configs, **kwargs):
     if store in {ratelimits.AUTO, ratelimits.DATABASE}:
         return []
     name = "WAGTAIL_SECURELINK_RATE_LIMIT_STORE"
-    if store not in django_setting("CACHES", {}):
+    if store not in getattr(django_settings, "CACHES", {}):
         return [
             checks.Error(
                 f"{name} is {store!r}: neither 'auto', 'database' nor a cache in CACHES.",
@@ -35,7 +36,7 @@ def check_rate_limit_store(app_configs, **kwargs):
                 id="wagtail_securelink.E005",
             )
         ]
-    backend = django_setting("CACHES", {})[store].get("BACKEND", "")
+    backend = getattr(django_settings, "CACHES", {})[store].get("BACKEND", "")
     if backend in _NOT_SHARED:
         return [
             checks.Error(

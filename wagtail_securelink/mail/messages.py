@@ -5,11 +5,12 @@ import email.message
 import logging
 
 import django
+from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
-from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.conf import settings
 from wagtail_securelink.core import languages
 from wagtail_securelink.mail import mailer
 
@@ -70,8 +71,8 @@ def site_name() -> str:
     from wagtail.models import Site
 
     site = Site.objects.filter(is_default_site=True).only("site_name").first()
-    return (site.site_name if site and site.site_name else "") or django_setting(
-        "WAGTAIL_SITE_NAME", ""
+    return (site.site_name if site and site.site_name else "") or getattr(
+        django_settings, "WAGTAIL_SITE_NAME", ""
     )
 
 
@@ -94,7 +95,7 @@ class SecureLinkEmails:
         message = SecureLinkEmailMessage(
             subject=subject,
             body=text,
-            from_email=django_setting("DEFAULT_FROM_EMAIL"),
+            from_email=django_settings.DEFAULT_FROM_EMAIL,
             to=[to],
             reply_to=[header_safe(reply_to)] if reply_to else None,
         )

@@ -19,10 +19,11 @@ import logging
 import re
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.db import router, transaction
 
-from wagtail_securelink.conf import django_setting, settings
+from wagtail_securelink.conf import settings
 from wagtail_securelink.core.clients import client_network
 from wagtail_securelink.models import RateCounter
 from wagtail_securelink.ratelimit import counters
@@ -119,8 +120,8 @@ def resolve_store() -> str:
     store = settings.RATE_LIMIT_STORE
     if store != AUTO:
         return store
-    alias = django_setting("RATELIMIT_USE_CACHE", "default")
-    backend = django_setting("CACHES", {}).get(alias, {}).get("BACKEND", "")
+    alias = getattr(django_settings, "RATELIMIT_USE_CACHE", "default")
+    backend = getattr(django_settings, "CACHES", {}).get(alias, {}).get("BACKEND", "")
     return alias if backend in SHARED_ATOMIC_CACHES else DATABASE
 
 

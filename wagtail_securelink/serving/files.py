@@ -16,11 +16,11 @@ import inspect
 import os
 from urllib.parse import parse_qs, urlsplit
 
+from django.conf import settings as django_settings
 from django.http import Http404, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 from wagtail.utils.sendfile import sendfile
 
-from wagtail_securelink.conf import django_setting
 from wagtail_securelink.serving.headers import ATTACHMENT_CSP, FILE_CSP
 from wagtail_securelink.serving.ranges import file_response
 
@@ -69,7 +69,7 @@ def preview_kind(content_type: str) -> str:
 
 
 def _serve_method(document) -> str:
-    method = django_setting("WAGTAILDOCS_SERVE_METHOD")
+    method = getattr(django_settings, "WAGTAILDOCS_SERVE_METHOD", None)
     if method:
         return method
     try:
@@ -82,7 +82,7 @@ def _serve_method(document) -> str:
 def _hands_off() -> bool:
     """A ``SENDFILE_BACKEND`` that hands the file to the web server (X-Accel-Redirect,
     X-Sendfile): the server then answers Range requests itself."""
-    backend = django_setting("SENDFILE_BACKEND")
+    backend = getattr(django_settings, "SENDFILE_BACKEND", None)
     return bool(backend) and backend not in _STREAMING_BACKENDS
 
 
