@@ -153,6 +153,7 @@ def _database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.process
 def test_four_processes_appending_at_once_lose_nothing():
     """S15 under concurrency: two processes seal as they go, two by a timer."""
     env = {

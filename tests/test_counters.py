@@ -121,6 +121,7 @@ print(json.dumps([allowed, limited]))
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.process
 def test_two_processes_count_into_one_limit():
     """Two OS processes on one database file share the limit: 10 admitted, not 20."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}

@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SITE = ROOT / "example_site"
 TEST_TOOLS = {"pytest", "hypothesis", "ruff", "bandit", "gunicorn", "aiosmtpd", "build"}
@@ -27,6 +29,7 @@ def extras() -> dict[str, set[str]]:
     }
 
 
+@pytest.mark.process
 def test_make_demo_installs_the_example_extra_not_the_test_tools(tmp_path):
     # -n: print the recipe without running it, for a virtualenv that does not exist.
     result = subprocess.run(
@@ -80,6 +83,7 @@ def test_the_example_extra_has_what_the_example_site_imports_and_no_test_tool():
     assert example <= extras()["testing"]
 
 
+@pytest.mark.process
 def test_the_wheel_builds_without_warnings_and_carries_the_data(tmp_path):
     result = subprocess.run(
         [

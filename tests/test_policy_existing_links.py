@@ -213,6 +213,7 @@ def test_the_cli_refuses_a_role_the_policy_does_not_allow(superuser):
     assert not ShareLink.objects.exists()
 
 
+@pytest.mark.process
 def test_the_cli_exits_non_zero_on_refusal():
     result = subprocess.run(
         [

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts other processes (manage.py, a build): make test runs them.
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SITE = ROOT / "example_site"
 

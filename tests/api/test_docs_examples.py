@@ -60,6 +60,7 @@ def test_curl_examples_run(client, superuser, contract):
     assert ran == len(examples()) >= 10
 
 
+@pytest.mark.process
 def test_make_demo_prints_a_working_token(tmp_path):
     """``make demo``'s steps on the example site: the printed token lists the demo
     links (load_demo shares two documents: one privately, one kept public)."""

@@ -89,6 +89,7 @@ def test_tokens_are_redacted_in_arguments_and_exception_text():
     assert redact("see /share/abc/ and " + token) == "see /share/abc/ and [redacted]"
 
 
+@pytest.mark.process
 def test_the_example_site_redacts_django_request_warnings(tmp_path):
     token = "K2sqFwAXG6U_osmi92-TSg.LurGV6sy-ux3WxEC-BTXfsXgt6NcswfNA-sUBBw0aLM"
     result = run(
