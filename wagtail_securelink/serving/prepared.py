@@ -2,11 +2,14 @@
 
 Django compiles a queryset to SQL each time it is evaluated. For the two look-ups that
 every verified download makes (the link by its key, the grant by its id), compiling
-cost several times what the database took to answer. A ``PreparedQuery`` builds its
-queryset once per connection with stand-in values, keeps the SQL and the compiler, and
-on each call binds the real values to that SQL and builds the instances as the ORM
-does: ``Model.from_db`` with the compiler's converters, the ``select_related`` models
-attached, the annotations set. Same SQL, same rows, same objects; no compilation.
+cost several times what the database took to answer. A ``PreparedQuery`` turns its
+queryset, built once per connection with stand-in values, into a ``values_list()`` of
+every column it selects: the model's, those of its ``select_related`` models (one level)
+and its annotations. It keeps that SQL and, on each call,
+binds the real values to it, converts each column as the ORM does (the backend's and the
+field's converters) and builds the instances with ``Model.from_db``, the related ones
+attached through their descriptors. Same SQL, same rows, same objects; no compilation,
+and only public API of the ORM.
 
 Each stand-in must appear exactly once among the SQL's parameters, and every other
 parameter must be a constant of the queryset (checked when compiling, by building it
@@ -17,7 +20,6 @@ import threading
 import weakref
 
 from django.db import connections, router
-from django.db.models.query import get_related_populators
 
 __all__ = ["PreparedQuery"]
 
@@ -30,23 +32,57 @@ def _other(value):
     return value + "~" if isinstance(value, str) else value - 7919
 
 
-class _Compiled:
-    __slots__ = (
-        "sql",
-        "params",
-        "slots",
-        "compiler",
-        "converters",
-        "init_list",
-        "bounds",
-        "related",
-        "fetch_mode",
+def _fields(model):
+    return list(model._meta.concrete_fields)
+
+
+def _related(queryset):
+    """``(name, model)`` of each model the queryset's ``select_related`` names."""
+    names = queryset.query.select_related
+    if not names:
+        return []
+    if names is True or any(names[name] for name in names):
+        raise ValueError("select_related must name one level of foreign keys")
+    model = queryset.model
+    return [(name, model._meta.get_field(name).related_model) for name in names]
+
+
+def _converters(expression, connection):
+    return connection.ops.get_db_converters(expression) + expression.get_db_converters(
+        connection
     )
 
+
+def _values(queryset, related):
+    """The queryset as ``values_list()`` of every column the instances need, and, for
+    each column, the expression whose converters its value goes through."""
+    model = queryset.model
+    names, expressions = [], []
+    for field in _fields(model):
+        names.append(field.attname)
+        expressions.append(field.get_col(model._meta.db_table))
+    for name, related_model in related:
+        for field in _fields(related_model):
+            names.append(f"{name}__{field.attname}")
+            expressions.append(field.get_col(related_model._meta.db_table))
+    annotations = dict(queryset.query.annotation_select)
+    names.extend(annotations)
+    expressions.extend(annotations.values())
+    return queryset.values_list(*names), expressions
+
+
+def _sql(queryset, alias):
+    sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    return sql, list(params)
+
+
+class _Compiled:
+    __slots__ = ("sql", "params", "slots", "layout", "converters", "annotations")
+
     def __init__(self, queryset, stand_ins, alias, *, check):
-        compiler = queryset.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        params = list(params)
+        related = _related(queryset)
+        values, expressions = _values(queryset, related)
+        sql, params = _sql(values, alias)
         slots = []
         for value in stand_ins:
             found = [
@@ -61,7 +97,7 @@ class _Compiled:
         # them and is not a stand-in itself was derived from a value (``key.lower()``)
         # and would be frozen by binding; the ones that did not change are constants of
         # the queryset (``role="view"``, the ``1`` of an ``Exists``) and stay as they are.
-        other_sql, other_params = check.query.get_compiler(using=alias).as_sql()
+        other_sql, other_params = _sql(_values(check, _related(check))[0], alias)
         changed = {
             i
             for i, (a, b) in enumerate(zip(params, other_params, strict=False))
@@ -73,32 +109,33 @@ class _Compiled:
             or changed != set(slots)
         ):
             raise ValueError("the queryset has parameters other than the stand-ins")
-        select, klass_info = compiler.select, compiler.klass_info
-        fields = klass_info["select_fields"]
-        self.bounds = (fields[0], fields[-1] + 1)
-        self.init_list = [
-            column[0].target.attname
-            for column in select[self.bounds[0] : self.bounds[1]]
+        connection = connections[alias]
+        # Where each model's columns are in the row: (name, model, attnames, start).
+        model = queryset.model
+        layout = [(None, model, [f.attname for f in _fields(model)], 0)]
+        start = len(layout[0][2])
+        for name, related_model in related:
+            attnames = [f.attname for f in _fields(related_model)]
+            layout.append((name, related_model, attnames, start))
+            start += len(attnames)
+        self.annotations = [
+            (name, start + i) for i, name in enumerate(queryset.query.annotation_select)
         ]
-        # Django 6.1 gives querysets a fetch mode, passed to the populators and from_db.
-        self.fetch_mode = getattr(queryset, "_fetch_mode", None)
-        if self.fetch_mode is None:
-            self.related = get_related_populators(klass_info, select, alias)
-        else:
-            self.related = get_related_populators(
-                klass_info, select, alias, self.fetch_mode
-            )
-        self.converters = compiler.get_converters(
-            [column[0] for column in select[: compiler.col_count]]
-        )
-        self.sql, self.params, self.slots, self.compiler = sql, params, slots, compiler
+        self.converters = [
+            (position, expression, converters)
+            for position, expression in enumerate(expressions)
+            if (converters := _converters(expression, connection))
+        ]
+        self.sql, self.params, self.slots, self.layout = sql, params, slots, layout
 
 
 class PreparedQuery:
     """``build(*values)`` returns a queryset of ``model``; ``first(*values)`` runs it.
 
-    ``stand_ins`` are values of the right types used only to compile; each must occur
-    exactly once among the compiled SQL's parameters (e.g. ``filter(pk=...)``).
+    The queryset may ``select_related`` foreign keys of ``model`` (one level) and
+    ``annotate``. ``stand_ins`` are values of the right types used only to compile;
+    each must occur exactly once among the compiled SQL's parameters
+    (e.g. ``filter(pk=...)``).
     """
 
     def __init__(self, model, build, *stand_ins):
@@ -107,7 +144,7 @@ class PreparedQuery:
         self._stand_ins = stand_ins
         self._lock = threading.Lock()
         # One compilation per connection object: each thread (and each async context)
-        # has its own, and the compiler's converters belong to that connection.
+        # has its own, and the converters belong to that connection.
         self._compiled = weakref.WeakKeyDictionary()
 
     def _for(self, connection, alias) -> _Compiled:
@@ -133,27 +170,25 @@ class PreparedQuery:
             params[slot] = value
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            rows = cursor.fetchmany(1)
-        if not rows:
+            row = cursor.fetchone()
+        if row is None:
             return None
-        compiler = compiled.compiler
-        if compiled.converters:
-            rows = compiler.apply_converters(rows, compiled.converters)
-        (row,) = rows
-        start, end = compiled.bounds
-        if compiled.fetch_mode is None:
-            obj = self.model.from_db(alias, compiled.init_list, row[start:end])
-        else:
-            obj = self.model.from_db(
-                alias,
-                compiled.init_list,
-                row[start:end],
-                fetch_mode=compiled.fetch_mode,
+        row = list(row)
+        for position, expression, converters in compiled.converters:
+            value = row[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            row[position] = value
+        (_, model, attnames, start), *related = compiled.layout
+        obj = model.from_db(alias, attnames, row[start : start + len(attnames)])
+        for name, related_model, attnames, start in related:
+            values = row[start : start + len(attnames)]
+            pk = values[attnames.index(related_model._meta.pk.attname)]
+            setattr(
+                obj,
+                name,
+                None if pk is None else related_model.from_db(alias, attnames, values),
             )
-            if compiled.fetch_mode.track_peers:
-                obj._state.peers = [weakref.ref(obj)]
-        for populator in compiled.related:
-            populator.populate(row, obj)
-        for name, position in compiler.annotation_col_map.items():
+        for name, position in compiled.annotations:
             setattr(obj, name, row[position])
         return obj
