@@ -111,3 +111,15 @@ def make_link(document, recipients: Iterable[str] = (), **kwargs):
     kwargs.setdefault("role", "download")
     kwargs.setdefault("send_invitations", False)
     return services.create_link(target=document, recipients=list(recipients), **kwargs)
+
+
+def every_event_type(link):
+    """One event of each type without a link (as an editor's Make private/public, a
+    purge record), and one with a link."""
+    from wagtail_securelink.audit.events import record_event
+    from wagtail_securelink.choices import EventType
+
+    for event_type in EventType.values:
+        record_event(event_type, detail={"reason": "test"})
+        record_event(event_type, link=link)
+    return len(EventType.values) * 2

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from tests.factories import make_document, make_link, make_user
+from tests.factories import every_event_type, make_document, make_link, make_user
 from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.models import AccessEvent, ShareLink
 
@@ -231,3 +231,14 @@ def test_query_count_is_constant(token_for, superuser, editor, contract, who):
             assert rows >= total
     assert counts[10] == counts[200], counts
     print(f"CSV export query count ({who}): {counts[200]}")
+
+
+def test_every_event_type_with_and_without_a_link(admin_api, legal):
+    link = make_link(make_document("Contract", collection=legal), ["a@example.com"])
+    AccessEvent.objects.all().delete()
+    expected = every_event_type(link)
+    rows = read_csv(admin_api.get("/events/csv/"))
+    assert len(rows) == expected
+    items = [row[4] for row in rows]
+    assert items.count("") == items.count("Contract") == expected // 2
+    assert rows == json_as_csv_rows(admin_api, {})

@@ -212,7 +212,7 @@ class EventSchema(Schema):
 
     @staticmethod
     def resolve_item(event) -> str:
-        return event.link.target_title if event.link_id else ""
+        return event.target_title
 
     @staticmethod
     def resolve_user(event) -> str | None:

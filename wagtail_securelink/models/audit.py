@@ -73,6 +73,12 @@ class AccessEvent(models.Model):
         return f"{self.get_event_display()} ({self.created_at:%Y-%m-%d %H:%M})"
 
     @property
+    def target_title(self) -> str:
+        """The shared item's title; "" for an event without a link (an editor making an
+        item private or public, a purge): every listing and export reads it here."""
+        return self.link.target_title if self.link_id is not None else ""
+
+    @property
     def terms_version(self) -> str:
         """The version of the terms a ``terms_accepted`` event records, else ""."""
         return (self.detail or {}).get("terms_version", "")
