@@ -1,16 +1,17 @@
 """Watermarks on rendered pages and stamped PDF downloads (issue 16)."""
 
 import io
+import re
 
 import pypdfium2
 import pytest
 from django.urls import reverse
 from PIL import Image, ImageChops
 
-from tests.factories import make_collection, make_document, make_link
+from tests.factories import make_collection, make_document, make_link, make_user
 from tests.helpers import download_url, landing_url, verify, view_url
 from tests.pdfs import MALFORMED_PDF, make_pdf
-from wagtail_securelink.models import AccessEvent, SecureLinkPolicy
+from wagtail_securelink.models import AccessEvent, SecureLinkPolicy, ShareLink
 from wagtail_securelink.viewer import rendering, watermarks
 
 ALICE = "alice@example.com"
@@ -65,7 +66,15 @@ def test_rendered_pages_carry_the_viewer_the_date_and_the_link_id(client, docume
     assert event.detail["watermarked"] is True
 
 
+def watermark_policy(on: bool):
+    policy = SecureLinkPolicy.load()
+    policy.watermark_by_default = on
+    policy.save()
+    return policy
+
+
 def test_a_link_without_watermark_serves_the_base_render(client, document):
+    watermark_policy(False)
     link = make_link(document, [ALICE], role="view", watermark=False)
     verify(client, link, ALICE)
     client.get(landing_url(link))
@@ -75,9 +84,7 @@ def test_a_link_without_watermark_serves_the_base_render(client, document):
 
 
 def test_the_policy_sets_the_default(document):
-    policy = SecureLinkPolicy.load()
-    policy.watermark_by_default = False
-    policy.save()
+    watermark_policy(False)
     assert make_link(document, [ALICE], role="view").watermark is False
     assert make_link(document, [ALICE], role="view", watermark=True).watermark
 
@@ -148,3 +155,43 @@ def test_a_zip_is_refused_when_downloads_are_stamped(client):
     response = client.get(reverse("wagtail_securelink:zip", args=[link.token]))
     assert response.status_code == 403
     assert "Download them one by one" in response.content.decode()
+
+
+def test_the_policys_watermark_cannot_be_switched_off_per_link(client, document):
+    # SPEC §6: with the policy's watermark on, a link may switch it on, never off. The
+    # share form without the box, the service (as the API and the CLI call it) with
+    # watermark=False: both make a watermarked link.
+    root = make_user("root", superuser=True)
+    client.force_login(root)
+    url = reverse("wagtail_securelink_admin:share_document", args=[document.pk])
+    form = client.get(url).content.decode()
+    assert re.search(r'<input[^>]*name="watermark"[^>]*disabled', form)
+    response = client.post(
+        url, {"audience": "specific", "recipients": ALICE, "role": "view"}
+    )
+    assert response.status_code in (200, 302)
+    from_form = ShareLink.objects.get()
+    from_service = make_link(
+        make_document("Other", filename="other.pdf", content=PDF),
+        [ALICE],
+        role="view",
+        watermark=False,
+    )
+    assert from_form.watermark is True and from_service.watermark is True
+    client.logout()
+    verify(client, from_form, ALICE)
+    client.get(landing_url(from_form))
+    assert page_of(client, from_form) != rendering.get_page(document, 1).image
+
+
+def test_an_existing_unwatermarked_link_follows_the_policy(client, document):
+    watermark_policy(False)
+    link = make_link(document, [ALICE], role="view", watermark=False)
+    verify(client, link, ALICE)
+    client.get(landing_url(link))
+    base = rendering.get_page(document, 1).image
+    assert page_of(client, link) == base
+    watermark_policy(True)
+    assert changed_pixels(page_of(client, link), base) > 2000
+    events = AccessEvent.objects.filter(link=link, event="viewed").order_by("pk")
+    assert [e.detail["watermarked"] for e in events] == [False, True]

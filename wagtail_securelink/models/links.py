@@ -232,6 +232,12 @@ class ShareLink(models.Model):
         """Opens now: not revoked and not past its effective expiry."""
         return not self.is_revoked and not self.is_expired(now, policy=policy)
 
+    def watermarks_pages(self, policy: SecureLinkPolicy) -> bool:
+        """Whether its rendered pages carry the viewer's watermark: when the link asks
+        for it, and always while the site's policy watermarks by default (SPEC §6: a
+        link may switch it on, never off; existing links follow the policy)."""
+        return self.watermark or policy.watermark_by_default
+
     def status_for(self, policy: SecureLinkPolicy | None, now=None) -> str:
         if self.is_revoked:
             return "revoked"

@@ -121,7 +121,8 @@ def create_link(
             message=message.strip(),
             expires_at=expires_at,
             created_by=created_by,
-            watermark=policy.watermark_by_default if watermark is None else watermark,
+            # The policy's watermark cannot be switched off per link (SPEC §6).
+            watermark=policy.watermark_by_default or bool(watermark),
             watermark_downloads=watermark_downloads,
             max_opens=max_opens or None,
             max_downloads=max_downloads or None,

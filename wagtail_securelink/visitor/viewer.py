@@ -97,7 +97,7 @@ def viewer_context(request: HttpRequest, link, document, page_url: str) -> dict:
         zoom_out_url=at(page.number, rendering.ZOOMS[index - 1]) if index else "",
         zooms=[(z, at(page.number, z)) for z in rendering.ZOOMS],
         page_url=page_url,
-        watermarked=link.watermark,
+        watermarked=link.watermarks_pages(services.current_policy(request)),
     )
     return viewer
 
@@ -132,7 +132,8 @@ def page_image(request: HttpRequest, link, number: int, document_id: int | None 
     except rendering.RenderFailed as failure:
         return _not_shown(request, link, failure.reason)
     image = page.image
-    if link.watermark:
+    watermarked = link.watermarks_pages(services.current_policy(request))
+    if watermarked:
         image = watermarks.stamp_image(image, watermarks.watermark_text(link, access))
     services.record_event(
         EventType.VIEWED,
@@ -143,7 +144,7 @@ def page_image(request: HttpRequest, link, number: int, document_id: int | None 
             "document": document.pk,
             "page": page.number,
             "rendered": True,
-            "watermarked": bool(link.watermark),
+            "watermarked": watermarked,
         },
     )
     response = HttpResponse(image, content_type="image/jpeg")

@@ -193,6 +193,13 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
                 _("Allowed by the site's policy — %(limits)s.")
                 % {"limits": "; ".join(limits)},
             )
+        if policy.watermark_by_default and "watermark" in self.fields:
+            # The site's policy watermarks every view-only link: shown, not offered.
+            watermark = self.fields["watermark"]
+            watermark.disabled = True
+            watermark.help_text = _(
+                "The site's policy watermarks the pages of every view-only link."
+            )
         days = self.fields["reverification_days"]
         days.max_value = policy.reverification_days
         days.validators.append(MaxValueValidator(policy.reverification_days))

@@ -88,6 +88,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
                     "recipients": list(link.recipients.all()),
                     "is_specific": link.audience == Audience.SPECIFIC,
                     "view_only": Role.is_view_only(link.role),
+                    "watermarked": link.watermarks_pages(policy),
                     "add_form": AddRecipientsForm(
                         prefix=f"add-{link.pk}",
                         initial={
