@@ -195,3 +195,23 @@ def test_an_existing_unwatermarked_link_follows_the_policy(client, document):
     assert changed_pixels(page_of(client, link), base) > 2000
     events = AccessEvent.objects.filter(link=link, event="viewed").order_by("pk")
     assert [e.detail["watermarked"] for e in events] == [False, True]
+
+
+@pytest.mark.parametrize("verified", [False, True])
+def test_an_organization_link_stamps_what_the_site_knows(
+    client, document, settings, verified
+):
+    # A site user who set their own account address to someone else's, unproven: the
+    # pages must not name that person (S17); the username is the site's own.
+    from django.utils import timezone
+
+    settings.WAGTAIL_SECURELINK_ACCOUNT_EMAILS_VERIFIED = verified
+    link = make_link(document, audience="organization", role="view")
+    client.force_login(make_user("vera.k", email="vera@ext.test"))
+    assert client.get(landing_url(link)).status_code == 200
+    who = "vera@ext.test" if verified else "vera.k"
+    expected = f"{who} · {timezone.localdate().isoformat()} · "
+    expected += watermarks.short_link_id(link)
+    base = rendering.get_page(document, 1).image
+    # The served page is the base render stamped with exactly that text.
+    assert page_of(client, link) == watermarks.stamp_image(base, expected)

@@ -1,7 +1,8 @@
 """Per-visitor watermarks burned into rendered pages.
 
 The base render of a page is cached once per document version (``rendering``); the
-watermark is drawn on it for each request: the viewer's address (or "anyone link"),
+watermark is drawn on it for each request: the viewer's address (a signed-in user's
+username, or "anyone link"),
 the date and a short id of the link, repeated diagonally over the page, in a light
 grey that leaves the page readable. The text is rasterised once per visitor, day and
 page size into a page-sized mask (kept in a small per-process cache), so a page costs
@@ -15,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["watermark_text", "short_link_id", "stamp_image"]
+from wagtail_securelink.conf import settings
+
+__all__ = ["account_label", "watermark_text", "short_link_id", "stamp_image"]
 
 JPEG_QUALITY = 82
 _INK = (150, 150, 150)
@@ -26,11 +29,23 @@ def short_link_id(link) -> str:
     return f"L{link.pk:07d}"
 
 
+def account_label(user) -> str:
+    """What a page stamped for a signed-in user names: the account's username, which
+    the site controls; its email address only where the site declares account
+    addresses proven (S17). Otherwise a user who sets their own address to someone
+    else's would have pages stamped with that person's name."""
+    if settings.ACCOUNT_EMAILS_VERIFIED:
+        email = getattr(user, user.get_email_field_name(), "") or ""
+        if email:
+            return email
+    return user.get_username()
+
+
 def watermark_text(link, access) -> str:
     if access.recipient is not None:
         who = access.recipient.email
     elif access.user is not None:
-        who = getattr(access.user, "email", "") or access.user.get_username()
+        who = account_label(access.user)
     else:
         who = _("anyone link")
     today = timezone.localdate().isoformat()
