@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.documents import get_document_model
 from wagtail.models import ModelLogEntry
 
@@ -69,6 +70,47 @@ def test_anyone_link_leaves_it_public(clients, contract):
     make_link(contract, audience="anyone")
     assert statuses(clients, contract) == PUBLIC
     assert not PrivateItem.objects.exists()
+
+
+PROTECTED_ANYONE_LINKS = {
+    "view-only": {"role": "view"},
+    "terms": {"terms": "Do not share."},
+    "open limit": {"max_opens": 3},
+    "download limit": {"max_downloads": 1},
+    "stamped downloads": {"watermark_downloads": True},
+}
+
+
+@pytest.mark.parametrize(
+    "options", PROTECTED_ANYONE_LINKS.values(), ids=list(PROTECTED_ANYONE_LINKS)
+)
+def test_an_anyone_link_whose_protection_needs_it_makes_it_private(
+    clients, contract, options
+):
+    # A view-only link refusing its own download, terms to accept, a limit: none of
+    # them means anything while Wagtail's own URL serves the file whole to everyone.
+    link = make_link(contract, audience="anyone", **options)
+    assert link.privacy == "made_private"
+    assert statuses(clients, contract) == PRIVATE
+    # Nor does Wagtail's API hand its public URL to an anonymous visitor.
+    if WAGTAIL_VERSION >= (8, 0):  # Wagtail 7.4 has no API v3
+        listed = Client().get("/api/v3/documents/")
+        assert listed.status_code == 200
+        assert contract.title not in {item["title"] for item in listed.json()["items"]}
+
+
+@pytest.mark.parametrize(
+    "options", PROTECTED_ANYONE_LINKS.values(), ids=list(PROTECTED_ANYONE_LINKS)
+)
+def test_an_anyone_link_with_protections_may_keep_it_public_on_record(
+    clients, contract, superuser, options
+):
+    link = make_link(
+        contract, audience="anyone", keep_public=True, created_by=superuser, **options
+    )
+    assert link.privacy == "kept_public"
+    assert statuses(clients, contract) == PUBLIC
+    assert AccessEvent.objects.filter(event="item_kept_public", link=link).exists()
 
 
 def test_kept_public_is_an_audited_choice(clients, contract, superuser):

@@ -232,6 +232,22 @@ class ShareLink(models.Model):
         """Opens now: not revoked and not past its effective expiry."""
         return not self.is_revoked and not self.is_expired(now, policy=policy)
 
+    @property
+    def needs_private_item(self) -> bool:
+        """Whether what this link promises holds only if its item is not served to
+        everyone elsewhere (S16): a link for specific people or for signed-in people,
+        and an ``anyone`` link that is view-only, asks to accept terms, limits opens or
+        downloads, or stamps downloads. Wagtail's own document URL would hand out the
+        file whole, without any of that."""
+        return bool(
+            self.audience != Audience.ANYONE
+            or Role.is_view_only(self.role)
+            or self.terms
+            or self.max_opens
+            or self.max_downloads
+            or self.watermark_downloads
+        )
+
     def watermarks_pages(self, policy: SecureLinkPolicy) -> bool:
         """Whether its rendered pages carry the viewer's watermark: when the link asks
         for it, and always while the site's policy watermarks by default (SPEC §6: a

@@ -16,7 +16,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection, Page, ReferenceIndex
 
 from wagtail_securelink.audit.events import record_event
-from wagtail_securelink.choices import Audience, EventType, PrivacyReason
+from wagtail_securelink.choices import EventType, PrivacyReason
 from wagtail_securelink.models import PrivateItem
 
 __all__ = [
@@ -233,9 +233,10 @@ def _set(target, *, private, reason, user=None, link=None, request=None, **field
 def apply_share(link, *, keep_public: bool, policy, user=None, request=None) -> str:
     """What a new link does to its item's privacy. Returns what happened:
     ``"made_private"``, ``"kept_public"``, ``"already_private"`` or ``"public"`` (an
-    ``anyone`` link, or a policy that does not make shared items private)."""
+    ``anyone`` link without protections that need it, or a policy that does not make
+    shared items private: ``ShareLink.needs_private_item``)."""
     target = link.target
-    if link.audience == Audience.ANYONE:
+    if not link.needs_private_item:
         return "public"
     state = item_state(target)
     is_collection = isinstance(target, Collection)

@@ -131,7 +131,8 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
             "Tick to let the site keep serving it to everyone at its public document "
             "address. Left unticked, a link for specific people or for people signed "
             "in makes it private: only those with a link, and admin users who may see "
-            "it, can open it. Links that work for anyone never change this."
+            "it, can open it. So does a link for anyone that is view-only, asks to "
+            "accept terms, or limits opens or downloads."
         ),
     )
 
