@@ -64,3 +64,11 @@ def verified(client, link, email=ALICE):
     """``client`` after ``email`` verified on ``link``."""
     assert verify(client, link, email).status_code == 303
     return client
+
+
+def press_open(client, link):
+    """The visitor presses "Open" on a link with an open limit (anyone, organization):
+    the open is taken on that POST, never on a GET."""
+    response = client.post(visitor_url("open", link))
+    assert response.status_code in (303, 403), response.status_code
+    return response

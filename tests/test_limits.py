@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_collection, make_document, make_link, make_user
-from tests.helpers import download_url, landing_url, verify, view_url
+from tests.helpers import download_url, landing_url, press_open, verify, view_url
 from tests.pdfs import make_pdf
 from wagtail_securelink.models import Recipient, ShareLink
 from wagtail_securelink.serving import limits
@@ -96,16 +96,20 @@ def test_the_count_is_taken_in_the_database_not_from_a_stale_copy(document):
 def test_open_limit_counts_one_open_per_visitor_session(document):
     link = make_link(document, audience="anyone", role="view", max_opens=1)
     first, second = Client(), Client()
+    press_open(first, link)
     html = first.get(landing_url(link)).content.decode()
     assert "Opens left: 0 of 1" in html
     # Moving through the pages of the viewer is the same open.
     assert first.get(landing_url(link), {"page": "2"}).status_code == 200
     page = reverse("wagtail_securelink:page_image", args=[link.token, 2])
     assert first.get(page).status_code == 200
-    refused = second.get(landing_url(link))
+    # The second visitor's GETs take nothing; their Open finds none left.
+    assert second.get(landing_url(link)).status_code == 200
+    assert second.get(page).status_code == 302
+    refused = press_open(second, link)
     assert refused.status_code == 403
     assert "No opens left" in refused.content.decode()
-    assert second.get(page).status_code == 403
+    assert second.get(page).status_code == 302
     link.refresh_from_db()
     assert link.open_sessions == 1
 

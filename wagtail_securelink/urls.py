@@ -29,6 +29,7 @@ urlpatterns = [
     path("<str:token>/replace/", upload.replace, name="replace"),
     # Terms to accept and rendered pages
     path("<str:token>/terms/", gates.accept_terms, name="accept_terms"),
+    path("<str:token>/open/", gates.open_item, name="open"),
     path("<str:token>/page/<int:number>/", viewer.page_image, name="page_image"),
     path(
         "<str:token>/d/<int:document_id>/page/<int:number>/",

@@ -114,10 +114,20 @@ def _take(link, recipient, kind: str) -> bool:
     return bool(rows.update(**{link_field: F(link_field) + 1}))
 
 
+def _opened_key(link) -> str:
+    return f"securelink_opened_{link.pk}"
+
+
+def opened_in_session(request, link) -> bool:
+    """Whether this visitor session has already taken one of the link's opens."""
+    session = getattr(request, "session", None)
+    return session is not None and bool(session.get(_opened_key(link)))
+
+
 def take_open(link, access, request) -> bool:
     """Count an open for this visitor session, if not counted yet. ``False``: no
     opens are left, and the item must not be shown."""
-    key = f"securelink_opened_{link.pk}"
+    key = _opened_key(link)
     session = getattr(request, "session", None)
     if session is not None and session.get(key):
         return True

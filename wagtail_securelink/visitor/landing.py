@@ -90,7 +90,7 @@ def landing(request: HttpRequest, link: ShareLink):
     access = services.get_access(link, request)
     if not access.ok:
         return _gate(request, link, access, services.current_policy(request))
-    refused = gates.item_gate(request, link, access)
+    refused = gates.item_gate(request, link, access, landing=True)
     if refused is not None:  # terms to accept, or no opens left
         return refused
     limits.record_open(link, access, request)
