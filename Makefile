@@ -155,6 +155,7 @@ check: venv
 	cd example_site && $(PY) manage.py makemigrations --check --dry-run
 	cd example_site && SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		BASE_URL=https://share.example.com ALLOWED_HOSTS=share.example.com \
+		DEFAULT_FROM_EMAIL="Secure links <noreply@share.university.ac.uk>" \
 		$(PY) manage.py check --deploy --fail-level WARNING --settings=example_site.settings_production
 
 clean:

@@ -189,3 +189,32 @@ def test_w002_plain_http_base_url_is_reported_by_check_deploy_only():
         assert not reported()
     with override_settings(WAGTAIL_SECURELINK_BASE_URL="https://docs.example.com"):
         assert not reported(include_deployment_checks=True)
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "webmaster@localhost",  # Django's default
+        "Secure links <noreply@example.com>",
+        "noreply@mail.example.org",
+        "noreply@share.example.test",
+        "noreply@intranet.local",
+        "",
+    ],
+)
+def test_a_placeholder_sender_warns_on_deploy(settings, sender):
+    settings.DEFAULT_FROM_EMAIL = sender
+    messages = checks.check_sender(None)
+    assert _ids(messages) == ["wagtail_securelink.W008"]
+    assert "SPF" in messages[0].hint
+    ids = _ids(run_checks(include_deployment_checks=True))
+    assert "wagtail_securelink.W008" in ids
+    assert "wagtail_securelink.W008" not in _ids(run_checks())
+
+
+@pytest.mark.parametrize(
+    "sender", ["Intranet <noreply@university.ac.uk>", "codes@share.examplecorp.com"]
+)
+def test_a_real_sender_does_not_warn(settings, sender):
+    settings.DEFAULT_FROM_EMAIL = sender
+    assert checks.check_sender(None) == []

@@ -72,6 +72,8 @@ def test_example_site_deploy_check(tmp_path):
         SECRET_KEY=secrets.token_urlsafe(50),
         BASE_URL="https://share.example.com",
         ALLOWED_HOSTS="share.example.com",
+        # The example's own default (example.com) is a placeholder: W008 says so.
+        DEFAULT_FROM_EMAIL="Secure links <noreply@share.university.ac.uk>",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     assert_ok(result)

@@ -244,6 +244,7 @@ EXPECTED_HEADERS = {
     "reply-to",
     "date",
     "message-id",
+    "auto-submitted",  # RFC 3834, on every email we send
     "content-transfer-encoding",
 }
 

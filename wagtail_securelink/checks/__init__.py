@@ -6,15 +6,13 @@ module                        checks
 this one (the installation)   E001, E002 base URL; W003 app order; E007 upload
                               scanner; E008 ``django.contrib.postgres``
 ``rate_limits``               E003, E005 rate-limit store; E006 rates; W001
-``deployment`` (``--deploy``) W002 HTTPS; W006 proxy SSL header; W007 SMTP timeout
+``deployment`` (``--deploy``) W002 HTTPS; W006 proxy SSL header; W007 SMTP timeout;
+                              W008 placeholder sender
 ``exposure``                  W004 account addresses; W005 ``direct`` serve method
 ============================  ====================================================
 
-Importing this package registers every check (``apps.ready`` does). ``hints`` holds
+Importing this package registers every check (``apps.ready`` does). ``core.paths`` holds
 the documentation URL every hint points at.
-
-``wagtail_securelink.E004`` (``RATELIMIT_FAIL_OPEN``) is retired: the limiter no longer
-goes through django-ratelimit, and always fails closed.
 """
 
 from django.apps import apps
@@ -26,6 +24,7 @@ from wagtail_securelink.checks.deployment import (
     check_email_timeout,
     check_https,
     check_proxy_ssl_header,
+    check_sender,
 )
 from wagtail_securelink.checks.exposure import (
     ACCOUNT_ADDRESSES_DOCS,
@@ -49,6 +48,7 @@ __all__ = [
     "check_upload_scanner",
     "check_proxy_ssl_header",
     "check_email_timeout",
+    "check_sender",
     "check_postgres_app",
 ]
 

@@ -1,5 +1,8 @@
 """Checks of a production deployment, run by ``manage.py check --deploy``: HTTPS
-(W002), the TLS-terminating proxy (W006), the SMTP timeout (W007)."""
+(W002), the TLS-terminating proxy (W006), the SMTP timeout (W007), a placeholder
+sender (W008)."""
+
+from email.utils import parseaddr
 
 from django.conf import settings as django_settings
 from django.core import checks
@@ -7,7 +10,12 @@ from django.core import checks
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core.paths import docs_hint
 
-__all__ = ["check_https", "check_proxy_ssl_header", "check_email_timeout"]
+__all__ = [
+    "check_https",
+    "check_proxy_ssl_header",
+    "check_email_timeout",
+    "check_sender",
+]
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -77,5 +85,42 @@ def check_email_timeout(app_configs, **kwargs):
             "thread sending a code or an invitation for ever.",
             hint="Set EMAIL_TIMEOUT = 10 (seconds). " + docs_hint("operations/#email"),
             id="wagtail_securelink.W007",
+        )
+    ]
+
+
+# Domains reserved for documentation and testing (RFC 2606, RFC 6761): mail from them
+# fails SPF/DMARC everywhere and lands in junk, or is refused.
+PLACEHOLDER_DOMAINS = {"localhost", "example.com", "example.org", "example.net"}
+PLACEHOLDER_SUFFIXES = (".localhost", ".example", ".test", ".invalid", ".local")
+
+
+def placeholder_sender(address: str) -> bool:
+    domain = parseaddr(address)[1].rpartition("@")[2].lower().rstrip(".")
+    if not domain:
+        return True
+    return (
+        domain in PLACEHOLDER_DOMAINS
+        or any(domain.endswith(f".{p}") for p in PLACEHOLDER_DOMAINS)
+        or domain.endswith(PLACEHOLDER_SUFFIXES)
+    )
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_sender(app_configs, **kwargs):
+    # Codes and invitations are only useful when they reach the inbox: a placeholder
+    # sender (Django's default webmaster@localhost, an example.com address) cannot
+    # pass SPF, DKIM or DMARC, so receiving servers file the code as junk or refuse it.
+    sender = getattr(django_settings, "DEFAULT_FROM_EMAIL", "")
+    if not placeholder_sender(sender):
+        return []
+    return [
+        checks.Warning(
+            f"DEFAULT_FROM_EMAIL is a placeholder ({sender!r}): codes and invitations "
+            "sent from it fail SPF and DMARC and reach junk folders, or nobody.",
+            hint="Set DEFAULT_FROM_EMAIL to an address on a domain you send mail from, "
+            "with SPF, DKIM and DMARC set up. "
+            + docs_hint("deployment/#email-that-reaches-the-inbox"),
+            id="wagtail_securelink.W008",
         )
     ]

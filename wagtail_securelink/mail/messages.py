@@ -3,6 +3,7 @@ name it in ``WAGTAIL_SECURELINK_EMAIL_CLASS``."""
 
 import email.message
 import logging
+from email.utils import formataddr, make_msgid, parseaddr
 
 import django
 from django.conf import settings as django_settings
@@ -76,6 +77,26 @@ def site_name() -> str:
     )
 
 
+def sender(name: str) -> str:
+    """``DEFAULT_FROM_EMAIL``, with the site's name shown when the setting has none
+    (``"Intranet" <noreply@example.org>``): receiving servers and people both trust
+    a sender they can name."""
+    from_email = django_settings.DEFAULT_FROM_EMAIL
+    display, address = parseaddr(from_email)
+    if display or not name or not address:
+        return from_email
+    return formataddr((header_safe(name), address))
+
+
+def automatic_headers() -> dict:
+    """Headers of a message a program sends (RFC 3834 ``Auto-Submitted``: no
+    out-of-office reply comes back), with a ``Message-ID`` on the sender's own domain,
+    which spam filters expect, rather than on this server's host name."""
+    address = parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2] or None
+    return {"Auto-Submitted": "auto-generated", "Message-ID": make_msgid(domain=domain)}
+
+
 class SecureLinkEmails:
     template_dir = "wagtail_securelink/emails"
 
@@ -95,9 +116,10 @@ class SecureLinkEmails:
         message = SecureLinkEmailMessage(
             subject=subject,
             body=text,
-            from_email=django_settings.DEFAULT_FROM_EMAIL,
+            from_email=sender(context["site_name"]),
             to=[to],
             reply_to=[header_safe(reply_to)] if reply_to else None,
+            headers=automatic_headers(),
         )
         message.attach_alternative(html, "text/html")
         return message
