@@ -98,3 +98,41 @@ def test_well_formed():
 def test_is_well_formed_never_accepts_non_ascii(value):
     if codes.is_well_formed(value, 6):
         assert value.isascii() and value.isdigit() and len(value) == 6
+
+
+# Chi-square with 9 degrees of freedom: a uniform digit exceeds 33.72 with probability
+# 1e-4, so one of the 14 positions below fails by chance in about 1 run of 700. A
+# 10-digit HOTP's first digit (only 0, 1 or 2) scores in the thousands.
+CHI2_9_DOF_P_1E4 = 33.72
+
+
+def chi_square(counts: list[int]) -> float:
+    expected = sum(counts) / len(counts)
+    return sum((count - expected) ** 2 / expected for count in counts)
+
+
+def digit_counts(digits: int, samples: int) -> list[list[int]]:
+    counts = [[0] * 10 for _ in range(digits)]
+    for _ in range(samples):
+        code = codes.derive_code(codes.new_nonce(), digits)
+        assert len(code) == digits
+        for position, digit in enumerate(code):
+            counts[position][int(digit)] += 1
+    return counts
+
+
+@pytest.mark.parametrize("digits", [6, 8])
+def test_every_digit_position_is_uniform(settings, digits):
+    # What the policy allows (6 to 8, RFC 4226's range) is what a code is: no position
+    # of a 6- or 8-digit code favours a digit, within sampling error.
+    settings.SECRET_KEY = "uniformity-test-key-" + "x" * 40
+    for position, counts in enumerate(digit_counts(digits, 20_000)):
+        assert chi_square(counts) < CHI2_9_DOF_P_1E4, (position, counts)
+
+
+def test_ten_digits_would_not_be(settings):
+    # Why the policy stops at 8: pyotp's HOTP value has 31 bits (2**31 = 2147483648),
+    # so a 10-digit code starts with 0, 1 or 2 and never with 3 to 9.
+    first = digit_counts(10, 2_000)[0]
+    assert first[3:] == [0] * 7
+    assert chi_square(first) > 1000

@@ -92,9 +92,28 @@ def test_our_migrations_apply_on_the_installed_wagtail(loader):
             assert dependency in loader.graph.nodes, f"{migration}: {dependency}"
 
 
-def test_one_migration_before_the_first_release(loader):
+def test_one_initial_migration_before_the_first_release(loader):
+    # Squashed before the first release; what follows changes data a pre-release
+    # database may hold.
     ours = sorted(name for app, name in loader.disk_migrations if app == APP)
-    assert ours == ["0001_initial"]
+    assert ours == ["0001_initial", "0002_code_length_rfc4226"]
+
+
+def test_stored_code_lengths_are_clamped_to_rfc_4226(transactional_db):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([(APP, "0001_initial")])
+    old = executor.loader.project_state([(APP, "0001_initial")]).apps
+    Policy = old.get_model(APP, "SecureLinkPolicy")
+    Policy.objects.all().delete()
+    Policy.objects.create(code_length=10)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes(APP))
+    from wagtail_securelink.models import SecureLinkPolicy
+
+    assert SecureLinkPolicy.objects.get().code_length == 8
 
 
 def load_initial():

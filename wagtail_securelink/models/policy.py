@@ -200,7 +200,14 @@ class SecureLinkPolicy(BaseGenericSetting):
         _("code lifetime (minutes)"), default=10, validators=_bounded(1, 30)
     )
     code_length = models.PositiveIntegerField(
-        _("code length (digits)"), default=6, validators=_bounded(6, 10)
+        _("code length (digits)"),
+        default=6,
+        validators=_bounded(6, 8),
+        help_text=_(
+            "6 to 8 digits, the range of RFC 4226: longer codes would not be "
+            "uniform (the standard's value has 31 bits), so they would add less "
+            "than they seem."
+        ),
     )
     code_max_attempts = models.PositiveIntegerField(
         _("wrong tries per code"), default=5, validators=_bounded(1, 10)
