@@ -22,5 +22,8 @@ def test_the_upload_cap_fits_through_nginx():
     shipped = (ROOT / "deploy" / "nginx" / "securelink.conf").read_text()
     body = int(re.search(r"client_max_body_size (\d+)m;", shipped).group(1))
     assert body * 10 >= cap * 11 and body >= cap + 1
-    assert "location /media/documents/ {\n        return 404;" in shipped
+    # Media is private unless named: documents, versions and renders are not served.
+    assert "location /media/ {\n        return 404;" in shipped
+    served = re.findall(r"location (/media/\S*) \{\n        alias", shipped)
+    assert served == ["/media/images/", "/media/original_images/"]
     assert "return 301 https://" in shipped

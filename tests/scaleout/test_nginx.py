@@ -256,3 +256,34 @@ def test_the_internal_location_and_the_documents_are_not_reachable(proxied, data
     assert redirect.status_code == 301
     assert redirect.headers["Location"].startswith("https://")
     assert requests.get(https + "/static/probe.txt", timeout=30).text == "static ok"
+
+
+def test_media_is_private_unless_the_configuration_names_it(proxied):
+    # Earlier versions and the unwatermarked renders of view-only pages live under
+    # MEDIA_ROOT too; only their random-looking names stood in the way before. Only
+    # Wagtail's images are served from media.
+    site, https, _http = proxied
+    media = site.directory / "media"
+    private = {
+        "securelink_versions/a1b2c3d4e5f60718/contract.pdf": b"%PDF-1.4 earlier version",
+        "securelink_renders/0123abcd/p1-z100.jpg": b"\xff\xd8unwatermarked render",
+        "some_other_app/export.csv": b"name,email",
+    }
+    public = {"images/probe.png": b"\x89PNG public image"}
+    for name, content in {**private, **public}.items():
+        path = media / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        for folder in [path.parent, *path.parent.parents]:
+            if folder == site.directory:
+                break
+            folder.chmod(0o755)
+        path.chmod(0o644)
+    for name, content in private.items():
+        response = requests.get(f"{https}/media/{name}", timeout=30)
+        assert response.status_code == 404, name
+        assert content not in response.content
+    for name, content in public.items():
+        response = requests.get(f"{https}/media/{name}", timeout=30)
+        assert response.status_code == 200, name
+        assert response.content == content
