@@ -60,6 +60,10 @@ def test_every_kind_of_address_gets_the_same_answers(link):
     for _ in range(5):  # the fifth code this hour for this (link, address)
         request_code(Client(), capped, "carol@example.com")
     assert len(code_mails()) == 6
+    # The code page says when a new code may be asked for (the policy's cooldown, the
+    # same for everyone): back to the cooldown the other answers were given under.
+    policy.resend_cooldown_seconds = 60
+    policy.save()
     answers["hour_cap"] = _answers(Client(), capped, "carol@example.com")
     assert len(code_mails()) == 6  # only the listed, unlimited addresses got a code
     assert answers["listed"]["send"][0] == 303
@@ -160,3 +164,23 @@ def test_listed_and_unlisted_take_the_same_time(live_server, document):
     medians = {k: statistics.median(v) for k, v in times.items()}
     assert max(min(times["listed"]), min(times["unlisted"])) < 0.3, medians
     assert abs(medians["listed"] - medians["unlisted"]) < 0.020, medians
+
+
+@pytest.mark.django_db
+@override_settings(DEFAULT_FROM_EMAIL="Documents <noreply@share.university.ac.uk>")
+def test_help_for_a_code_that_does_not_come_is_the_same_for_everyone(link):
+    # Where to look, when to ask again, and whom to ask: from the settings and the
+    # policy only, so the page still tells no listed address from an unlisted one.
+    pages = {}
+    for email in (ALICE, UNLISTED):
+        client = Client()
+        request_code(client, link, email)
+        html = client.get(enter_code_url(link)).content.decode()
+        pages[email] = without_csrf(html).replace(email, "ADDRESS")
+    assert pages[ALICE] == pages[UNLISTED]
+    help_text = pages[ALICE]
+    assert "The code has not come?" in help_text
+    assert "<strong>noreply@share.university.ac.uk</strong>" in help_text
+    assert "junk or spam folder" in help_text
+    assert "60 seconds after the last one" in help_text
+    assert "ask the person who shared it" in help_text

@@ -6,6 +6,7 @@ change is a CSRF-protected POST. Unknown, malformed, revoked and expired links a
 the same 404 page (S1).
 """
 
+from email.utils import parseaddr
 from urllib.parse import urlencode
 
 from django.conf import settings as django_settings
@@ -60,6 +61,10 @@ def _verify_context(link, policy, **extra):
         "link": link,
         "show_name": policy.show_item_name_before_verification,
         "code_length": policy.code_length,
+        # The help for a code that does not come: the same for every address (S7),
+        # from the settings and the policy only.
+        "sender_address": parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1],
+        "resend_after_seconds": policy.resend_cooldown_seconds,
         **extra,
     }
 
