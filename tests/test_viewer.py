@@ -6,6 +6,7 @@ import subprocess
 from html import unescape
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
@@ -268,6 +269,40 @@ def test_a_render_that_times_out_gets_a_clear_page(client, pdf_document, monkeyp
     response = client.get(landing_url(link))
     assert response.status_code == 200
     assert "too large or too complex" in response.content.decode()
+
+
+def test_a_render_stopped_by_the_limits_is_remembered_for_an_hour(
+    client, pdf_document, monkeypatch, settings
+):
+    # One PDF whose pages run into the time limit held a web worker for the whole
+    # limit on every page request: the failure is remembered for the file and the
+    # limits, so the next requests answer at once; an hour later, or under other
+    # limits, the worker tries again.
+    link = view_link(pdf_document)
+    verify(client, link, ALICE)
+    runs = []
+
+    def too_slow(command, timeout, **kwargs):
+        runs.append(command)
+        raise subprocess.TimeoutExpired(command, timeout)
+
+    monkeypatch.setattr(subprocess, "run", too_slow)
+    page = reverse("wagtail_securelink:page_image", args=[link.token, 2])
+    with time_machine.travel("2026-12-07 10:00", tick=False):
+        assert "too large or too complex" in client.get(landing_url(link)).text
+        for _ in range(5):  # another page, the same page, the page images
+            assert client.get(page).status_code == 404
+            client.get(landing_url(link), {"page": "3"})
+        assert len(runs) == 1
+    with time_machine.travel("2026-12-07 10:59", tick=False):
+        client.get(page)
+        assert len(runs) == 1
+    with time_machine.travel("2026-12-07 11:01", tick=False):
+        client.get(page)
+        assert len(runs) == 2
+        settings.WAGTAIL_SECURELINK_RENDER_TIMEOUT_SECONDS = 19  # other limits
+        client.get(page)
+        assert len(runs) == 3
 
 
 def test_the_worker_runs_with_limits_and_without_the_environment(

@@ -17,6 +17,7 @@ import shutil
 import subprocess  # nosec B404 - runs our own worker script, no shell, fixed arguments
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -128,9 +129,32 @@ def _cached(document, number: int, zoom: int) -> RenderedPage | None:
     )
 
 
+# A render stopped by the limits (too slow, too big) is remembered for this long, for
+# the same file and the same limits: one hard PDF then costs the site one worker's
+# time limit an hour, not one per page request. "unreadable" is remembered for good
+# (the same file never becomes readable); a new version of the file, or other limits
+# in the settings, are tried afresh.
+LIMIT_FAILURE_SECONDS = 3600
+
+
 def _known_failure(document) -> str:
     data = _read(f"{_folder(document)}/failed.json")
-    return json.loads(data)["reason"] if data else ""
+    if not data:
+        return ""
+    try:
+        failure = json.loads(data)
+    except ValueError:
+        return ""
+    reason = failure.get("reason", "")
+    if reason == "unreadable":
+        return reason
+    recent = time.time() - failure.get("at", 0) < LIMIT_FAILURE_SECONDS
+    return reason if recent and failure.get("limits") == list(_worker_limits()) else ""
+
+
+def _remember_failure(document, reason: str) -> None:
+    record = {"reason": reason, "at": time.time(), "limits": list(_worker_limits())}
+    _write(f"{_folder(document)}/failed.json", json.dumps(record).encode())
 
 
 def _worker_limits():
@@ -216,11 +240,8 @@ def get_page(document, number: int, zoom: int = DEFAULT_ZOOM) -> RenderedPage:
     try:
         meta, image = _run_worker(kind, path, number - 1, _SCALE_AT_100 * zoom / 100)
     except RenderFailed as failure:
-        if failure.reason == "unreadable":  # the same file never becomes readable
-            _write(
-                f"{_folder(document)}/failed.json",
-                json.dumps({"reason": failure.reason}).encode(),
-            )
+        if failure.reason in ("unreadable", "timeout", "too_big"):
+            _remember_failure(document, failure.reason)
         raise
     finally:
         if temporary:
