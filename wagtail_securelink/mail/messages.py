@@ -88,12 +88,16 @@ def sender(name: str) -> str:
     return formataddr((header_safe(name), address))
 
 
+def sender_address() -> str:
+    """The bare address of ``DEFAULT_FROM_EMAIL``, without its display name."""
+    return parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]
+
+
 def automatic_headers() -> dict:
     """Headers of a message a program sends (RFC 3834 ``Auto-Submitted``: no
     out-of-office reply comes back), with a ``Message-ID`` on the sender's own domain,
     which spam filters expect, rather than on this server's host name."""
-    address = parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]
-    domain = address.rpartition("@")[2] or None
+    domain = sender_address().rpartition("@")[2] or None
     return {"Auto-Submitted": "auto-generated", "Message-ID": make_msgid(domain=domain)}
 
 

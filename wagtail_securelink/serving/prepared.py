@@ -77,7 +77,15 @@ def _sql(queryset, alias):
 
 
 class _Compiled:
-    __slots__ = ("sql", "params", "slots", "layout", "converters", "annotations")
+    __slots__ = (
+        "sql",
+        "params",
+        "slots",
+        "layout",
+        "related_pks",
+        "converters",
+        "annotations",
+    )
 
     def __init__(self, queryset, stand_ins, alias, *, check):
         related = _related(queryset)
@@ -118,6 +126,11 @@ class _Compiled:
             attnames = [f.attname for f in _fields(related_model)]
             layout.append((name, related_model, attnames, start))
             start += len(attnames)
+        # Where each related model's primary key is among its columns (NULL: no row).
+        self.related_pks = [
+            attnames.index(related_model._meta.pk.attname)
+            for _name, related_model, attnames, _start in layout[1:]
+        ]
         self.annotations = [
             (name, start + i) for i, name in enumerate(queryset.query.annotation_select)
         ]
@@ -181,9 +194,11 @@ class PreparedQuery:
             row[position] = value
         (_, model, attnames, start), *related = compiled.layout
         obj = model.from_db(alias, attnames, row[start : start + len(attnames)])
-        for name, related_model, attnames, start in related:
+        for (name, related_model, attnames, start), pk_at in zip(
+            related, compiled.related_pks, strict=True
+        ):
             values = row[start : start + len(attnames)]
-            pk = values[attnames.index(related_model._meta.pk.attname)]
+            pk = values[pk_at]
             setattr(
                 obj,
                 name,

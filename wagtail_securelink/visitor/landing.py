@@ -6,7 +6,6 @@ change is a CSRF-protected POST. Unknown, malformed, revoked and expired links a
 the same 404 page (S1).
 """
 
-from email.utils import parseaddr
 from urllib.parse import urlencode
 
 from django.conf import settings as django_settings
@@ -20,6 +19,7 @@ from wagtail_securelink import services
 from wagtail_securelink.choices import Audience, TargetType
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core.tokens import landing_path
+from wagtail_securelink.mail.messages import sender_address
 from wagtail_securelink.models import ShareLink
 from wagtail_securelink.ratelimit import rules as ratelimits
 from wagtail_securelink.serving import limits
@@ -63,7 +63,7 @@ def _verify_context(link, policy, **extra):
         "code_length": policy.code_length,
         # The help for a code that does not come: the same for every address (S7),
         # from the settings and the policy only.
-        "sender_address": parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1],
+        "sender_address": sender_address(),
         "resend_after_seconds": policy.resend_cooldown_seconds,
         **extra,
     }
