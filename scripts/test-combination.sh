@@ -42,6 +42,9 @@ pip() {
 	}
 }
 pip install --upgrade pip
+# setuptools builds from the checkout through build/ and never deletes from it: a module
+# or migration removed since an earlier build would still be in the wheel.
+rm -rf build
 # One resolution for everything, as `pip install -r requirements.txt wagtail-securelink`
 # does in a user's project: an impossible combination fails here, loudly.
 pip install ".[testing]" "$django_spec" "$wagtail_spec"

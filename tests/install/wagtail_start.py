@@ -137,6 +137,10 @@ def documented_install(tmp: Path, project: Path, python: Path) -> None:
                 str(CHECKOUT) if p == "wagtail-securelink" else p for p in packages
             ]
             with step(f"{command}  (as: pip install -r requirements.txt {CHECKOUT})"):
+                # setuptools builds from the checkout through its build/ folder and
+                # never deletes from it: a module or migration removed since an
+                # earlier build would still be in the wheel.
+                shutil.rmtree(CHECKOUT / "build", ignore_errors=True)
                 run(
                     [
                         python,
