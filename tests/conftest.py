@@ -16,8 +16,15 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Each test writes its documents into its own temporary MEDIA_ROOT."""
+    """Each test writes its documents into its own temporary MEDIA_ROOT, and the
+    package's private files into its own private folder beside it."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    private = dict(settings.STORAGES["securelink"])
+    private["OPTIONS"] = {
+        **private.get("OPTIONS", {}),
+        "location": str(tmp_path / "private"),
+    }
+    settings.STORAGES = {**settings.STORAGES, "securelink": private}
 
 
 @pytest.fixture(autouse=True)

@@ -148,6 +148,21 @@ STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 # Replaced by a per-test temporary directory in conftest.py.
 MEDIA_ROOT = os.path.join(os.path.dirname(__file__), "media-not-used")
+# The package's private files (earlier versions, unwatermarked renders) in a storage of
+# their own, outside MEDIA_ROOT and without URLs; conftest.py gives each test its own
+# folder beside its MEDIA_ROOT.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+    "securelink": {
+        "BACKEND": "wagtail_securelink.core.storage.PrivateFileSystemStorage",
+        "OPTIONS": {
+            "location": os.path.join(os.path.dirname(__file__), "private-not-used")
+        },
+    },
+}
 
 WAGTAIL_SITE_NAME = "wagtail-securelink tests"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"

@@ -3,6 +3,7 @@
 import pytest
 from django.apps import apps
 from django.core.checks import run_checks
+from django.core.files.storage import Storage
 from django.test import override_settings
 
 from wagtail_securelink import checks
@@ -75,10 +76,17 @@ def test_every_hint_is_a_url_of_the_docs(settings):
     CACHES={"default": LOCMEM},
     WAGTAILADMIN_BASE_URL="http://example.com",
     WAGTAIL_SECURELINK_BASE_URL=None,
+    STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    },
 )
 def test_a_wagtail_start_project_gets_no_message_of_ours():
     """`wagtail start`'s settings: LocMem default cache, no RATELIMIT_* settings,
-    django_ratelimit not installed. The rate limits go to the database, silently."""
+    django_ratelimit not installed, no private storage of ours in STORAGES. The rate
+    limits go to the database and the private files beside MEDIA_ROOT, silently."""
     from django.conf import settings
 
     assert not apps.is_installed("django_ratelimit")
@@ -218,3 +226,128 @@ def test_a_placeholder_sender_warns_on_deploy(settings, sender):
 def test_a_real_sender_does_not_warn(settings, sender):
     settings.DEFAULT_FROM_EMAIL = sender
     assert checks.check_sender(None) == []
+
+
+# -- the private storage: E009, W009 ----------------------------------------------------
+
+PRIVATE_DISK = "wagtail_securelink.core.storage.PrivateFileSystemStorage"
+BUCKET = "tests.test_checks.BucketStorage"
+STORAGE_IDS = ("wagtail_securelink.E009", "wagtail_securelink.W009")
+
+
+class BucketStorage(Storage):
+    """Stands in for django-storages' S3Storage: the public attributes the check reads."""
+
+    def __init__(
+        self,
+        bucket_name="securelink-private",
+        querystring_auth=True,
+        default_acl=None,
+        custom_domain=None,
+    ):
+        self.bucket_name = bucket_name
+        self.querystring_auth = querystring_auth
+        self.default_acl = default_acl
+        self.custom_domain = custom_domain
+
+
+def _storage_messages():
+    return [m for m in run_checks(tags=["security"]) if m.id in STORAGE_IDS]
+
+
+def _private(settings, backend, **options):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "securelink": {"BACKEND": backend, "OPTIONS": options},
+    }
+
+
+def test_the_private_storage_of_the_tests_and_the_default_one_pass(settings):
+    assert _storage_messages() == []
+    settings.STORAGES = {
+        name: config
+        for name, config in settings.STORAGES.items()
+        if name != "securelink"
+    }
+    assert _storage_messages() == []  # the folder beside MEDIA_ROOT
+    _private(settings, BUCKET)
+    assert _storage_messages() == []  # a bucket of its own, signed URLs
+
+
+def test_a_private_storage_inside_media_root_warns(settings):
+    _private(settings, PRIVATE_DISK, location=f"{settings.MEDIA_ROOT}/securelink")
+    messages = _storage_messages()
+    assert [m.id for m in messages] == ["wagtail_securelink.W009"]
+    assert "inside MEDIA_ROOT" in messages[0].msg
+    assert checks.DOCS_URL in messages[0].hint
+
+
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        ("default alias", "default storage"),
+        ("copy of default", "default storage"),
+        ("static root", "inside STATIC_ROOT"),
+        ("base url", "public base_url"),
+        ("unsigned", "not signed"),
+        ("public acl", "public-read"),
+        ("custom domain", "custom_domain"),
+        ("shared bucket", "shares the bucket"),
+    ],
+)
+def test_a_private_storage_that_would_publish_its_files_warns(
+    settings, tmp_path, case, words
+):
+    outside = str(tmp_path / "elsewhere")
+    if case == "default alias":
+        settings.WAGTAIL_SECURELINK_STORAGE = "default"
+    elif case == "copy of default":
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "securelink": settings.STORAGES["default"],
+        }
+    elif case == "static root":
+        settings.STATIC_ROOT = str(tmp_path / "static")
+        _private(settings, PRIVATE_DISK, location=str(tmp_path / "static" / "private"))
+    elif case == "base url":
+        _private(
+            settings,
+            "django.core.files.storage.FileSystemStorage",
+            location=outside,
+            base_url="/private/",
+        )
+    elif case == "unsigned":
+        _private(settings, BUCKET, querystring_auth=False)
+    elif case == "public acl":
+        _private(settings, BUCKET, default_acl="public-read")
+    elif case == "custom domain":
+        _private(settings, BUCKET, custom_domain="files.example.com")
+    elif case == "shared bucket":
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {"BACKEND": BUCKET, "OPTIONS": {"bucket_name": "site"}},
+            "securelink": {
+                "BACKEND": BUCKET,
+                "OPTIONS": {"bucket_name": "site", "default_acl": "private"},
+            },
+        }
+    messages = _storage_messages()
+    assert [m.id for m in messages] == ["wagtail_securelink.W009"]
+    assert words in messages[0].msg
+
+
+def test_a_private_storage_that_cannot_be_found_is_an_error(settings):
+    settings.WAGTAIL_SECURELINK_STORAGE = "private-bucket"
+    messages = _storage_messages()
+    assert [m.id for m in messages] == ["wagtail_securelink.E009"]
+    assert "private-bucket" in messages[0].msg
+    assert checks.DOCS_URL in messages[0].hint
+    # Without MEDIA_ROOT there is no folder beside it to fall back to.
+    settings.WAGTAIL_SECURELINK_STORAGE = "securelink"
+    settings.STORAGES = {
+        name: config
+        for name, config in settings.STORAGES.items()
+        if name != "securelink"
+    }
+    settings.MEDIA_ROOT = ""
+    assert [m.id for m in _storage_messages()] == ["wagtail_securelink.E009"]

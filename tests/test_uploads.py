@@ -6,8 +6,8 @@ from wagtail.documents import get_document_model
 
 from tests.factories import make_link
 from tests.helpers import ALICE, landing_url, verified, visitor_url
+from wagtail_securelink.core.storage import private_storage
 from wagtail_securelink.models import AccessEvent, DocumentVersion, SecureLinkPolicy
-from wagtail_securelink.sharing import versions
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_edit_role_uploads_new_documents_and_new_versions(
     assert not docs["notes"].file.storage.exists(old_name)
     version = DocumentVersion.objects.get(document=docs["notes"])
     assert (version.link, version.replaced_by_email) == (link, ALICE)
-    with versions.storage().open(version.file_name) as kept:
+    with private_storage().open(version.file_name) as kept:
         assert kept.read() == b"notes"
 
 

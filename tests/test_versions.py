@@ -11,8 +11,8 @@ from wagtail.models import ModelLogEntry
 
 from tests.factories import make_document, make_link, make_user
 from tests.helpers import verify
+from wagtail_securelink.core.storage import private_storage
 from wagtail_securelink.models import AccessEvent, DocumentVersion
-from wagtail_securelink.sharing import versions
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def _replace(client, link, content, name="contract.txt"):
 
 
 def _stored(name) -> bytes:
-    with versions.storage().open(name) as handle:
+    with private_storage().open(name) as handle:
         return handle.read()
 
 
@@ -60,7 +60,7 @@ def test_replace_keeps_the_old_file_as_a_version(replaced):
     assert version.file_size == len(b"v1")
     assert version.title == "Contract"
     # The old public name is gone: only editors reach the version.
-    assert not versions.storage().exists(old_name)
+    assert not document.file.storage.exists(old_name)
 
 
 def test_a_failed_replace_leaves_nothing_behind(client, contract):
@@ -81,13 +81,15 @@ def test_a_failed_replace_leaves_nothing_behind(client, contract):
 
 
 def _all_files():
+    """Every file of the documents' storage and of the private storage."""
     import os
 
     from django.conf import settings
 
-    for root, _dirs, files in os.walk(settings.MEDIA_ROOT):
-        for name in files:
-            yield os.path.join(root, name)
+    for top in (settings.MEDIA_ROOT, private_storage().path("")):
+        for root, _dirs, files in os.walk(top):
+            for name in files:
+                yield os.path.join(root, name)
 
 
 def test_manage_access_lists_versions_and_editors_download_them(
@@ -184,8 +186,8 @@ def test_deleting_the_document_removes_its_versions_and_their_files(
 ):
     document, _link, _old = replaced
     name = DocumentVersion.objects.get().file_name
-    assert versions.storage().exists(name)
+    assert private_storage().exists(name)
     with django_capture_on_commit_callbacks(execute=True):
         get_document_model().objects.get(pk=document.pk).delete()
     assert not DocumentVersion.objects.exists()
-    assert not versions.storage().exists(name)
+    assert not private_storage().exists(name)

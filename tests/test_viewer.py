@@ -8,13 +8,13 @@ from html import unescape
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
 from tests.factories import make_collection, make_document, make_link
 from tests.helpers import landing_url, verify
 from tests.pdfs import MALFORMED_PDF, make_pdf
+from wagtail_securelink.core.storage import private_storage
 from wagtail_securelink.models import AccessEvent
 from wagtail_securelink.viewer import rendering
 
@@ -331,14 +331,14 @@ def test_renders_are_cached_per_version_and_a_new_version_is_rendered_afresh(
     assert "Hello 1" in client.get(landing_url(link)).content.decode()
     old_folder = f"{rendering.RENDERS_DIR}/{pdf_document.pk}/"
     old_key = rendering.version_key(pdf_document)
-    assert default_storage.exists(old_folder + old_key + "/z100-p1.jpg")
+    assert private_storage().exists(old_folder + old_key + "/z100-p1.jpg")
     with django_capture_on_commit_callbacks(execute=True):
         pdf_document.file.save("contract.pdf", ContentFile(make_pdf(2, "Second")))
         pdf_document._set_document_file_metadata()
         pdf_document.save()
     html = client.get(landing_url(link)).content.decode()
     assert "Second 1" in html and "Page 1 of 2" in html
-    assert not default_storage.exists(old_folder + old_key + "/z100-p1.jpg")
+    assert not private_storage().exists(old_folder + old_key + "/z100-p1.jpg")
 
 
 def test_rendered_pages_are_recorded_as_views(visitor):

@@ -85,6 +85,10 @@ DEFAULTS = {
     # file cannot be shown.
     "RENDER_MEMORY_MB": 512,
     "RENDER_TIMEOUT_SECONDS": 15,
+    # Alias in STORAGES of the storage for the files the package writes itself (earlier
+    # versions, unwatermarked page renders): private, never the default storage. With
+    # no such alias, the folder "securelink_private" beside MEDIA_ROOT (core/storage.py).
+    "STORAGE": "securelink",
 }
 
 

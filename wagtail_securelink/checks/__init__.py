@@ -8,7 +8,8 @@ this one (the installation)   E001, E002 base URL; W003 app order; E007 upload
 ``rate_limits``               E003, E005 rate-limit store; E006 rates; W001
 ``deployment`` (``--deploy``) W002 HTTPS; W006 proxy SSL header; W007 SMTP timeout;
                               W008 placeholder sender
-``exposure``                  W004 account addresses; W005 ``direct`` serve method
+``exposure``                  W004 account addresses; W005 ``direct`` serve method;
+                              E009, W009 the private storage
 ============================  ====================================================
 
 Importing this package registers every check (``apps.ready`` does). ``core.paths`` holds
@@ -30,6 +31,7 @@ from wagtail_securelink.checks.exposure import (
     ACCOUNT_ADDRESSES_DOCS,
     check_account_addresses,
     check_direct_serve_method,
+    check_private_storage,
 )
 from wagtail_securelink.checks.rate_limits import check_rate_limit_store, check_rates
 from wagtail_securelink.conf import settings
@@ -45,6 +47,7 @@ __all__ = [
     "check_app_order",
     "check_account_addresses",
     "check_direct_serve_method",
+    "check_private_storage",
     "check_upload_scanner",
     "check_proxy_ssl_header",
     "check_email_timeout",

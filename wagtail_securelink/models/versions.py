@@ -25,7 +25,7 @@ class DocumentVersion(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    # A storage name in the document model's own file storage.
+    # A name in the package's private storage (core.storage), not the documents'.
     file_name = models.CharField(max_length=255)
     original_name = models.CharField(_("file name"), max_length=255)
     title = models.CharField(_("title"), max_length=255)

@@ -2,12 +2,14 @@
 destroyed.
 
 Wagtail's document form deletes the previous file when a new one replaces it. Here the
-previous file is first copied under its own storage name and recorded as a
-``DocumentVersion``; the form is told not to delete, and the old storage name is
-removed only once the new file and the version row are committed. A replace that fails
-at any step leaves neither a copy nor a new file behind, and the document unchanged.
-Restoring a version is a replace whose new file is that version's copy: the current
-file becomes a version in turn, and the restored version stays listed.
+previous file is first copied into the package's private storage (``core.storage``:
+never the documents' storage, whose folder or bucket a web server may publish) under a
+name of its own and recorded as a ``DocumentVersion``; the form is told not to delete,
+and the old storage name is removed only once the new file and the version row are
+committed. A replace that fails at any step leaves neither a copy nor a new file behind,
+and the document unchanged. Restoring a version is a replace whose new file is that
+version's copy: the current file becomes a version in turn, and the restored version
+stays listed.
 """
 
 import logging
@@ -24,11 +26,11 @@ from wagtail.log_actions import log
 
 from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.choices import EventType
+from wagtail_securelink.core.storage import private_storage
 from wagtail_securelink.models import DocumentVersion
 
 __all__ = [
     "VERSIONS_DIR",
-    "storage",
     "replace_document",
     "restore_version",
     "record_download",
@@ -40,8 +42,8 @@ logger = logging.getLogger(__name__)
 VERSIONS_DIR = "securelink_versions"
 
 
-def storage():
-    """The document model's own file storage: versions live beside the documents."""
+def _documents_storage():
+    """Where the documents' current files are (the document model's file field)."""
     return get_document_model()._meta.get_field("file").storage
 
 
@@ -51,8 +53,8 @@ def _copy(name: str, document_id: int) -> str:
     target = "/".join(
         [VERSIONS_DIR, str(document_id), secrets.token_hex(8), os.path.basename(name)]
     )
-    with storage().open(name, "rb") as source:
-        return storage().save(target, source)
+    with _documents_storage().open(name, "rb") as source:
+        return private_storage().save(target, source)
 
 
 def replace_document(form, *, link=None, email: str = "", user=None, restored=False):
@@ -86,11 +88,11 @@ def replace_document(form, *, link=None, email: str = "", user=None, restored=Fa
             )
     except Exception:
         if copied:
-            storage().delete(copied)
+            private_storage().delete(copied)
         raise
     if previous["file"] != saved.file.name:
         # After commit only: until then the document row still names the old file.
-        transaction.on_commit(lambda: storage().delete(previous["file"]))
+        transaction.on_commit(lambda: _documents_storage().delete(previous["file"]))
     return saved, version
 
 
@@ -100,7 +102,7 @@ def restore_version(version: DocumentVersion, *, user=None, request=None):
     document = version.document
     form_class = get_document_form(type(document))
     try:
-        with storage().open(version.file_name, "rb") as source:
+        with private_storage().open(version.file_name, "rb") as source:
             form = form_class(
                 data={"title": document.title, "collection": document.collection_id},
                 files={"file": File(source, name=version.original_name)},
@@ -156,4 +158,4 @@ def delete_version_file(sender, instance, **kwargs) -> None:
     """``post_delete`` receiver: the row went with its document, so the file goes too."""
     name = instance.file_name
     if name:
-        transaction.on_commit(lambda: storage().delete(name))
+        transaction.on_commit(lambda: private_storage().delete(name))

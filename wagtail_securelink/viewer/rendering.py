@@ -4,9 +4,10 @@ A view-only visitor never receives the original file: a PDF is shown one page at
 time as a JPEG rendered by PDFium (pypdfium2), an image as a JPEG re-encoded from its
 pixels (Pillow). The rendering runs in a child process (``render_worker``) with a CPU
 time limit, an address-space limit and a wall-clock timeout, because an uploaded file is
-untrusted input. Renders are kept in the site's default storage under a key of the
-document's current file (its hash), so a new version is rendered afresh; the renders
-of earlier files are deleted when the document is saved (``forget_renders``).
+untrusted input. Renders are kept in the package's private storage (``core.storage``)
+under a key of the document's current file (its hash), so a new version is rendered
+afresh; the renders of earlier files are deleted when the document is saved
+(``forget_renders``).
 """
 
 import hashlib
@@ -21,10 +22,10 @@ import time
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from wagtail_securelink.conf import settings
+from wagtail_securelink.core.storage import private_storage
 from wagtail_securelink.viewer import worker as render_worker
 
 __all__ = [
@@ -103,16 +104,17 @@ def _folder(document) -> str:
 
 def _read(name: str) -> bytes | None:
     try:
-        with default_storage.open(name, "rb") as handle:
+        with private_storage().open(name, "rb") as handle:
             return handle.read()
     except (FileNotFoundError, OSError):
         return None
 
 
 def _write(name: str, data: bytes) -> None:
-    if default_storage.exists(name):
-        default_storage.delete(name)
-    default_storage.save(name, ContentFile(data))
+    storage = private_storage()
+    if storage.exists(name):
+        storage.delete(name)
+    storage.save(name, ContentFile(data))
 
 
 def _cached(document, number: int, zoom: int) -> RenderedPage | None:
@@ -274,19 +276,20 @@ def forget_renders(document, *, keep_current: bool = True) -> None:
     ``keep_current`` is false): a new version is never shown from an old render."""
     root = f"{RENDERS_DIR}/{document.pk}"
     current = version_key(document) if keep_current else None
+    storage = private_storage()
     try:
-        folders, _files = default_storage.listdir(root)
+        folders, _files = storage.listdir(root)
     except (FileNotFoundError, NotImplementedError, OSError):
         return
     for folder in folders:
         if folder == current:
             continue
         try:
-            _subfolders, files = default_storage.listdir(f"{root}/{folder}")
+            _subfolders, files = storage.listdir(f"{root}/{folder}")
         except (FileNotFoundError, OSError):
             continue
         for name in files:
-            default_storage.delete(f"{root}/{folder}/{name}")
+            storage.delete(f"{root}/{folder}/{name}")
 
 
 def on_document_saved(sender, instance, created=False, **kwargs) -> None:

@@ -15,6 +15,7 @@ from django.views import View
 
 from wagtail_securelink.admin.views.base import forbidden
 from wagtail_securelink.core.paths import manage_access_path
+from wagtail_securelink.core.storage import private_storage
 from wagtail_securelink.models import DocumentVersion
 from wagtail_securelink.permissions import user_can_manage_target
 from wagtail_securelink.serving.headers import FILE_CSP
@@ -41,7 +42,7 @@ class DownloadVersionView(VersionView):
 
     def get(self, request: HttpRequest, *args, **kwargs):
         try:
-            handle = versions.storage().open(self.version.file_name, "rb")
+            handle = private_storage().open(self.version.file_name, "rb")
         except OSError:
             messages.error(request, _("The file of this earlier version is missing."))
             return redirect(manage_access_path(self.version.document))
