@@ -46,7 +46,7 @@ help:
 	@echo "make test-wheel   install the built wheel into $(WHEEL_VENV) and run the suite against it"
 	@echo "make check        system checks and migration check on the example site"
 	@echo "make clean        remove build and test artefacts (keeps $(VENV))"
-	@echo "make distclean    clean, and remove $(VENV) and the demo database and media"
+	@echo "make distclean    clean, and remove $(VENV) and the demo database, media and private files"
 	@echo "make services-up  start throw-away PostgreSQL and Redis on 127.0.0.1 (installs them if missing)"
 	@echo "make services-down  stop them and delete their data"
 	@echo "make test-scaleout  the whole pytest suite on PostgreSQL + Redis, multi-process tests included"
@@ -145,7 +145,7 @@ test-wheel: build
 	$(WHEEL_PY) -m pip install --quiet "$$(ls dist/*.whl)[testing]"
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	cp -R tests example_site deploy docs README.md setup.cfg "$$tmp"/; \
-	rm -rf "$$tmp"/example_site/db.sqlite3 "$$tmp"/example_site/media; \
+	rm -rf "$$tmp"/example_site/db.sqlite3 "$$tmp"/example_site/media "$$tmp"/example_site/securelink_private; \
 	cd "$$tmp"; \
 	$(WHEEL_PY) -c 'import sys, wagtail_securelink as m; print("wagtail_securelink imported from", m.__file__); sys.exit("site-packages" not in m.__file__)'; \
 	$(WHEEL_PY) -m pytest $(PYTEST_ARGS)
@@ -163,7 +163,7 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) example_site/db.sqlite3 example_site/media example_site/static
+	rm -rf $(VENV) example_site/db.sqlite3 example_site/media example_site/securelink_private example_site/static
 
 # -- Scale-out shape (SPEC §9): PostgreSQL, Redis, a task worker, several processes --
 # scripts/services.sh starts the servers on 127.0.0.1 with throw-away data and, with

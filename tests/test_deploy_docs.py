@@ -26,4 +26,7 @@ def test_the_upload_cap_fits_through_nginx():
     assert "location /media/ {\n        return 404;" in shipped
     served = re.findall(r"location (/media/\S*) \{\n        alias", shipped)
     assert served == ["/media/images/", "/media/original_images/"]
+    # The package's private files are outside media; the names they had there stay shut.
+    assert "location ^~ /media/securelink_ {\n        return 404;" in shipped
+    assert "securelink_private" not in "".join(re.findall(r"alias (\S+);", shipped))
     assert "return 301 https://" in shipped

@@ -288,6 +288,23 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Earlier versions of documents and the unwatermarked page renders of view-only links:
+# a folder of their own outside MEDIA_ROOT, whose files have no URL (nothing a web
+# server publishes, whatever it does with /media/). Every app host must see the same
+# folder, as for MEDIA_ROOT.
+SECURELINK_PRIVATE_ROOT = Path(
+    os.environ.get("SECURELINK_PRIVATE_ROOT", MEDIA_ROOT.parent / "securelink_private")
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+    "securelink": {
+        "BACKEND": "wagtail_securelink.core.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": SECURELINK_PRIVATE_ROOT},
+    },
+}
 
 # Hand the bytes of a checked download to nginx (X-Accel-Redirect, django-sendfile2):
 # SENDFILE_BACKEND=django_sendfile.backends.nginx, with the internal location of

@@ -1,10 +1,11 @@
-"""X-Accel-Redirect through a real nginx on 127.0.0.1 (issues 17 and 18).
+"""X-Accel-Redirect through a real nginx on 127.0.0.1.
 
 nginx runs ``deploy/nginx/securelink.conf`` (the file docs/deployment.md ships) in
 front of the example site on PostgreSQL, with TLS, ``settings_production`` and
 django-sendfile2's nginx backend. Every check runs in Django before the hand-off;
 every S10 header the app sets reaches the visitor on the file nginx sends; nginx
-answers Range requests itself.
+answers Range requests itself; the package's private files (earlier versions, page
+renders) are reachable by no URL.
 """
 
 import subprocess
@@ -16,9 +17,10 @@ import pytest
 import requests
 
 from tests.harness.server import free_port, poll, stop_process
+from tests.pdfs import make_pdf
 
 from . import nginx
-from .cluster import Cluster, Visitor
+from .cluster import Cluster, Visitor, form_fields
 
 pytestmark = pytest.mark.scaleout
 
@@ -33,6 +35,19 @@ S10_HEADERS = (
     "Cache-Control",
 )
 DOMAIN = "nginx.example.com"
+# A real PDF (pages to render), added beside the harness's document.
+ADD_PDF = """
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
+from wagtail.models import Collection
+from tests.pdfs import make_pdf
+
+document = get_document_model()(title="Plan", collection=Collection.get_first_root_node())
+document.file.save("plan.pdf", ContentFile(make_pdf(2, "Plan one")), save=False)
+document._set_document_file_metadata()
+document.save()
+print(document.pk)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -287,3 +302,88 @@ def test_media_is_private_unless_the_configuration_names_it(proxied):
         response = requests.get(f"{https}/media/{name}", timeout=30)
         assert response.status_code == 200, name
         assert response.content == content
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_the_private_files_are_reachable_by_no_url(proxied, mailbox):
+    """A real earlier version (replaced through an edit link) and real page renders (a
+    view-only link) are on disk in the private folder beside MEDIA_ROOT; no path to
+    them through nginx answers anything but 404, while images are still served."""
+    site, https, _http = proxied
+    made = site.manage("shell", "-v", "0", "-c", ADD_PDF)
+    document_id = made.stdout.strip().splitlines()[-1]
+
+    def share(address, role):
+        shared = site.manage(
+            "securelink_share", "--document", document_id, "--as", "sharer",
+            "--to", address, "--role", role, "--no-email",
+        )  # fmt: skip
+        return shared.stdout.strip().splitlines()[-1]
+
+    editor_address, viewer_address = f"editor@{DOMAIN}", f"looker@{DOMAIN}"
+    edit_url = share(editor_address, "edit")
+    editor = verified_visitor(site, mailbox, edit_url, editor_address)
+    action, fields = form_fields(editor.get(edit_url).text, "/replace/")
+    fields.pop("file", None)
+    second = make_pdf(2, "Plan two")
+    replaced = editor.http.post(
+        urljoin(edit_url, action),
+        data=fields,
+        files={"file": ("plan.pdf", second, "application/pdf")},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert replaced.status_code == 303, replaced.status_code
+    view_url = share(viewer_address, "view")
+    looker = verified_visitor(site, mailbox, view_url, viewer_address)
+    assert "Plan two 1" in looker.get(view_url).text
+    page = looker.get(view_url + "page/2/")
+    assert page.status_code == 200 and page.content.startswith(b"\xff\xd8")
+
+    private_root = site.directory / "securelink_private"
+    private = files_under(private_root)
+    versions = {
+        n: c for n, c in private.items() if n.startswith("securelink_versions/")
+    }
+    renders = [n for n in private if n.startswith("securelink_renders/")]
+    assert list(versions.values()) == [make_pdf(2, "Plan one")]
+    assert {n.rsplit("/", 1)[-1] for n in renders} >= {"z100-p1.jpg", "z100-p2.jpg"}
+    # Nothing the package wrote is under MEDIA_ROOT (where the test before planted
+    # files of the old names).
+    media = files_under(site.directory / "media")
+    assert not set(private.values()) & set(media.values())
+
+    # Readable by nginx's workers, so that a 404 is the configuration's, not a
+    # permission's.
+    for folder in [private_root, *private_root.rglob("*")]:
+        folder.chmod(0o755 if folder.is_dir() else 0o644)
+    image = site.directory / "media" / "images" / "public.png"
+    image.parent.mkdir(parents=True, exist_ok=True)
+    image.parent.chmod(0o755)
+    image.write_bytes(b"\x89PNG a public image")
+    image.chmod(0o644)
+
+    up = "%2e%2e"
+    for name, content in private.items():
+        for path in (
+            f"/media/{name}",  # where they were before
+            f"/securelink_private/{name}",
+            f"/media/{up}/securelink_private/{name}",
+            f"/media/images/{up}/{up}/securelink_private/{name}",
+            f"/static/{up}/securelink_private/{name}",
+            f"/protected-documents/{up}/securelink_private/{name}",
+            f"/protected-documents/{up}/{name}",
+        ):
+            response = requests.get(https + path, timeout=30)
+            assert response.status_code == 404, (path, response.status_code)
+            assert content[:64] not in response.content, path
+    served = requests.get(https + "/media/images/public.png", timeout=30)
+    assert served.status_code == 200
+    assert served.content == b"\x89PNG a public image"
