@@ -71,7 +71,7 @@ for address in addresses:
         "/", HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT="worker-throughput"
     )
     sessions.process_request(request)
-    services.request_code(link, address, request)()
+    services.request_code(link, address, request)  # its task: queued at once here
 """
 
 QUEUE_REFERENCE = """

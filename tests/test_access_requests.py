@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from tests.factories import make_user
 from tests.helpers import enter_code_url, request_code
-from wagtail_securelink.mail import delivery
 from wagtail_securelink.models import AccessEvent, AccessRequest, Recipient
+from wagtail_securelink.tasks import background as delivery
 
 pytestmark = pytest.mark.django_db
 

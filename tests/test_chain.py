@@ -19,7 +19,8 @@ from django.test import RequestFactory
 from wagtail_securelink.audit import events
 from wagtail_securelink.audit.chain import seal_chain, unsealed_count, verify_chain
 from wagtail_securelink.audit.events import record_event
-from wagtail_securelink.models import AccessEvent, AuditChainHead
+from wagtail_securelink.models import AccessEvent, AuditChainHead, PendingDelivery
+from wagtail_securelink.tasks import background
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -115,14 +116,18 @@ def test_verify_command_reports_events_awaiting_sealing(manual_sealing, capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_timer_seals_what_this_process_recorded(settings):
+def test_the_sealing_task_seals_what_this_process_recorded(settings):
     settings.WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = 0.05
+    events._sealing_queued_at = float("-inf")
     _record(3)
-    timer = events._sealer._timer
-    assert timer is not None
-    timer.join(timeout=10)  # the timer thread runs seal_chain, then ends
+    # One task for the burst, queued for after the delay, in the background thread.
+    assert (
+        PendingDelivery.objects.filter(task=events.seal_task.module_path).count() == 1
+    )
+    assert background.flush()
     assert unsealed_count() == 0
     assert verify_chain() is None
+    assert not PendingDelivery.objects.exists()
 
 
 _WORKER = textwrap.dedent(

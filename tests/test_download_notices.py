@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import download_url, verify
-from wagtail_securelink.mail import delivery
 from wagtail_securelink.models import ShareLink
+from wagtail_securelink.tasks import background as delivery
 
 ALICE = "alice@example.com"
 BOB = "bob@example.com"

@@ -12,8 +12,8 @@ from tests.factories import make_document, make_link, make_user
 from tests.helpers import request_code, verify
 from wagtail_securelink import services
 from wagtail_securelink.audit.events import record_event
-from wagtail_securelink.mail import notifications
 from wagtail_securelink.models import ShareLink
+from wagtail_securelink.tasks import background
 
 pytestmark = pytest.mark.django_db
 
@@ -78,12 +78,12 @@ def test_unlisted_address_notifies_the_sharer_with_add_this_person(client, link)
 def test_unlisted_notice_waits_for_the_end_of_the_request(link):
     """Inside a request the email waits until the response is finished, so it adds no
     time that a visitor could measure (S7)."""
-    notifications.on_request_started()
+    background.on_request_started()
     try:
         record_event("unlisted_address", link=link, email="eve@example.org")
         assert to_owner() == []
     finally:
-        notifications.on_request_finished()
+        background.on_request_finished()
     assert len(to_owner()) == 1
 
 

@@ -7,7 +7,7 @@ from django.utils.module_loading import import_string
 from django_tasks.base import Task
 
 from wagtail_securelink.mail import invitations
-from wagtail_securelink.mail.recovery import EMAIL_TASK_PATHS
+from wagtail_securelink.tasks.recovery import EMAIL_TASK_PATHS
 from wagtail_securelink.verification import emails as code_emails
 
 

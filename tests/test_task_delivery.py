@@ -12,14 +12,27 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django_tasks import task_backends
 
 from tests.helpers import enter_code_url, request_code
 from wagtail_securelink.models import Grant, VerificationCode
 from wagtail_securelink.verification.emails import deliver_code
+from wagtail_securelink.verification.requests import prepare_code_task
 
 CODE_RE = re.compile(r"Your code is (\d+)")
 QUEUED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 ALICE = "alice@example.com"
+
+
+def work_off_code_requests():
+    """What a worker does first: the code request's own task makes the code and
+    queues its email (kept by the dummy backend, like every other task here)."""
+    queued = task_backends["default"].results
+    for result in [
+        r for r in queued if r.task.module_path == prepare_code_task.module_path
+    ]:
+        queued.remove(result)
+        result.task.call(*result.args, **result.kwargs)
 
 
 class TypedAtOnce(BaseEmailBackend):
@@ -43,6 +56,7 @@ class TypedAtOnce(BaseEmailBackend):
 def test_a_code_works_as_soon_as_its_email_leaves(client, link, settings):
     settings.TASKS = QUEUED
     request_code(client, link, ALICE)
+    work_off_code_requests()
     code = VerificationCode.objects.get()
     assert code.sent_at is None  # queued, not sent
 
@@ -70,6 +84,7 @@ def test_a_code_is_sent_once_when_its_task_runs_twice(client, link, settings):
     """Two runs of one task (a retry, two workers): the second finds the code claimed."""
     settings.TASKS = QUEUED
     request_code(client, link, ALICE)
+    work_off_code_requests()
     code = VerificationCode.objects.get()
     settings.EMAIL_BACKEND = f"{__name__}.HeldAtTheMailServer"
     HeldAtTheMailServer.entered.clear()

@@ -20,7 +20,6 @@ from wagtail.log_actions import log
 from wagtail_securelink.audit.chain import seal_chain
 from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.choices import EventType
-from wagtail_securelink.mail import delivery
 from wagtail_securelink.models import (
     AccessEvent,
     AuditChainHead,
@@ -29,6 +28,7 @@ from wagtail_securelink.models import (
     VerificationCode,
 )
 from wagtail_securelink.ratelimit import counters
+from wagtail_securelink.tasks import background
 from wagtail_securelink.verification import address_state
 
 __all__ = [
@@ -58,7 +58,7 @@ def purge_codes(now=None) -> int:
     """
     now = now or timezone.now()
     address_state.purge(now)
-    delivery.run_leftovers(now)  # emails a stopped process did not get to
+    background.run_leftovers(now)  # tasks a stopped process did not get to
     dead = VerificationCode.objects.filter(
         Q(expires_at__lte=now)
         | Q(used_at__isnull=False)

@@ -1,6 +1,6 @@
-"""Email off the request cycle (``delivery``, S7): recorded first, run by a background
-thread, and run again by the next process or ``securelink_purge`` when a process
-stopped before it got to it."""
+"""Work off the request cycle (``tasks.background``, S7): recorded first, run by a
+background thread, and run again by the next process or ``securelink_purge`` when a
+process stopped before it got to it."""
 
 import datetime
 
@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link
 from tests.helpers import CODE_RE, request_code
-from wagtail_securelink.mail import delivery
 from wagtail_securelink.models import PendingDelivery, Recipient
+from wagtail_securelink.tasks import background as delivery
 
 
 @pytest.mark.django_db
