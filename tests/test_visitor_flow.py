@@ -28,7 +28,7 @@ def link():
 def test_landing_without_grant_asks_for_the_address(client, link):
     response = client.get(landing_url(link))
     assert response.status_code == 200
-    assert b"Verify your identity" in response.content
+    assert b"Confirm your email address" in response.content
     assert b"Report" not in response.content  # the name is hidden by default (§6)
     assert 'autocomplete="email"' in response.content.decode()
 

@@ -73,7 +73,7 @@ def test_every_visitor_page(new_context, demo, mailbox, links, axe_source, axe_r
     page = new_context(bypass_csp=True).new_page()
 
     page.goto(links["folder"])
-    check(page, axe_source, axe_results)  # Verify your identity
+    check(page, axe_source, axe_results)  # Confirm your email address
     page.get_by_label("Your email address").fill("not an address")
     page.get_by_role("button", name="Send code").click()
     check(page, axe_source, axe_results)  # … with an error
