@@ -1,4 +1,4 @@
-"""``mailer``: one SMTP connection per thread, reused across messages (issue 12).
+"""``mailer``: one SMTP connection per thread, reused across messages.
 
 A real SMTP server (aiosmtpd) on 127.0.0.1 counts the connections and the messages.
 """

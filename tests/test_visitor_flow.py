@@ -75,6 +75,6 @@ def test_view_role_previews_but_does_not_download(client):
     verify(client, link, ALICE)
     page = client.get(landing_url(link))
     assert b"the file itself is never sent" in page.content
-    assert b"Page 1 of 1" in page.content  # rendered on the server (issue 16)
+    assert b"Page 1 of 1" in page.content  # rendered on the server
     assert client.get(download_url(link)).status_code == 403
     assert client.get(view_url(link)).status_code == 403

@@ -1,9 +1,9 @@
 """Visitor-facing email off the request cycle, for the embedded default (S7).
 
-With the immediate task backend (the default), a task runs where it is enqueued. The
-code email used to run in the response's ``close()``: after the body was sent, but
+With the immediate task backend (the default), a task runs where it is enqueued. Run
+in the response's ``close()``, the code email would go after the body was sent but
 before a sync WSGI worker (gunicorn's) closes the socket, so the connection of a
-listed address closed one SMTP round trip later than an unlisted one's. Here the
+listed address would close one SMTP round trip later than an unlisted one's. So the
 task is recorded in the database first (``PendingDelivery``: the task's path and row
 ids), then handed to one background thread per process, which runs it and deletes the
 row. The request only inserts a row, whatever the address.
