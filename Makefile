@@ -236,7 +236,7 @@ test-e2e: venv
 	scripts/install-browser.sh $(VENV)
 	$(PY) -m pytest -m e2e tests/e2e $(E2E_PYTEST_ARGS)
 
-# Static security checks (issue 5): bandit over the package, medium and high findings
+# Static security checks: bandit over the package, medium and high findings
 # fail (each accepted one carries `# nosec BXXX` and its reason in the code).
 .PHONY: security
 security: venv

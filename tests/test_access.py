@@ -21,7 +21,7 @@ def test_reverification_period_asks_for_a_new_code(client, link):
     assert b"Download" in client.get(landing_url(link)).content
     with time_machine.travel(timezone.now() + datetime.timedelta(days=15, seconds=1)):
         page = client.get(landing_url(link))
-        assert b"Verify your identity" in page.content
+        assert b"Confirm your email address" in page.content
         assert ALICE.encode() in page.content  # the address is pre-filled
         assert client.get(download_url(link)).status_code == 302
 
@@ -51,7 +51,7 @@ def test_a_links_own_shorter_reverification_period_wins(client, link):
         assert client.get(download_url(link)).status_code == 200
     with time_machine.travel(timezone.now() + datetime.timedelta(days=2, seconds=1)):
         assert client.get(download_url(link)).status_code == 302
-        assert b"Verify your identity" in client.get(landing_url(link)).content
+        assert b"Confirm your email address" in client.get(landing_url(link)).content
 
 
 def test_a_links_longer_reverification_period_cannot_exceed_the_sites(client, link):

@@ -1,4 +1,4 @@
-"""*Who has access now* (issue 15): CSV and XLSX, streamed, constant in queries."""
+"""*Who has access now*: CSV and XLSX, streamed, constant in queries."""
 
 import csv
 import datetime

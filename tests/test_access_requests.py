@@ -1,4 +1,4 @@
-"""Access requests (issue 15): every visitor may ask, the sharer approves or declines
+"""Access requests: every visitor may ask, the sharer approves or declines
 from the email or the admin, nothing tells listed from unlisted addresses (S7)."""
 
 import re

@@ -1,4 +1,4 @@
-"""What a new editor tripped on (issue 14): headers that name the item, Shared links
+"""What a new editor tripped on: headers that name the item, Shared links
 readable, a confirmed revoke, the share form's fields by audience, the dashboard panel,
 the copy field, the visitor header's name and the visitor guide's promise."""
 
@@ -150,7 +150,7 @@ def test_shared_links_fit_in_fewer_columns_with_dashes_for_empty_cells(
     response = client.get(reverse("wagtail_securelink_sharelink:index"))
     page = html(response)
     headings = re.findall(r"<th\b", page.split("<thead")[1].split("</thead>")[0])
-    assert len(headings) <= 9  # was 12
+    assert len(headings) <= 9  # a table that fits a laptop screen
     row = page.split(f'id="sharelink_{link.pk}_title"')[1].split("</tr>")[0]
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     texts = [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]

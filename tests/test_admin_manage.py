@@ -263,7 +263,7 @@ def test_change_sharelink_alone_may_manage(client, legal, contract, link):
 def test_an_invitation_that_could_not_be_sent_shows_with_resend(
     client, editor, contract, link, settings
 ):
-    """Issue 17: the sharer sees the failed invitation beside *Resend*; once it goes
+    """The sharer sees the failed invitation beside *Resend*; once it goes
     out, the mark goes away."""
     client.force_login(editor)
     alice = link.recipients.get(email="alice@example.com")

@@ -64,7 +64,7 @@ def test_erase_removes_a_person_and_keeps_the_chain(client, trail):
     assert not AccessEvent.objects.filter(email=ALICE).exists()
     assert Recipient.objects.filter(email="bob@example.org").exists()
     # Alice's grant went with her recipient row: the link asks for a code again.
-    assert b"Verify your identity" in client.get(landing_url(trail)).content
+    assert b"Confirm your email address" in client.get(landing_url(trail)).content
     assert "intact" in run("securelink_verify_audit")
     run("securelink_erase", "mallory@example.net")
     assert not AccessEvent.objects.filter(email="mallory@example.net").exists()

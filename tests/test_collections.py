@@ -25,7 +25,7 @@ def test_view_role_lists_but_does_not_download_or_zip(client, tree):
         ).status_code
         == 403
     )
-    # View-only never sends the file, inline either (issue 16): pages are rendered.
+    # View-only never sends the file, inline either: pages are rendered.
     assert (
         client.get(
             visitor_url("collection_view_file", link, docs["plan"].pk)

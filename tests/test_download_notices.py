@@ -1,4 +1,4 @@
-"""The optional notice to the sharer on downloads, one email an hour at most (issue 16)."""
+"""The optional notice to the sharer on downloads, one email an hour at most."""
 
 import datetime
 

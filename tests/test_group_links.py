@@ -1,4 +1,4 @@
-"""Organization links limited to Wagtail groups (issue 15)."""
+"""Organization links limited to Wagtail groups."""
 
 import pytest
 from django.contrib.auth.models import Group

@@ -1,4 +1,4 @@
-"""``securelink_health`` (issue 18.5): exit status, one line per problem, ``--json``."""
+"""``securelink_health``: exit status, one line per problem, ``--json``."""
 
 import datetime
 import json

@@ -1,4 +1,4 @@
-"""Each recipient's language (issue 14): chosen on the share form (the sharer's by
+"""Each recipient's language: chosen on the share form (the sharer's by
 default) or taken from the visitor's browser, and used for every email to them,
 whatever language is active where the email is built."""
 

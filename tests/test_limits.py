@@ -1,4 +1,4 @@
-"""Open and download limits per link and per person (issue 16)."""
+"""Open and download limits per link and per person."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The People area (issue 15): every outside address across the links an editor may
+"""The People area: every outside address across the links an editor may
 manage, its filters, the per-person and bulk actions, and its query count."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""``securelink_people`` (issue 15): list, remove, expire, CSV output."""
+"""``securelink_people``: list, remove, expire, CSV output."""
 
 import csv
 import datetime

@@ -1,4 +1,4 @@
-"""Per-person expiry ("access until", issue 15): set from the share form and Manage
+"""Per-person expiry ("access until"): set from the share form and Manage
 access, enforced on the next request (S9), and the sharer told 3 days before."""
 
 import datetime

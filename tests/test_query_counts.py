@@ -85,7 +85,7 @@ def test_verified_download_against_wagtail_serve(client, document):
     ours = statements(client, download_url(link))
     wagtails = statements(client, document.url)
     assert len(wagtails) == 3 + PRIVACY_LOOKUP
-    # At most what Wagtail's view needs without the app (SPEC §9, issue 12).
+    # At most what Wagtail's view needs without the app (SPEC §9).
     assert len(ours) <= 3, ours
     # A range request costs the same as a whole download.
     assert len(statements(client, download_url(link), Range="bytes=0-99")) == len(ours)

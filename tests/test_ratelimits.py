@@ -145,7 +145,8 @@ def test_per_link_scope_counts_each_link_apart():
 
 @override_settings(WAGTAIL_SECURELINK_RATE_CHECK_PER_NETWORK="3/h")
 def test_an_hourly_window_lasts_the_hour_and_then_ends():
-    """Issue 20: the database cache forgot hourly counters after 5 idle minutes."""
+    """An hourly window is not forgotten after a few idle minutes (a cache whose
+    ``incr()`` resets the expiry would forget it after its ``TIMEOUT``)."""
     start = _window_start_plus("203.0.113.0/24", 3600, 600)
     with time_machine.travel(start, tick=False):
         for _ in range(3):

@@ -103,7 +103,7 @@ def test_a_code_is_sent_once_when_its_task_runs_twice(client, link, settings):
 
 
 def test_a_code_whose_worker_died_mid_send_is_sent_again_once(client, link, settings):
-    """Issue 17: a run killed between the claim and the confirmation (sent_at set,
+    """A run killed between the claim and the confirmation (sent_at set,
     never confirmed) is sent again by the recovered task, the same code; a run still
     within TASK_STALE_AFTER, a confirmed code or an older code are never sent again."""
     import datetime

@@ -1,4 +1,4 @@
-"""Terms a visitor accepts before the item shows (issue 16)."""
+"""Terms a visitor accepts before the item shows."""
 
 import csv
 import io

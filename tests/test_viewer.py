@@ -1,4 +1,4 @@
-"""View-only links show pages rendered on the server and never send the file (issue 16)."""
+"""View-only links show pages rendered on the server and never send the file."""
 
 import io
 import re

@@ -1,4 +1,4 @@
-"""Watermarks on rendered pages and stamped PDF downloads (issue 16)."""
+"""Watermarks on rendered pages and stamped PDF downloads."""
 
 import io
 import re

@@ -1,4 +1,4 @@
-"""Nothing lost when a process dies (issue 17).
+"""Nothing lost when a process dies.
 
 * A task worker killed with SIGKILL while it talks to the mail server: the email
   task is run again (recovery.py), the recipient gets exactly one email, and the code

@@ -1,4 +1,4 @@
-"""SECRET_KEY rotation (issue 18.2): codes, their session binding and the per-address
+"""SECRET_KEY rotation: codes, their session binding and the per-address
 counters are found under ``SECRET_KEY_FALLBACKS``, as link tokens and grant cookies are."""
 
 from unittest import mock

@@ -133,7 +133,7 @@ def test_locking_ends_an_open_grant(client, link, fast_policy):
     attacker = Client()
     _fail(attacker, link, ALICE, 5)
     _fail(attacker, link, ALICE, 5)
-    assert b"Verify your identity" in client.get(landing_url(link)).content
+    assert b"Confirm your email address" in client.get(landing_url(link)).content
     assert Grant.objects.get().end_reason == "locked"
 
 
