@@ -131,7 +131,7 @@ def insert_events(count: int, *, links: int, people: int, sealed: bool) -> None:
                 md5(r.email), {seal}
             FROM generate_series(1, %(count)s) AS n
             JOIN {table(ShareLink)} l ON l.id = (SELECT min(id) FROM {table(ShareLink)})
-                + (n * 7919) %% %(links)s
+                + (n::bigint * 7919) %% %(links)s
             JOIN {table(Recipient)} r ON r.link_id = l.id
             ORDER BY n
             """,  # noqa: S608
