@@ -197,3 +197,37 @@ def test_no_add_edit_or_delete_views(client, superuser, contract):
     for name in ("add", "edit", "delete", "copy"):
         with pytest.raises(NoReverseMatch):
             reverse(f"wagtail_securelink_sharelink:{name}", args=[1])
+
+
+def test_search_costs_the_same_queries_at_two_sizes(client, superuser, contract):
+    client.force_login(superuser)
+    client.get(reverse(INDEX), {"q": "p1"})
+    counts = []
+    for total in (20, 1000):
+        _many_links(contract, superuser, total - ShareLink.objects.count())
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(INDEX), {"q": "p1"})
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_search_reads_each_side_once_not_once_per_link(superuser, rf):
+    """Title matches and recipient matches are two uncorrelated ``IN`` subqueries
+    (each answered by its trigram index on PostgreSQL), not an ``EXISTS`` run for
+    every link of the table."""
+    from wagtail_securelink.admin.viewsets import ShareLinkIndexView
+
+    view = ShareLinkIndexView()
+    view.search_query = "contract 000123"
+    sql = str(view.search_queryset(ShareLink.objects.all()).query)
+    assert "EXISTS" not in sql
+    assert sql.count(" IN (SELECT") == 2, sql
+
+
+def test_the_creator_filter_probes_per_user(client, superuser):
+    from wagtail_securelink.admin.viewsets import ShareLinkFilterSet
+
+    queryset = ShareLinkFilterSet.base_filters["created_by"].queryset(None)
+    sql = str(queryset.query)
+    assert "EXISTS" in sql and 'created_by_id" = ("' in sql.replace("U0.", ""), sql

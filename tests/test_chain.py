@@ -15,9 +15,17 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from wagtail_securelink.audit import events
-from wagtail_securelink.audit.chain import seal_chain, unsealed_count, verify_chain
+from wagtail_securelink.audit.chain import (
+    SealingLag,
+    event_hash,
+    seal_chain,
+    sealing_lag,
+    unsealed_count,
+    verify_chain,
+)
 from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.models import AccessEvent, AuditChainHead, PendingDelivery
 from wagtail_securelink.tasks import background
@@ -45,10 +53,10 @@ def test_events_wait_unsealed_then_seal_in_order(manual_sealing):
     assert all(row.hash == "" for row in AccessEvent.objects.all())
     assert verify_chain() is None  # nothing sealed yet is not a broken chain
 
-    sealed = seal_chain(batch_size=2)
-    assert [e.pk for e in sealed] == [r.pk for r in rows]
+    assert seal_chain(batch_size=2) == 5  # a count: the sealer keeps no rows
     assert unsealed_count() == 0
     chain = list(AccessEvent.objects.order_by("seq"))
+    assert [e.pk for e in chain] == [r.pk for r in rows]
     assert [e.seq for e in chain] == [1, 2, 3, 4, 5]
     assert chain[0].prev_hash == ""
     for before, after in zip(chain, chain[1:], strict=False):
@@ -258,3 +266,70 @@ def test_without_a_key_change_an_unverifiable_event_is_changed(
         events_[0].pk,
         "this event was changed",
     )
+
+
+def _batch_statements(backlog: int, batch_size: int) -> list[str]:
+    _record(backlog, start=AccessEvent.objects.count())
+    with CaptureQueriesContext(connection) as captured:
+        assert seal_chain(batch_size=batch_size) == backlog
+    return [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.mark.django_db
+def test_sealing_costs_the_same_statements_per_batch_whatever_the_backlog(
+    manual_sealing,
+):
+    """Each batch is a bounded set of statements: the head locked, one SELECT of the
+    next batch after the last id sealed (keyset), one write of all its seals, the head
+    moved. Nothing re-reads the backlog, and no ``CASE`` per row (``bulk_update``)."""
+    seal_chain()  # the chain head exists
+    small = _batch_statements(6, batch_size=3)  # 2 full batches and an empty one
+    large = _batch_statements(30, batch_size=3)  # 10 and an empty one
+    per_batch = (len(large) - len(small)) / 8
+    # savepoint, head lock (SQLite: a write first), next batch, the seals, head
+    # moved, release
+    assert per_batch == (7 if connection.vendor == "sqlite" else 6)
+    assert len(small) - 2 * per_batch <= 5
+    selects = [s for s in large if "ORDER BY" in s and "accessevent" in s]
+    assert len(selects) == 11
+    assert all('"id" >' in s for s in selects), selects[:2]
+    assert not [s for s in large if "CASE WHEN" in s]
+    assert verify_chain() is None
+
+
+@pytest.mark.django_db
+def test_the_next_batch_is_found_through_an_index_in_id_order(manual_sealing):
+    """A range search in id order over unsealed rows, never a scan or a sort of the
+    backlog (SQLite picks its index on ``seq``, whose NULLs are kept in rowid order;
+    PostgreSQL the partial index ``securelink_event_unsealed``)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan of a tiny table on PostgreSQL may be a scan")
+    _record(3)
+    plan = (
+        AccessEvent.objects.filter(seq__isnull=True, pk__gt=0)
+        .order_by("pk")
+        .values_list("pk")[:500]
+        .explain()
+    )
+    assert "SEARCH" in plan, plan
+    assert "SCAN" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_the_sealers_hash_is_event_hash(manual_sealing):
+    """The sealer's loop (a key derived once) and ``event_hash`` agree byte for byte."""
+    _record(3)
+    seal_chain()
+    for event in AccessEvent.objects.order_by("seq"):
+        assert event.hash == event_hash(event)
+
+
+@pytest.mark.django_db
+def test_sealing_lag_counts_the_backlog_and_dates_its_oldest(manual_sealing):
+    assert sealing_lag() == SealingLag(0, None)
+    first, *_ = _record(3)
+    lag = sealing_lag()
+    assert lag.unsealed == 3
+    assert lag.oldest == AccessEvent.objects.get(pk=first.pk).created_at
+    seal_chain()
+    assert sealing_lag() == SealingLag(0, None)

@@ -103,3 +103,20 @@ def test_many_429s_are_a_problem():
     assert health()[0] == 0
     status, out = health("--max-rate-limited", "2")
     assert status == 1 and out.startswith("rate_limited: 3 requests were rate limited")
+
+
+def test_health_reports_the_sealing_lag(settings):
+    settings.WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = -1
+    link = make_link(make_document(), [ALICE])
+    seal_chain()
+    record_event(EventType.VIEWED, link=link)
+    record_event(EventType.VIEWED, link=link)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
+        status, out = health("--json")
+    metrics = json.loads(out)["metrics"]
+    assert metrics["unsealed_events"] == 2
+    assert 295 <= metrics["unsealed_oldest_seconds"] <= 305
+    assert metrics["unsealed_events_late"] == 2
+    seal_chain()
+    metrics = json.loads(health("--json")[1])["metrics"]
+    assert (metrics["unsealed_events"], metrics["unsealed_oldest_seconds"]) == (0, 0)

@@ -263,3 +263,57 @@ def test_every_event_type_lists_with_and_without_a_link(client, superuser, legal
     assert seen == expected
     # The dashboard panel lists the newest events, one without a link among them.
     assert client.get(reverse("wagtailadmin_home")).status_code == 200
+
+
+def test_the_person_filter_matches_the_address_or_how_it_begins(client, events):
+    from wagtail_securelink.audit.activity import AccessEventFilterSet
+
+    base = AccessEvent.objects.all()
+    for text, expected in [
+        ("eve@example.org", {"eve@example.org"}),
+        ("  EVE@Example.org ", {"eve@example.org"}),  # canonical, as stored
+        ("eve@", {"eve@example.org"}),
+    ]:
+        emails = set(
+            AccessEventFilterSet({"email": text}, queryset=base).qs.values_list(
+                "email", flat=True
+            )
+        )
+        assert emails == expected, text
+    sql = str(AccessEventFilterSet({"email": "eve@"}, queryset=base).qs.query)
+    assert "LIKE" in sql and "UPPER" not in sql  # the B-tree's prefix, not a scan
+
+
+def test_person_report_costs_the_same_queries_at_two_sizes(client, events):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    superuser = make_user("root", superuser=True)
+    client.force_login(superuser)
+    url = reverse(REPORT)
+    client.get(url, {"email": "eve@example.org"})
+    counts = []
+    for extra in (10, 500):
+        AccessEvent.objects.bulk_create(
+            [
+                AccessEvent(event="viewed", email=f"p{i}@example.com")
+                for i in range(extra)
+            ]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"email": "eve@example.org"}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_the_report_counts_up_to_its_cap(client, events, monkeypatch):
+    from wagtail_securelink.admin.listing import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 5)
+    superuser = make_user("root", superuser=True)
+    client.force_login(superuser)
+    AccessEvent.objects.bulk_create([AccessEvent(event="viewed") for _ in range(10)])
+    response = client.get(reverse(REPORT))
+    assert response.status_code == 200
+    assert response.context["paginator"].count == 6  # the cap and one: "more than"
+    assert "More than 5" in response.content.decode()

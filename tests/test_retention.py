@@ -2,10 +2,14 @@
 (SPEC §6, S15)."""
 
 import datetime
+import io
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import make_document, make_link
@@ -97,3 +101,66 @@ def test_purge_refuses_bad_options():
         call_command("securelink_purge", "--retention-days", "5")
     with pytest.raises(CommandError):
         call_command("securelink_purge", "--expire-unused-after", "0")
+
+
+def test_purge_deletes_in_bounded_batches_and_the_chain_verifies_after_each(
+    settings,
+):
+    settings.WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = -1
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
+        link = make_link(make_document(), [ALICE])
+        for _ in range(7):
+            record_event("viewed", link=link)
+    recent = [record_event("viewed", link=link) for _ in range(2)]
+    old = AccessEvent.objects.exclude(pk__in=[e.pk for e in recent]).count()
+    cutoff = timezone.now() - datetime.timedelta(days=30)
+    with CaptureQueriesContext(connection) as captured:
+        assert retention.purge_events(cutoff, batch_size=3) == old
+    deletes = [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith("DELETE")
+    ]
+    # At most 3 events a statement, every statement bounded by a range of seq.
+    assert len(deletes) == -(-old // 3)
+    assert all('"seq" >=' in sql and '"seq" <=' in sql for sql in deletes), deletes
+    assert set(AccessEvent.objects.values_list("pk", flat=True)) == {
+        e.pk for e in recent
+    }
+    assert verify_chain() is None
+
+
+def test_a_purge_stopped_between_batches_leaves_a_verifiable_chain(
+    settings, monkeypatch
+):
+    settings.WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = -1
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
+        link = make_link(make_document(), [ALICE])
+        for _ in range(6):
+            record_event("viewed", link=link)
+    record_event("viewed", link=link)
+    total = AccessEvent.objects.count()
+    original, calls = QuerySet.delete, []
+
+    def killed_after_one_batch(queryset):
+        if calls:
+            raise RuntimeError("killed")
+        calls.append(1)
+        return original(queryset)
+
+    monkeypatch.setattr(QuerySet, "delete", killed_after_one_batch)
+    with pytest.raises(RuntimeError):
+        retention.purge_events(timezone.now() - datetime.timedelta(days=30), 2)
+    monkeypatch.undo()
+    assert AccessEvent.objects.count() == total - 2  # the first batch went
+    assert verify_chain() is None
+
+
+def test_the_purge_command_reports_its_rate(settings):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
+        link = make_link(make_document(), [ALICE])
+        for _ in range(3):
+            record_event("viewed", link=link)
+    record_event("viewed", link=link)
+    out = io.StringIO()
+    call_command("securelink_purge", stdout=out)
+    assert "Events deleted at" in out.getvalue()
+    assert "a second, in batches of" in out.getvalue()

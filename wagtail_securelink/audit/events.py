@@ -109,13 +109,9 @@ def record_event(
     logger.debug("securelink event %s link=%s", event, getattr(link, "pk", None))
     delay = settings.AUDIT_SEAL_DELAY
     if delay == 0:
-        for sealed in seal_chain():
-            if sealed.pk == row.pk:
-                row.seq, row.prev_hash, row.hash = (
-                    sealed.seq,
-                    sealed.prev_hash,
-                    sealed.hash,
-                )
+        # seal_chain returns a count (it keeps no rows): the seal is read back.
+        if seal_chain():
+            row.refresh_from_db(fields=["seq", "prev_hash", "hash"])
     elif delay > 0:
         schedule_sealing(delay)
     return row
@@ -124,7 +120,7 @@ def record_event(
 @task()
 def seal_task() -> int:
     """Seal the events recorded so far into the chain (``chain.seal_chain``)."""
-    return len(seal_chain())
+    return seal_chain()
 
 
 # At most one sealing task queued per delay and process: a burst of events is sealed in

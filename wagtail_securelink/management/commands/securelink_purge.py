@@ -63,3 +63,8 @@ class Command(BaseCommand):
                 "links": report.expired_links,
             }
         )
+        if report.events:
+            self.stdout.write(
+                _("Events deleted at %(rate)d a second, in batches of %(batch)d.")
+                % {"rate": report.events_per_second, "batch": retention.PURGE_BATCH}
+            )
