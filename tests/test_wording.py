@@ -23,7 +23,7 @@ from django.utils import translation
 import wagtail_securelink
 from tests.factories import make_document, make_link
 from tests.helpers import request_code, send_code_url
-from wagtail_securelink.mail import delivery
+from wagtail_securelink.tasks import background as delivery
 
 pytestmark = pytest.mark.django_db
 
