@@ -112,7 +112,7 @@ def test_the_removed_page_in_french(client):
 def test_the_invitation_in_french():
     document = make_document(title="Rapport annuel")
     # The recipient's language (chosen on the share form), not the sharer's at the
-    # moment of sending, decides (tests/test_languages.py).
+    # moment of sending, decides (tests/core/test_languages.py).
     link = make_link(
         document,
         [ALICE],

@@ -44,7 +44,7 @@ class WorkerLost(RuntimeError):
 
 # Our email tasks, by their ``django_tasks`` path. Strings, not imports: the modules
 # that define the tasks enqueue through ``tasks.background``, which sweeps from here.
-# tests/test_recovery.py checks that each one names a task.
+# tests/tasks/test_recovery.py checks that each one names a task.
 EMAIL_TASK_PATHS = (
     "wagtail_securelink.verification.emails.send_code_email",
     "wagtail_securelink.verification.emails.send_sign_in_email",

@@ -36,7 +36,7 @@ def test_a_sign_in_reminder_is_sent_recorded_and_reported(contract):
 def test_a_sign_in_reminder_that_fails_records_nothing(contract, settings):
     link = make_link(contract, ["alice@example.com"])
     recipient = link.recipients.get()
-    settings.EMAIL_BACKEND = "tests.test_code_emails.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.verification.test_code_emails.RefusingBackend"
     assert deliver_sign_in_reminder(recipient.pk) == "failed"
     recipient.refresh_from_db()
     assert recipient.last_code_sent_at is None

@@ -199,7 +199,7 @@ def test_share_names_addresses_the_policy_blocks(document):
 
 
 def test_share_still_prints_the_url_when_an_invitation_fails(settings, document):
-    settings.EMAIL_BACKEND = "tests.test_commands.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.management.test_commands.FailingBackend"
     out, err = run("securelink_share", "--document", str(document.pk), "--to", ALICE)
     link = ShareLink.objects.get()
     assert out.strip().splitlines()[-1] == services.link_url(link)

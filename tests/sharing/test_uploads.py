@@ -116,7 +116,9 @@ def test_the_scanner_sees_the_file_and_who_sent_it_then_the_file_is_saved_whole(
     client, tree, settings
 ):
     root, _sub, _other, _docs = tree
-    settings.WAGTAIL_SECURELINK_UPLOAD_SCANNER = "tests.test_uploads.recording_scanner"
+    settings.WAGTAIL_SECURELINK_UPLOAD_SCANNER = (
+        "tests.sharing.test_uploads.recording_scanner"
+    )
     SEEN.clear()
     link = make_link(root, [ALICE], role="upload")
     verified(client, link)
@@ -140,7 +142,9 @@ def test_a_scanner_that_fails_refuses_the_file_and_nothing_is_kept(
     client, tree, settings
 ):
     root, _sub, _other, _docs = tree
-    settings.WAGTAIL_SECURELINK_UPLOAD_SCANNER = "tests.test_uploads.crashing_scanner"
+    settings.WAGTAIL_SECURELINK_UPLOAD_SCANNER = (
+        "tests.sharing.test_uploads.crashing_scanner"
+    )
     link = make_link(root, [ALICE], role="upload")
     verified(client, link)
     count = get_document_model().objects.count()

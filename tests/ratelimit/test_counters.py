@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from wagtail_securelink.models import RateCounter
 from wagtail_securelink.ratelimit import counters
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("period", [60, 3600, 86400, 900])

@@ -80,7 +80,7 @@ def test_actions_refuse_get(client, editor, link):
     client.force_login(editor)
     recipient = link.recipients.first()
     assert client.get(action("remove_recipient", recipient.pk)).status_code == 405
-    # GET on revoke only asks for confirmation (tests/test_admin_editor_pages.py).
+    # GET on revoke only asks for confirmation (tests/admin/test_admin_editor_pages.py).
     assert client.get(action("revoke", link.pk)).status_code == 200
     link.refresh_from_db()
     assert link.revoked_at is None
@@ -267,7 +267,7 @@ def test_an_invitation_that_could_not_be_sent_shows_with_resend(
     out, the mark goes away."""
     client.force_login(editor)
     alice = link.recipients.get(email="alice@example.com")
-    settings.EMAIL_BACKEND = "tests.test_admin_manage.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.admin.test_admin_manage.RefusingBackend"
     client.post(action("resend_invitation", alice.pk))
     assert AccessEvent.objects.filter(event="invitation_failed").count() == 1
     page = client.get(manage_url(contract)).content.decode()

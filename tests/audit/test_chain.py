@@ -30,7 +30,7 @@ from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.models import AccessEvent, AuditChainHead, PendingDelivery
 from wagtail_securelink.tasks import background
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from wagtail_securelink.models import ShareLink
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def url(name, *args):
