@@ -26,7 +26,7 @@ DEMO_NO_SERVE ?=
 .PHONY: help venv test test-fast test-wagtail test-wagtail-baseline lint format demo \
 	build test-wheel check clean distclean
 .PHONY: services-up services-down test-scaleout test-scaleout-newest test-nginx loadtest \
-	bench-worker
+	bench-worker bench-scale
 
 help:
 	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
@@ -54,6 +54,7 @@ help:
 	@echo "make test-nginx   nginx -t on deploy/nginx/securelink.conf (installs nginx when missing)"
 	@echo "make test-worker-recovery  PostgreSQL restarted under a running db_worker: email resumes"
 	@echo "make loadtest     $(LOADTEST_VISITORS) visitors for $(LOADTEST_SECONDS) s through 2 gunicorns on PostgreSQL + Redis"
+	@echo "make bench-scale  admin pages and audit sealing at SPEC §9's size against a small site, on PostgreSQL (about 15 minutes)"
 	@echo "make bench-worker one db_worker sending $(BENCH_WORKER_EMAILS) code emails against plain send_mail tasks, CPU per email, a profile"
 
 venv: $(STAMP)
@@ -216,6 +217,11 @@ bench-worker: venv
 # by side, a markdown table on stdout and in benchmarks/results/latest.md. Needs wrk,
 # nginx, curl and zip from Debian (installed here when missing and running as root).
 # DATABASE_URL=postgres://… runs it on an empty, throw-away PostgreSQL database.
+# SPEC §9 "Size": both sites built in one throw-away PostgreSQL, pages timed in
+# alternating rounds, the sealer's rate and peak memory at two backlogs (docs/performance.md).
+bench-scale: venv
+	timeout 2400 scripts/services.sh run $(PY) benchmarks/scale.py
+
 .PHONY: bench
 bench: venv
 	@for tool in wrk nginx curl zip; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
@@ -236,7 +242,7 @@ test-e2e: venv
 	scripts/install-browser.sh $(VENV)
 	$(PY) -m pytest -m e2e tests/e2e $(E2E_PYTEST_ARGS)
 
-# Static security checks (issue 5): bandit over the package, medium and high findings
+# Static security checks: bandit over the package, medium and high findings
 # fail (each accepted one carries `# nosec BXXX` and its reason in the code).
 .PHONY: security
 security: venv

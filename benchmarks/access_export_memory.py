@@ -1,5 +1,5 @@
 # ruff: noqa: E402 (Django is set up before the imports that need it)
-"""Memory of the *Who has access now* export (issue 15) at 10,000 and 100,000 rows.
+"""Memory of the *Who has access now* export at 10,000 and 100,000 rows.
 
 Run: ``python -m benchmarks.access_export_memory [SIZE ...]`` (a throw-away SQLite database in a
 temporary directory, the benchmark site's settings). For each size it fills the

@@ -602,7 +602,7 @@ def run(site: Site, table: Table) -> None:
     port, server = site.gunicorn("app")
     base = f"http://{HOST}:{port}"
 
-    # 1. Verified 100 KB download vs Wagtail's serve view, as issue 12 measures it:
+    # 1. Verified 100 KB download vs Wagtail's serve view, as the download target asks:
     # wrk -t2 -c8 on each in turn, the ratio of the medians.
     small = state["small"]
     ours, theirs = median_pair(

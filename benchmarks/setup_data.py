@@ -31,7 +31,7 @@ from django.contrib.auth import (
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.documents import get_document_model
@@ -130,8 +130,8 @@ def _code_sessions(link, count: int) -> list[dict]:
     """``count`` browsers, each with a pending code on ``link``, as after "send code".
 
     Each browser asks for its own recipient's code through the service layer
-    (``services.request_code`` and the work it schedules, run here inside a transaction
-    so that the email task runs inline): since the per-address counters
+    (``services.request_code`` and the task it queues, run here inside a transaction
+    whose commit runs the tasks inline: ``captureOnCommitCallbacks``): since the per-address counters
     (``address_state``), one address has one live code at a time, so browsers sharing
     an address would invalidate each other's codes. The code is read back from its
     row's nonce, as the email would carry it.
@@ -142,8 +142,8 @@ def _code_sessions(link, count: int) -> list[dict]:
     for recipient in link.recipients.order_by("pk")[:count]:
         request = factory.post("/")
         request.session = SessionStore()
-        with transaction.atomic():
-            services.request_code(link, recipient.email, request)()
+        with transaction.atomic(), TestCase.captureOnCommitCallbacks(execute=True):
+            services.request_code(link, recipient.email, request)
         row = VerificationCode.objects.get(
             recipient=recipient, sent_at__isnull=False, used_at__isnull=True
         )

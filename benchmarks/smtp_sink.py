@@ -1,4 +1,4 @@
-"""An SMTP sink in a process of its own, for the benchmarks (issue 12).
+"""An SMTP sink in a process of its own, for the benchmarks.
 
 The load generator's 100 visitor threads hold the GIL most of the time: an aiosmtpd
 server running in the same process answered the worker late, and so the email step

@@ -1,4 +1,4 @@
-"""How fast one task worker sends code emails, and where its time goes (issue 12).
+"""How fast one task worker sends code emails, and where its time goes.
 
     make bench-worker                 # 300 emails a kind, servers started and stopped
     scripts/services.sh run .venv/bin/python benchmarks/worker_throughput.py --emails 300
@@ -71,7 +71,7 @@ for address in addresses:
         "/", HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT="worker-throughput"
     )
     sessions.process_request(request)
-    services.request_code(link, address, request)()
+    services.request_code(link, address, request)  # its task: queued at once here
 """
 
 QUEUE_REFERENCE = """

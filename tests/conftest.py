@@ -53,7 +53,7 @@ def _deliveries_finish(request):
     if request.node.get_closest_marker("django_db"):
         request.getfixturevalue("_django_db_helper")
     yield
-    from wagtail_securelink.mail import delivery
+    from wagtail_securelink.tasks import background as delivery
 
     assert delivery.flush(), "the delivery thread did not finish within 10 s"
 

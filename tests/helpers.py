@@ -47,7 +47,7 @@ def last_code(to: str) -> str:
 def request_code(client, link, email):
     """Ask for a code; wait for the email when it went to the background thread (a
     transactional test, a live server in this process)."""
-    from wagtail_securelink.mail import delivery
+    from wagtail_securelink.tasks import background as delivery
 
     response = client.post(send_code_url(link), {"email": email})
     delivery.flush()

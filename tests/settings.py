@@ -22,7 +22,7 @@ ALLOWED_HOSTS = ["*"]
 
 WAGTAIL_SECURELINK_BASE_URL = "https://share.example.test"
 # Seal each access event into the hash chain as it is recorded, so tests can check the
-# chain at once (tests/test_chain.py covers the batched sealing that sites use).
+# chain at once (tests/audit/test_chain.py covers the batched sealing that sites use).
 WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY = 0
 WAGTAILADMIN_BASE_URL = "https://share.example.test"
 

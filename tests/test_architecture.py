@@ -16,7 +16,7 @@ FLOORS = [
     {"conf", "choices", "signals"},
     {"core"},
     {"models"},
-    {"policy", "ratelimit", "viewer", "permissions"},
+    {"policy", "ratelimit", "viewer", "permissions", "tasks"},
     {"audit", "checks"},
     {"serving", "mail"},
     {"verification", "sharing"},

@@ -62,7 +62,7 @@ def test_the_visitor_flow_in_french(client):
     page = client.get(landing_url(link), **FRENCH)
     assert page.status_code == 200
     assert '<html lang="fr"' in text(page)
-    assert "Vérifiez votre identité" in text(page)
+    assert "Confirmez votre adresse e-mail" in text(page)
     assert "Votre adresse e-mail" in text(page)
     assert "Envoyer le code" in text(page)
     assert "Cette page vous est réservée." in text(page)
@@ -112,7 +112,7 @@ def test_the_removed_page_in_french(client):
 def test_the_invitation_in_french():
     document = make_document(title="Rapport annuel")
     # The recipient's language (chosen on the share form), not the sharer's at the
-    # moment of sending, decides (tests/test_languages.py).
+    # moment of sending, decides (tests/core/test_languages.py).
     link = make_link(
         document,
         [ALICE],

@@ -94,12 +94,40 @@ def test_our_migrations_apply_on_the_installed_wagtail(loader):
 
 def test_one_initial_migration_before_the_first_release(loader):
     # Squashed before the first release; what follows changes data a pre-release
-    # database may hold.
+    # database may hold, or adds the indexes of SPEC §9's size.
     ours = sorted(name for app, name in loader.disk_migrations if app == APP)
-    assert ours == ["0001_initial", "0002_code_length_rfc4226"]
+    assert ours == [
+        "0001_initial",
+        "0002_code_length_rfc4226",
+        "0003_scale_indexes",
+        "0004_lockout_ceiling",
+    ]
 
 
-def test_stored_code_lengths_are_clamped_to_rfc_4226(transactional_db):
+@pytest.mark.django_db
+def test_trigram_indexes_exist_on_postgresql_only():
+    """The searches' GIN trigram indexes are PostgreSQL's; SQLite migrates without
+    them (their operation changes no model state, so makemigrations stays quiet)."""
+    from django.db import connection
+
+    from wagtail_securelink.models import Recipient, ShareLink
+
+    with connection.cursor() as cursor:
+        names = set()
+        for model in (Recipient, ShareLink):
+            names |= set(
+                connection.introspection.get_constraints(cursor, model._meta.db_table)
+            )
+    wanted = {"securelink_recipient_email_trgm", "securelink_link_title_trgm"}
+    if connection.vendor == "postgresql":
+        assert wanted <= names
+    else:
+        assert not wanted & names
+    assert "securelink_recipient_email" in names
+
+
+def test_stored_values_are_clamped_to_the_standards(transactional_db):
+    """RFC 4226's code lengths, and NIST SP 800-63B-4's 100 consecutive failures."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
@@ -108,12 +136,13 @@ def test_stored_code_lengths_are_clamped_to_rfc_4226(transactional_db):
     old = executor.loader.project_state([(APP, "0001_initial")]).apps
     Policy = old.get_model(APP, "SecureLinkPolicy")
     Policy.objects.all().delete()
-    Policy.objects.create(code_length=10)
+    Policy.objects.create(code_length=10, lockout_threshold=1000)
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes(APP))
     from wagtail_securelink.models import SecureLinkPolicy
 
-    assert SecureLinkPolicy.objects.get().code_length == 8
+    stored = SecureLinkPolicy.objects.get()
+    assert (stored.code_length, stored.lockout_threshold) == (8, 100)
 
 
 def load_initial():

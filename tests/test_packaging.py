@@ -1,4 +1,4 @@
-"""Packaging and the demo's install path (issue 14): what `make demo` installs, and a
+"""Packaging and the demo's install path: what `make demo` installs, and a
 build that declares its template, static and locale folders (no setuptools warning)."""
 
 import ast

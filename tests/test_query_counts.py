@@ -22,7 +22,7 @@ ALICE = "alice@example.com"
 # restrictions): the link with its document and the policy's version in one query, the
 # grant with its recipient, and the one INSERT of the access event that S15 asks for on
 # every download. The policy itself comes from this process's copy while its version
-# is unchanged, and the hash chain is sealed later, in batches (tests/test_chain.py), so
+# is unchanged, and the hash chain is sealed later, in batches (tests/audit/test_chain.py), so
 # sites seal as they ship: WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY > 0; here < 0, so that no
 # timer thread touches the test database.
 AUDIT_APPEND = 1
@@ -85,7 +85,7 @@ def test_verified_download_against_wagtail_serve(client, document):
     ours = statements(client, download_url(link))
     wagtails = statements(client, document.url)
     assert len(wagtails) == 3 + PRIVACY_LOOKUP
-    # At most what Wagtail's view needs without the app (SPEC §9, issue 12).
+    # At most what Wagtail's view needs without the app (SPEC §9).
     assert len(ours) <= 3, ours
     # A range request costs the same as a whole download.
     assert len(statements(client, download_url(link), Range="bytes=0-99")) == len(ours)

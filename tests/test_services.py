@@ -182,7 +182,7 @@ def test_added_recipient_can_verify_and_removed_one_cannot(client):
     assert verify(client, link, "c@example.com").status_code == 303
     services.remove_recipient(link.recipients.get(email="c@example.com"))
     page = client.get(landing_url(link)).content
-    assert b"Verify your identity" in page
+    assert b"Confirm your email address" in page
     assert b"Download" not in page
 
 
@@ -190,7 +190,7 @@ def test_per_link_reverification_is_shorter(client, time_machine):
     link = make_link(make_document(), ["a@example.com"], reverification_days=2)
     verify(client, link, "a@example.com")
     time_machine.move_to(timezone.now() + datetime.timedelta(days=2, seconds=1))
-    assert b"Verify your identity" in client.get(landing_url(link)).content
+    assert b"Confirm your email address" in client.get(landing_url(link)).content
 
 
 @override_settings(WAGTAIL_SECURELINK_ACCOUNT_EMAILS_VERIFIED=True)

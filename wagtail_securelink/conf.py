@@ -53,15 +53,15 @@ DEFAULTS = {
     "COOKIE_NAME": "securelink",
     # Task backend alias (TASKS setting) used for email.
     "TASK_BACKEND": "default",
-    # With the immediate task backend, run the visitor-facing emails (codes, sign-in
-    # reminders, notices to the sharer) in a background thread, recorded in the
+    # With the immediate task backend, run the work that follows a response (codes,
+    # emails, notices to the sharer, sealing) in a background thread, recorded in the
     # database first, so the worker closes the connection as early for a listed
-    # address as for an unlisted one (S7). See wagtail_securelink/mail/delivery.py.
+    # address as for an unlisted one (S7). See wagtail_securelink/tasks/background.py.
     "BACKGROUND_DELIVERY": True,
     # Dotted path of a SecureLinkEmails subclass that builds the emails.
     "EMAIL_CLASS": None,
     # Seconds between recording an access event and sealing it into the hash chain
-    # (S15), in batches, by a timer in the process that recorded it. 0 seals within the
+    # (S15), in batches, by a task queued by the process that recorded it. 0 seals within the
     # request that records the event (one more write per event; tests use it); a
     # negative value leaves sealing to securelink_purge / securelink_verify_audit --seal. The
     # window is documented in docs/security.md; keep it well under 60.

@@ -26,10 +26,11 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permission_policies.collections import CollectionPermissionPolicy
 
 from wagtail_securelink.choices import TargetType
-from wagtail_securelink.models import ShareLink
+from wagtail_securelink.models import Recipient, ShareLink
 
 __all__ = [
     "ADD_SHARELINK",
+    "recipients_visible_to",
     "get_document_permission_policy",
     "documents_seen_in_admin",
     "get_securelink_permissions",
@@ -203,6 +204,15 @@ def links_visible_to(user, queryset=None) -> QuerySet:
             collection__in=shareable_collections(user).values("pk"),
         )
     )
+
+
+def recipients_visible_to(user) -> QuerySet:
+    """The recipient rows on links ``links_visible_to`` gives the user. Superusers'
+    are every row, with no semi-join over the links table (the People area reads
+    this for each of its subqueries)."""
+    if _is_superuser(user):
+        return Recipient.objects.all()
+    return Recipient.objects.filter(link__in=links_visible_to(user).values("pk"))
 
 
 # Private items (S16) ----------------------------------------------------------------

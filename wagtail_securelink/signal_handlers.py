@@ -14,6 +14,7 @@ from wagtail_securelink import signals
 from wagtail_securelink.mail import download_notices, notifications
 from wagtail_securelink.models import AccessEvent, DocumentVersion
 from wagtail_securelink.sharing import versions
+from wagtail_securelink.tasks import background
 from wagtail_securelink.viewer import rendering
 
 __all__ = ["register", "unregister"]
@@ -50,12 +51,12 @@ def register() -> None:
         dispatch_uid="wagtail_securelink.forget_all_renders",
     )
     request_started.connect(
-        notifications.on_request_started,
-        dispatch_uid="wagtail_securelink.notices_request_started",
+        background.on_request_started,
+        dispatch_uid="wagtail_securelink.tasks_request_started",
     )
     request_finished.connect(
-        notifications.on_request_finished,
-        dispatch_uid="wagtail_securelink.notices_request_finished",
+        background.on_request_finished,
+        dispatch_uid="wagtail_securelink.tasks_request_finished",
     )
 
 
@@ -80,9 +81,7 @@ def unregister() -> None:
         sender=get_document_model(),
         dispatch_uid="wagtail_securelink.forget_all_renders",
     )
-    request_started.disconnect(
-        dispatch_uid="wagtail_securelink.notices_request_started"
-    )
+    request_started.disconnect(dispatch_uid="wagtail_securelink.tasks_request_started")
     request_finished.disconnect(
-        dispatch_uid="wagtail_securelink.notices_request_finished"
+        dispatch_uid="wagtail_securelink.tasks_request_finished"
     )

@@ -202,6 +202,12 @@ if _cache_url:
 # --- Email ----------------------------------------------------------------------
 
 
+# Django's SMTP backend, keeping one connection per thread open between messages: a
+# task worker sending a burst of codes does not connect to the mail server for each
+# (docs/performance.md, "The code email").
+SMTP_BACKEND = "wagtail_securelink.mail.smtp.EmailBackend"
+
+
 def email_from_url(url: str) -> dict:
     """EMAIL_URL: smtp://user:pass@host:port, smtp+tls://…, smtp+ssl://…, console://."""
     parts = urlsplit(url)
@@ -211,7 +217,7 @@ def email_from_url(url: str) -> dict:
         raise ImproperlyConfigured(f"Unsupported EMAIL_URL scheme: {parts.scheme!r}")
     query = parse_qs(parts.query)
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_BACKEND": SMTP_BACKEND,
         "EMAIL_HOST": parts.hostname or "localhost",
         "EMAIL_PORT": parts.port or 25,
         "EMAIL_HOST_USER": unquote(parts.username or ""),
@@ -226,7 +232,7 @@ def email_from_url(url: str) -> dict:
 if os.environ.get("EMAIL_URL"):
     globals().update(email_from_url(os.environ["EMAIL_URL"]))
 elif os.environ.get("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_BACKEND = SMTP_BACKEND
     EMAIL_HOST = os.environ["EMAIL_HOST"]
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

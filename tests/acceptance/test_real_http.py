@@ -72,7 +72,7 @@ class Visitor:
     def ask_for_code(self, address: str) -> requests.Response:
         page = self.get()
         assert page.status_code == 200
-        assert "Verify your identity" in page.text
+        assert "Confirm your email address" in page.text
         response = self.submit("/code/send/", email=address)
         assert response.status_code == 303
         return response

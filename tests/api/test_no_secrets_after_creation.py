@@ -1,5 +1,5 @@
 """No API token, link token, link key or password in a log line, an event or a later
-answer (issue 19), over a whole session of API calls, failures included."""
+answer, over a whole session of API calls, failures included."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""WCAG 2.2 AA on the visitor pages and the editor's pages (SPEC §4, issue 14).
+"""WCAG 2.2 AA on the visitor pages and the editor's pages (SPEC §4).
 
 axe-core (from the npm registry, injected into each page) must find nothing at all on
 the visitor pages, and nothing but minor findings on the package's admin pages; every
@@ -73,7 +73,7 @@ def test_every_visitor_page(new_context, demo, mailbox, links, axe_source, axe_r
     page = new_context(bypass_csp=True).new_page()
 
     page.goto(links["folder"])
-    check(page, axe_source, axe_results)  # Verify your identity
+    check(page, axe_source, axe_results)  # Confirm your email address
     page.get_by_label("Your email address").fill("not an address")
     page.get_by_role("button", name="Send code").click()
     check(page, axe_source, axe_results)  # … with an error
@@ -196,7 +196,7 @@ def test_the_whole_visitor_flow_with_the_keyboard_alone(new_context, mailbox, li
 def test_view_only_viewer_and_terms(
     new_context, demo, mailbox, axe_source, axe_results
 ):
-    """The view-only viewer (issue 16), its terms page, and its keyboard use: axe finds
+    """The view-only viewer, its terms page, and its keyboard use: axe finds
     nothing, the page reflows, and Tab reaches the pages' links, the zoom and the
     scrollable page frame."""
     reader = "wes@recipients.example.com"

@@ -63,9 +63,9 @@ def heading(page) -> str:
 
 
 def verify(page, mailbox, address: str) -> None:
-    """From the "Verify your identity" page to the item, with the emailed code."""
+    """From the "Confirm your email address" page to the item, with the emailed code."""
     before = codes_sent_to(mailbox, address)
-    assert heading(page) == "Verify your identity"
+    assert heading(page) == "Confirm your email address"
     page.get_by_label("Your email address").fill(address)
     page.get_by_role("button", name="Send code").click()
     assert heading(page) == "Enter your code"
@@ -131,7 +131,7 @@ def test_recipient_one_verifies_previews_downloads_and_signs_out(
     page.get_by_role("button", name="Sign out").click()
     assert heading(page) == "You have signed out"
     page.goto(story["document_url"])
-    assert heading(page) == "Verify your identity"
+    assert heading(page) == "Confirm your email address"
 
 
 def test_recipient_twos_link_in_another_browser_with_an_unlisted_address_sends_nothing(
@@ -140,7 +140,7 @@ def test_recipient_twos_link_in_another_browser_with_an_unlisted_address_sends_n
     sent_to_sam = codes_sent_to(mailbox, SAM)
     page = new_context().new_page()
     page.goto(invitation_link(mailbox, SAM))
-    assert heading(page) == "Verify your identity"
+    assert heading(page) == "Confirm your email address"
     page.get_by_label("Your email address").fill(MALLORY)
     page.get_by_role("button", name="Send code").click()
 

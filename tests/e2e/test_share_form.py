@@ -1,4 +1,4 @@
-"""The share form's progressive enhancement (issue 14): with JavaScript, only the
+"""The share form's progressive enhancement: with JavaScript, only the
 fields that apply to the chosen audience are shown; without it, all of them."""
 
 import pytest

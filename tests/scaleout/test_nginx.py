@@ -248,7 +248,7 @@ def test_every_check_runs_in_django_before_the_hand_off(proxied, mailbox, databa
         assert site.document_content[:200] not in response.content
         assert "X-Accel-Redirect" not in response.headers
     assert token  # the expired link's token was the one made to expire
-    # A view-only link never sends the original (issue 16): not inline either, and
+    # A view-only link never sends the original: not inline either, and
     # nothing is handed to nginx for it.
     inline = looker.get(view_only + "view/")
     assert inline.status_code == 403

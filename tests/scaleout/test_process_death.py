@@ -1,4 +1,4 @@
-"""Nothing lost when a process dies (issue 17).
+"""Nothing lost when a process dies.
 
 * A task worker killed with SIGKILL while it talks to the mail server: the email
   task is run again (recovery.py), the recipient gets exactly one email, and the code
@@ -147,7 +147,7 @@ def test_a_worker_killed_mid_email_loses_nothing(fragile, stalling_mailbox, data
         "WHERE task_path LIKE %s AND status = 'FAILED'",
         ("%send_code_email",),
     )
-    assert lost == [("FAILED", "wagtail_securelink.mail.recovery.WorkerLost")]
+    assert lost == [("FAILED", "wagtail_securelink.tasks.recovery.WorkerLost")]
     # Nothing more arrives later: the recovered run was the only one.
     assert "Enqueued again" not in site.manage("securelink_purge").stdout
     assert len(box.to(address)) == 1

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from tests.factories import make_document, make_link, make_user
 from tests.helpers import landing_url, press_open, request_code, verify
-from wagtail_securelink.mail import delivery
 from wagtail_securelink.models import AccessEvent, Recipient, ShareLink
+from wagtail_securelink.tasks import background as delivery
 
 pytestmark = pytest.mark.django_db
 

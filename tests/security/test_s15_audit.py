@@ -296,7 +296,7 @@ def _recipient_expiry_changed(f):
 
 
 def _access_requested(f):
-    from wagtail_securelink.mail import delivery
+    from wagtail_securelink.tasks import background as delivery
 
     request_code(f.visitor, f.link, "mallory@example.net")
     f.visitor.post(

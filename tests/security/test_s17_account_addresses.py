@@ -61,7 +61,7 @@ def test_changing_ones_own_email_does_not_open_a_link(document):
     _take_over_address(intruder, CEO)
     page = intruder.get(landing_url(link))
     assert page.status_code == 200
-    assert b"Verify your identity" in page.content
+    assert b"Confirm your email address" in page.content
     assert b"Download" not in page.content
     assert intruder.get(reverse("wagtail_securelink:download", args=[link.token]))[
         "Location"

@@ -1,4 +1,4 @@
-"""``RedactShareTokens`` (issue 18.6): no link token in any log record that a handler
+"""``RedactShareTokens``: no link token in any log record that a handler
 writes, through real requests (a wrong code's 400, a 404), ``django.request`` included."""
 
 import logging

@@ -109,7 +109,7 @@ def test_code_works_only_in_the_browser_that_asked(client, link, other_client):
     # B's failure did not kill A's code: it still opens the link in A.
     assert client.post(enter_code_url(link), {"code": code}).status_code == 303
     assert b"Download" in client.get(landing_url(link)).content
-    assert b"Verify your identity" in other_client.get(landing_url(link)).content
+    assert b"Confirm your email address" in other_client.get(landing_url(link)).content
 
 
 @pytest.mark.django_db

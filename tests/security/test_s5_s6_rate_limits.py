@@ -162,7 +162,7 @@ def test_behind_a_trusted_proxy_the_client_is_the_forwarded_hop(link):
 
 @override_settings(WAGTAIL_SECURELINK_RATE_CHECK_PER_NETWORK="3/h")
 def test_an_hourly_limit_still_holds_after_idle_minutes(link):
-    """S5 (issue 20): the window lasts its hour, not a cache's 5-minute default
+    """S5: the window lasts its hour, not a cache's 5-minute default
     timeout; it ends when Retry-After said it would."""
     browser = _from("203.0.113.5")
     # Ten minutes into the network's current window, so that it ends 50 minutes later.

@@ -90,7 +90,7 @@ def test_cookie_from_one_link_is_refused_on_another(client, link):
     thief = Client()
     thief.cookies[grants.cookie_name(other, secure=False)] = value
     assert not has_access(thief, other)
-    assert b"Verify your identity" in thief.get(landing_url(other)).content
+    assert b"Confirm your email address" in thief.get(landing_url(other)).content
     # Re-signing the same grant for link B (as if the salt were shared) is refused too:
     # the grant row belongs to link A.
     grant_id, secret = grants.load(link, value)
@@ -151,7 +151,7 @@ def test_the_grant_ends_on_the_next_request(client, link, end):
         if end in ("revoke", "link_expiry"):
             assert page.status_code == 404
         else:
-            assert b"Verify your identity" in page.content
+            assert b"Confirm your email address" in page.content
         if end in ("lock", "shorter_reverification"):
             assert Grant.objects.get().ended_at is not None
         if end == "remove_recipient":

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn, UserColumn
 from wagtail.admin.views.reports import ReportView
 
+from wagtail_securelink.admin.listing import CappedCountPaginator
 from wagtail_securelink.admin.views.base import forbidden
 from wagtail_securelink.audit.activity import (
     AccessEventFilterSet,
@@ -58,6 +59,8 @@ class ActivityReportView(ReportView):
     index_results_url_name = "wagtail_securelink_admin:activity_results"
     model = AccessEvent
     paginate_by = 50
+    # The trail grows without bound (SPEC §9: ten million events).
+    paginator_class = CappedCountPaginator
 
     list_export = [
         "created_at",

@@ -2,26 +2,28 @@
 
 Recording is one INSERT, committed before the response it records is sent; no lock
 that every request must take. The chain is sealed after, in batches (``chain.seal_chain``):
-by a timer in this process ``WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY`` seconds after the
-first unsealed event it recorded, at process exit, and by ``securelink_purge`` and
+by a task (``seal_task``) queued ``WAGTAIL_SECURELINK_AUDIT_SEAL_DELAY`` seconds after
+the first unsealed event this process recorded, and by ``securelink_purge`` and
 ``securelink_verify_audit --seal``. A delay of 0 seals within ``record_event`` itself; a
 negative one leaves sealing to those commands (a site that runs them from a timer).
 """
 
-import atexit
 import logging
-import threading
+import time
+from dataclasses import asdict, dataclass, field
 
-from django.db import DatabaseError, connections
+from django_tasks import task
 
 from wagtail_securelink.audit.chain import personal_digest, seal_chain
 from wagtail_securelink.choices import IPStorage
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core.clients import anonymise_ip, client_ip, user_agent
+from wagtail_securelink.core.languages import visitor_language
 from wagtail_securelink.models import AccessEvent
 from wagtail_securelink.models.policy import current_policy
+from wagtail_securelink.tasks.background import later
 
-__all__ = ["record_event", "schedule_sealing"]
+__all__ = ["Visit", "record_event", "seal_task", "schedule_sealing"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,36 @@ def _stored_ip(request, policy) -> str:
     return ip if policy.store_ip_addresses == IPStorage.FULL else anonymise_ip(ip)
 
 
+@dataclass(frozen=True)
+class Visit:
+    """What the audit keeps of the request an event happened in, as plain values: the
+    work that follows a response (a task, maybe in another process) records exactly
+    what the request would have."""
+
+    ip: str = ""
+    agent: str = ""
+    user_id: int | None = None
+    detail: dict = field(default_factory=dict)
+    language: str = ""  # the browser's, when it says (``languages``)
+
+    @classmethod
+    def of(cls, request, *, language: bool = False) -> "Visit":
+        """The visit ``request`` is; with the browser's language when ``language``."""
+        if request is None:
+            return cls()
+        user = getattr(request, "user", None)
+        return cls(
+            ip=_stored_ip(request, current_policy(request)),
+            agent=user_agent(request),
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+            detail=dict(getattr(request, "securelink_event_detail", {})),
+            language=visitor_language(request) if language else "",
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
 def record_event(
     event: str,
     *,
@@ -41,6 +73,7 @@ def record_event(
     user=None,
     email: str = "",
     request=None,
+    visit: Visit | None = None,
     detail: dict | None = None,
 ) -> AccessEvent:
     """Append one event to the audit trail.
@@ -48,89 +81,57 @@ def record_event(
     ``detail`` must never hold a code, a token or a password: callers pass counts,
     ids and reasons only.
     A request may carry ``securelink_event_detail`` (the API v3 token's id and name),
-    merged into the detail of every event recorded for it.
+    merged into the detail of every event recorded for it. Work that runs after the
+    response passes the ``visit`` its request left instead of the request.
     """
-    if (
-        user is None
-        and request is not None
-        and getattr(request, "user", None) is not None
-    ):
-        if request.user.is_authenticated:
-            user = request.user
+    if visit is None:
+        # Only a request has an address to store: a worker's event needs no policy read.
+        visit = Visit.of(request)
+    if user is None and request is not None and visit.user_id is not None:
+        user = request.user
     if recipient is not None and not email:
         email = recipient.email
-    # Only a request has an address to store: a worker's event needs no policy read.
-    ip = _stored_ip(request, current_policy(request)) if request is not None else ""
-    agent = user_agent(request) if request is not None else ""
     row = AccessEvent(
         event=event,
         link=link,
         recipient=recipient,
-        user=user,
         email=email,
-        ip_address=ip,
-        user_agent=agent,
-        detail={**getattr(request, "securelink_event_detail", {}), **(detail or {})},
-        personal_digest=personal_digest(email, ip, agent),
+        ip_address=visit.ip,
+        user_agent=visit.agent,
+        detail={**visit.detail, **(detail or {})},
+        personal_digest=personal_digest(email, visit.ip, visit.agent),
     )
+    if user is not None:
+        row.user = user
+    else:
+        row.user_id = visit.user_id
     row.save(force_insert=True)  # post_save feeds the sharer notices
     logger.debug("securelink event %s link=%s", event, getattr(link, "pk", None))
     delay = settings.AUDIT_SEAL_DELAY
     if delay == 0:
-        for sealed in seal_chain():
-            if sealed.pk == row.pk:
-                row.seq, row.prev_hash, row.hash = (
-                    sealed.seq,
-                    sealed.prev_hash,
-                    sealed.hash,
-                )
+        # seal_chain returns a count (it keeps no rows): the seal is read back.
+        if seal_chain():
+            row.refresh_from_db(fields=["seq", "prev_hash", "hash"])
     elif delay > 0:
         schedule_sealing(delay)
     return row
 
 
-class _Sealer:
-    """At most one pending sealing timer per process."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._timer = None
-
-    def schedule(self, delay: float) -> None:
-        with self._lock:
-            if self._timer is not None:
-                return
-            self._timer = threading.Timer(delay, self._run)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _run(self) -> None:
-        with self._lock:
-            self._timer = None
-        try:
-            seal_chain()
-        except DatabaseError as exc:
-            # Busy database or a blip: the events are committed; seal on the next round.
-            logger.warning("Sealing the audit chain failed (%s)", type(exc).__name__)
-            self.schedule(settings.AUDIT_SEAL_DELAY or 1)
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    def drain(self) -> None:
-        with self._lock:
-            timer, self._timer = self._timer, None
-        if timer is None:
-            return
-        timer.cancel()
-        try:
-            seal_chain()
-        except Exception:
-            logger.warning("Sealing the audit chain at exit failed", exc_info=True)
+@task()
+def seal_task() -> int:
+    """Seal the events recorded so far into the chain (``chain.seal_chain``)."""
+    return seal_chain()
 
 
-_sealer = _Sealer()
-atexit.register(_sealer.drain)
+# At most one sealing task queued per delay and process: a burst of events is sealed in
+# one batch, each event within about the delay.
+_sealing_queued_at = float("-inf")
 
 
 def schedule_sealing(delay: float) -> None:
-    _sealer.schedule(delay)
+    global _sealing_queued_at
+    now = time.monotonic()
+    if now - _sealing_queued_at < delay:
+        return
+    _sealing_queued_at = now
+    later(seal_task, delay=delay)

@@ -133,7 +133,7 @@ def check_postgres_app(app_configs, **kwargs):
     the remedy): say so with the one line to add, before ``migrate`` fails."""
     if apps.is_installed("django.contrib.postgres"):
         return []
-    # Read through this module's ``django_settings``: tests/test_checks.py puts a
+    # Read through this module's ``django_settings``: tests/checks/test_checks.py puts a
     # PostgreSQL ``DATABASES`` there without opening such a database.
     aliases = [
         alias

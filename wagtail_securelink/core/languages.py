@@ -16,6 +16,7 @@ __all__ = [
     "language_choices",
     "supported",
     "sharer_language",
+    "visitor_language",
     "remember_visitor_language",
     "for_recipient",
     "for_user",
@@ -42,18 +43,20 @@ def sharer_language() -> str:
     return supported(translation.get_language()) or django_settings.LANGUAGE_CODE
 
 
-def remember_visitor_language(recipient, request) -> None:
-    """Store the browser's language for a recipient who has none yet.
+def visitor_language(request) -> str:
+    """The language the browser asks for, if it asks and the site has it, else "".
 
     Only when the browser says which it wants: a client without ``Accept-Language``
     (a link scanner, a script) must not decide for the person.
     """
-    if recipient is None or recipient.language or request is None:
-        return
-    if not request.META.get("HTTP_ACCEPT_LANGUAGE"):
-        return
-    language = supported(translation.get_language_from_request(request))
-    if not language:
+    if request is None or not request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return ""
+    return supported(translation.get_language_from_request(request)) or ""
+
+
+def remember_visitor_language(recipient, language: str) -> None:
+    """Store ``language`` (``visitor_language``) for a recipient who has none yet."""
+    if recipient is None or recipient.language or not language:
         return
     # Conditional: a language stored meanwhile (by the sharer) is kept.
     type(recipient)._default_manager.filter(pk=recipient.pk, language="").update(

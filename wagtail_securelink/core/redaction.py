@@ -1,6 +1,6 @@
 """Keep link tokens out of log records.
 
-A link's URL *is* its first factor (S1): anyone who reads ``/share/<token>/`` in a log
+A link's URL *is* a secret (S1): anyone who reads ``/share/<token>/`` in a log
 line can open the landing page and, for an ``anyone`` link without a password, the
 files. Django's ``django.request`` warnings ("Bad Request: /share/<token>/code/"),
 runserver's request lines, gunicorn's access log and error emails all carry the path.

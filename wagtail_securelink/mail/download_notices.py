@@ -17,6 +17,7 @@ from django_tasks import task
 from wagtail_securelink.choices import EventType
 from wagtail_securelink.mail import notices
 from wagtail_securelink.models import AccessEvent, ShareLink
+from wagtail_securelink.tasks.background import later
 
 __all__ = ["NOTICE_INTERVAL", "on_access_event_saved", "notify_downloads"]
 
@@ -81,6 +82,4 @@ def on_access_event_saved(sender, instance, created, **kwargs):
         download_notice_at=now
     )
     if claimed:
-        notices.defer(
-            download_notice_task, instance.link_id, row.isoformat() if row else None
-        )
+        later(download_notice_task, instance.link_id, row.isoformat() if row else None)

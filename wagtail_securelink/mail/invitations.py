@@ -16,11 +16,11 @@ from django_tasks import task
 from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.choices import EventType
 from wagtail_securelink.core.tokens import link_url
-from wagtail_securelink.mail.delivery import enqueue
 from wagtail_securelink.mail.messages import get_emails
 from wagtail_securelink.models import Recipient, ShareLink
 from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.policy import enforcement
+from wagtail_securelink.tasks.background import enqueue
 
 __all__ = [
     "InvitationReport",

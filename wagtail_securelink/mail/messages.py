@@ -13,7 +13,6 @@ from django.utils.module_loading import import_string
 
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core import languages
-from wagtail_securelink.mail import mailer
 
 __all__ = ["SecureLinkEmailMessage", "SecureLinkEmails", "get_emails", "header_safe"]
 
@@ -172,9 +171,9 @@ class SecureLinkEmails:
         )
 
     def send(self, message: EmailMultiAlternatives) -> None:
-        # Over this thread's kept SMTP connection (``mailer``): a worker sending a
-        # burst of codes does not open a connection to the mail server per message.
-        mailer.send(message)
+        # Through the site's EMAIL_BACKEND; ``mail.smtp.EmailBackend`` keeps its SMTP
+        # connection open between messages, for workers that send bursts of codes.
+        message.send(fail_silently=False)
 
 
 def get_emails() -> SecureLinkEmails:

@@ -2,24 +2,20 @@
 
 The notices themselves live with what they are about: ``notifications`` (first open,
 forward attempt, expiry, upload), ``access_requests``, ``download_notices`` and
-``digest``. Each builds its context and calls ``send_notice`` inside a task; each
-queues its task with ``defer``, which holds it until the visitor's response has been
-sent. A notice never holds a token, a code or a password; the links in it lead to the
+``digest``. Each builds its context and calls ``send_notice`` inside a task, queued
+with ``tasks.background.later`` (after the visitor's response has been sent). A notice never holds a token, a code or a password; the links in it lead to the
 admin, where the editor signs in as usual.
 """
 
 import logging
-from contextvars import ContextVar
 from urllib.parse import urlencode
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core.languages import for_user
 from wagtail_securelink.core.paths import link_manage_path
-from wagtail_securelink.mail.delivery import enqueue_off_request
 from wagtail_securelink.mail.messages import get_emails
 from wagtail_securelink.models import ShareLink
 
@@ -28,10 +24,6 @@ __all__ = [
     "manage_url",
     "sharer_address",
     "send_notice",
-    "defer",
-    "enqueue_notice",
-    "on_request_started",
-    "on_request_finished",
 ]
 
 logger = logging.getLogger(__name__)
@@ -69,38 +61,3 @@ def send_notice(name: str, context: dict, to: str, *, user=None) -> str:
         logger.error("Notification %s could not be sent: %s", name, type(exc).__name__)
         return "failed"
     return "sent"
-
-
-def enqueue_notice(task_obj, *args):
-    try:
-        return enqueue_off_request(task_obj, *args)
-    except Exception as exc:  # a queue outage must never break the visitor's request
-        logger.error("Notification task could not be queued: %s", type(exc).__name__)
-        return None
-
-
-# Notices raised while a request is being served wait until its response has been sent
-# (``request_finished``, which the WSGI server triggers by closing the response). With
-# the immediate task backend the email would otherwise go out inside the request, and
-# an unlisted address would take longer to answer than a listed one: exactly the
-# timing tell that S7 forbids. The receivers are connected by signal_handlers.register().
-_pending: ContextVar[list | None] = ContextVar("securelink_notices", default=None)
-
-
-def defer(task_obj, *args) -> None:
-    pending = _pending.get()
-    if pending is None:  # outside a request (a command, a worker): after the commit
-        transaction.on_commit(lambda: enqueue_notice(task_obj, *args))
-    else:
-        pending.append((task_obj, args))
-
-
-def on_request_started(sender=None, **kwargs):
-    _pending.set([])
-
-
-def on_request_finished(sender=None, **kwargs):
-    pending = _pending.get()
-    _pending.set(None)
-    for task_obj, args in pending or ():
-        enqueue_notice(task_obj, *args)

@@ -7,7 +7,7 @@
 * **Expires in 3 days**: found by ``securelink_digest --expiry-notices`` (run daily),
   with a one-click *Extend* that opens Manage access with a later date filled in.
 * **Weekly digest** (``digest``) and **access requests** (``access_requests``) have
-  their own modules; how a notice is sent and deferred is ``notices``.
+  their own modules; how a notice is written and sent is ``notices``.
 * **File received**: a visitor uploaded a file through a link; it is private (S16)
   and the notice links to the document in the admin, to review and publish it.
 
@@ -28,16 +28,13 @@ from wagtail_securelink.core.paths import manage_access_path
 from wagtail_securelink.mail.digest import expiring_between
 from wagtail_securelink.mail.notices import (
     admin_url,
-    defer,
-    enqueue_notice,
     manage_url,
-    on_request_finished,
-    on_request_started,
     send_notice,
     sharer_address,
 )
 from wagtail_securelink.models import AccessEvent, PrivateItem, Recipient, ShareLink
 from wagtail_securelink.models.policy import current_policy
+from wagtail_securelink.tasks.background import dispatch, later
 
 __all__ = [
     "notify_first_open",
@@ -50,10 +47,6 @@ __all__ = [
     "on_visitor_verified",
     "on_upload",
     "on_access_event_saved",
-    # From ``notices``, for signal_handlers and securelink_digest.
-    "enqueue_notice",
-    "on_request_started",
-    "on_request_finished",
     "EXPIRY_NOTICE_DAYS",
 ]
 
@@ -239,7 +232,7 @@ def send_expiry_notices(now=None) -> int:
             pk=link_id, expiry_notified_at__isnull=True
         ).update(expiry_notified_at=now)
         if claimed:
-            enqueue_notice(expiring_task, link_id)
+            dispatch(expiring_task, link_id)
             count += 1
     return count
 
@@ -261,7 +254,7 @@ def send_person_expiry_notices(now=None) -> int:
             pk=recipient_id, expiry_notified_at__isnull=True
         ).update(expiry_notified_at=now)
         if claimed:
-            enqueue_notice(person_expiring_task, recipient_id)
+            dispatch(person_expiring_task, recipient_id)
             count += 1
     return count
 
@@ -274,15 +267,15 @@ def on_visitor_verified(sender, link, recipient=None, **kwargs):
     # first_opened_at means this is the first time.
     if recipient is None or recipient.first_opened_at is not None:
         return
-    defer(first_open_task, recipient.pk)
+    later(first_open_task, recipient.pk)
 
 
 def on_upload(link, document) -> None:
     """Tell the sharer that a file arrived (after the response, like every notice)."""
-    defer(upload_task, link.pk, document.pk)
+    later(upload_task, link.pk, document.pk)
 
 
 def on_access_event_saved(sender, instance, created, **kwargs):
     if not created or instance.event != EventType.UNLISTED_ADDRESS:
         return
-    defer(unlisted_attempt_task, instance.pk)
+    later(unlisted_attempt_task, instance.pk)

@@ -68,6 +68,16 @@ class AccessEvent(models.Model):
         verbose_name = _("access event")
         verbose_name_plural = _("access events")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The sealer's backlog (``chain.seal_chain``, ``chain.sealing_lag``): only
+            # the unsealed rows, so finding the next batch costs the same whether the
+            # table holds a thousand events or ten million.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(seq__isnull=True),
+                name="securelink_event_unsealed",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_event_display()} ({self.created_at:%Y-%m-%d %H:%M})"

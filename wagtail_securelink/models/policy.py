@@ -215,8 +215,11 @@ class SecureLinkPolicy(BaseGenericSetting):
     lockout_threshold = models.PositiveIntegerField(
         _("consecutive failures before the recipient is locked"),
         default=100,
-        validators=_bounded(10, 1000),
-        help_text=_("An editor unlocks a locked recipient in Manage access."),
+        validators=_bounded(10, 100),
+        help_text=_(
+            "10 to 100: NIST SP 800-63B-4 allows at most 100 consecutive failed tries. "
+            "An editor unlocks a locked recipient in Manage access."
+        ),
     )
     resend_cooldown_seconds = models.PositiveIntegerField(
         _("resend cooldown (seconds)"), default=60, validators=_bounded(0, 3600)

@@ -49,6 +49,11 @@ class Recipient(models.Model):
         verbose_name = _("recipient")
         verbose_name_plural = _("recipients")
         ordering = ["email"]
+        indexes = [
+            # The People area: one row per address (its first id) and each person's
+            # facts read by address (``sharing.people``).
+            models.Index(fields=["email", "id"], name="securelink_recipient_email"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["link", "email"], name="securelink_recipient_unique"

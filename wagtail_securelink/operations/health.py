@@ -14,7 +14,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wagtail_securelink.audit.chain import check_chain
+from wagtail_securelink.audit.chain import check_chain, sealing_lag
 from wagtail_securelink.choices import EventType
 from wagtail_securelink.models import AccessEvent, PendingDelivery
 from wagtail_securelink.ratelimit import rules as ratelimits
@@ -148,14 +148,34 @@ def _rate_limiter(run: _Run) -> None:
 
 
 def _audit(run: _Run) -> None:
-    cutoff = run.now - datetime.timedelta(seconds=run.limits.unsealed_age)
-    late = AccessEvent.objects.filter(seq__isnull=True, created_at__lt=cutoff).count()
-    run.metrics["unsealed_events_late"] = late
+    # The sealing lag: how many events wait for their seal, and how long the oldest
+    # has waited (both read through the partial index of unsealed ids).
+    lag = sealing_lag()
+    oldest = _seconds(lag.oldest, run.now)
+    late = 0
+    if oldest > run.limits.unsealed_age:
+        cutoff = run.now - datetime.timedelta(seconds=run.limits.unsealed_age)
+        late = AccessEvent.objects.filter(
+            seq__isnull=True, created_at__lt=cutoff
+        ).count()
+    run.metrics.update(
+        unsealed_events=lag.unsealed,
+        unsealed_oldest_seconds=oldest,
+        unsealed_events_late=late,
+    )
     if late:
         run.problem(
             "audit_unsealed",
-            _("%(n)s access events have waited over %(limit)s s for their seal")
-            % {"n": late, "limit": run.limits.unsealed_age},
+            _(
+                "%(n)s access events have waited over %(limit)s s for their seal "
+                "(%(total)s unsealed, the oldest for %(s)s s): is sealing running?"
+            )
+            % {
+                "n": late,
+                "limit": run.limits.unsealed_age,
+                "total": lag.unsealed,
+                "s": oldest,
+            },
         )
     if not run.limits.audit:
         return

@@ -10,6 +10,7 @@ still detected. The newest event is never purged: the chain head points at it.
 """
 
 import datetime
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -20,7 +21,6 @@ from wagtail.log_actions import log
 from wagtail_securelink.audit.chain import seal_chain
 from wagtail_securelink.audit.events import record_event
 from wagtail_securelink.choices import EventType
-from wagtail_securelink.mail import delivery
 from wagtail_securelink.models import (
     AccessEvent,
     AuditChainHead,
@@ -29,6 +29,7 @@ from wagtail_securelink.models import (
     VerificationCode,
 )
 from wagtail_securelink.ratelimit import counters
+from wagtail_securelink.tasks import background
 from wagtail_securelink.verification import address_state
 
 __all__ = [
@@ -48,6 +49,12 @@ class PurgeReport:
     events: int = 0
     expired_links: int = 0
     rate_counters: int = 0
+    # How long deleting the events took (``events_per_second``).
+    events_seconds: float = 0.0
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.events_seconds if self.events_seconds else 0.0
 
 
 def purge_codes(now=None) -> int:
@@ -58,7 +65,7 @@ def purge_codes(now=None) -> int:
     """
     now = now or timezone.now()
     address_state.purge(now)
-    delivery.run_leftovers(now)  # emails a stopped process did not get to
+    background.run_leftovers(now)  # tasks a stopped process did not get to
     dead = VerificationCode.objects.filter(
         Q(expires_at__lte=now)
         | Q(used_at__isnull=False)
@@ -72,37 +79,61 @@ def purge_grants(cutoff) -> int:
     return Grant.objects.filter(ended_at__lt=cutoff).delete()[0]
 
 
-def purge_events(cutoff) -> int:
+# Events deleted per transaction: each batch holds the chain head's lock briefly, so
+# sealing goes on between batches, and no statement grows with the table.
+PURGE_BATCH = 10_000
+
+
+def purge_events(cutoff, batch_size: int = PURGE_BATCH) -> int:
     """Delete the events older than ``cutoff`` that form the oldest part of the chain.
 
     Seals first, so that only sealed events, a prefix in sealing order, are removed.
+    Deletes in batches of at most ``batch_size`` consecutive sequence numbers, each in
+    its own transaction that also moves the chain's anchor to the newest event it
+    removed: stopped between two batches, the chain still verifies.
     """
     seal_chain()
+    count = 0
+    while True:
+        deleted, done = _purge_batch(cutoff, batch_size)
+        count += deleted
+        if done:
+            return count
+
+
+def _purge_batch(cutoff, batch_size: int) -> tuple[int, bool]:
+    """One batch of ``purge_events``: ``(events deleted, nothing more to purge)``."""
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None or not head.last_seq:
-            return 0
-        # The first event that must stay: the oldest one not past retention, or the
-        # newest sealed event of all (the head points at it). Everything before it goes.
-        keep = (
+            return 0, True
+        lowest = (
             AccessEvent.objects.filter(seq__isnull=False)
-            .filter(Q(created_at__gte=cutoff) | Q(seq=head.last_seq))
             .order_by("seq")
             .values_list("seq", flat=True)
             .first()
         )
-        newest_purged = (
-            AccessEvent.objects.filter(seq__lt=keep)
-            .order_by("-seq")
-            .only("pk", "seq", "hash")
+        if lowest is None:
+            return 0, True
+        window = AccessEvent.objects.filter(
+            seq__gte=lowest, seq__lte=min(lowest + batch_size - 1, head.last_seq)
+        )
+        # The first event that must stay: the oldest one not past retention, or the
+        # newest sealed event of all (the head points at it). Everything before it goes.
+        keep = (
+            window.filter(Q(created_at__gte=cutoff) | Q(seq=head.last_seq))
+            .order_by("seq")
+            .values_list("seq", flat=True)
             .first()
         )
+        doomed = window.filter(seq__lt=keep) if keep is not None else window
+        newest_purged = doomed.order_by("-seq").values_list("hash", flat=True).first()
         if newest_purged is None:
-            return 0
-        count = AccessEvent.objects.filter(seq__lte=newest_purged.seq).delete()[0]
-        head.anchor_hash = newest_purged.hash
+            return 0, True
+        deleted = doomed.delete()[0]
+        head.anchor_hash = newest_purged
         head.save(update_fields=["anchor_hash"])
-    return count
+    return deleted, keep is not None
 
 
 def expire_unused_links(days: int, now=None) -> int:
@@ -143,6 +174,8 @@ def purge(
         report.expired_links = expire_unused_links(expire_unused_days, now)
     report.codes = purge_codes(now)
     report.grants = purge_grants(cutoff)
+    started = time.monotonic()
     report.events = purge_events(cutoff)
+    report.events_seconds = time.monotonic() - started
     report.rate_counters = counters.purge_expired()
     return report

@@ -1,6 +1,5 @@
 """Response helpers shared by every visitor view: security headers and the content
-security policies (S10), the page renderer, and running work after the response has
-been sent (S7)."""
+security policies (S10) and the page renderer."""
 
 from functools import wraps
 
@@ -13,7 +12,6 @@ __all__ = [
     "ATTACHMENT_CSP",
     "FILE_CSP",
     "render_page",
-    "run_after_response",
 ]
 
 # HTML pages: our own stylesheet only, no scripts from anywhere, never framed.
@@ -59,44 +57,5 @@ def secure_headers(view):
     return wrapper
 
 
-class AfterResponse(TemplateResponse):
-    """A page whose ``close()`` (called by the WSGI server once the body is sent) runs
-    deferred work: sending a code then costs the visitor no time, whoever they are."""
-
-    def __init__(self, *args, after=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._after = after
-
-    def close(self):
-        # The body has been sent by now. The work runs before ``super().close()`` fires
-        # ``request_finished``, so it still belongs to this request (database
-        # connection handling, notices queued for the end of the request).
-        try:
-            if self._after is not None:
-                work, self._after = self._after, None
-                work()
-        finally:
-            super().close()
-
-
-def render_page(request, template, context=None, status=200, after=None):
-    return AfterResponse(request, template, context or {}, status=status, after=after)
-
-
-def run_after_response(response, work):
-    """Attach ``work`` to an ``AfterResponse`` (a no-op wrapper for other responses)."""
-    if work is None:
-        return response
-    if isinstance(response, AfterResponse):
-        response._after = work
-        return response
-    previous_close = response.close
-
-    def close():
-        try:
-            work()
-        finally:
-            previous_close()
-
-    response.close = close
-    return response
+def render_page(request, template, context=None, status=200):
+    return TemplateResponse(request, template, context or {}, status=status)

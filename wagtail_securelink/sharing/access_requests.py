@@ -13,7 +13,6 @@ and the right to manage the link.
 
 import datetime
 import logging
-from collections.abc import Callable
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -24,24 +23,25 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 from wagtail.log_actions import log
 
-from wagtail_securelink.audit.events import record_event
+from wagtail_securelink.audit.events import Visit, record_event
 from wagtail_securelink.choices import Audience, EventType
 from wagtail_securelink.mail.invitations import resend_invitation
 from wagtail_securelink.mail.notices import (
     admin_url,
-    defer,
     manage_url,
     send_notice,
     sharer_address,
 )
 from wagtail_securelink.models import AccessRequest, ShareLink
 from wagtail_securelink.sharing.recipients import add_recipients
+from wagtail_securelink.tasks.background import later
 
 __all__ = [
     "NOTICE_EVERY",
     "NOTICES_PER_LINK",
     "MAX_MESSAGE",
     "ask",
+    "ask_task",
     "approve",
     "decline",
     "sign",
@@ -90,23 +90,27 @@ def review_url(access_request: AccessRequest) -> str:
     return admin_url(review_path(access_request))
 
 
-def ask(link: ShareLink, email: str, message: str, request) -> Callable[[], None]:
-    """The work a visitor's request for access leads to, to run after the response.
+def ask(link: ShareLink, email: str, message: str, request) -> None:
+    """Queue what a visitor's request for access leads to, for after the response.
 
     ``email`` must already be normalised. The same for every address (S7).
     """
     message = (message or "").strip()[:MAX_MESSAGE]
-
-    def work():
-        try:
-            _record(link, email, message, request)
-        except Exception:
-            logger.exception("Recording an access request failed")
-
-    return work
+    later(ask_task, link.pk, email, message, Visit.of(request).as_dict())
 
 
-def _record(link, email, message, request) -> None:
+@task()
+def ask_task(link_id: int, email: str, message: str, visit: dict) -> None:
+    link = ShareLink.objects.filter(pk=link_id).first()
+    if link is None:
+        return
+    try:
+        _record(link, email, message, Visit(**visit))
+    except Exception:
+        logger.exception("Recording an access request failed")
+
+
+def _record(link, email, message, visit) -> None:
     if link.audience != Audience.SPECIFIC or not link.is_active():
         return
     now = timezone.now()
@@ -124,7 +128,7 @@ def _record(link, email, message, request) -> None:
             EventType.ACCESS_REQUESTED,
             link=link,
             email=email,
-            request=request,
+            visit=visit,
             detail={"request": row.pk},
         )
     defer_access_request_notice(row.pk)
@@ -247,8 +251,8 @@ def decline_task(request_id: int) -> str:
 
 
 def defer_access_request_notice(request_id: int) -> None:
-    defer(access_request_task, request_id)
+    later(access_request_task, request_id)
 
 
 def defer_decline_notice(request_id: int) -> None:
-    defer(decline_task, request_id)
+    later(decline_task, request_id)

@@ -6,25 +6,31 @@ The code is bound to this session (S3); ``verification`` checks what the visitor
 
 import datetime
 import logging
-from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django_tasks import task
 
-from wagtail_securelink.audit.events import record_event
+from wagtail_securelink.audit.events import Visit, record_event
 from wagtail_securelink.choices import EventType
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core import keys, languages
 from wagtail_securelink.core.addresses import normalise_email
-from wagtail_securelink.mail.delivery import enqueue_off_request
 from wagtail_securelink.models import ShareLink, VerificationCode
 from wagtail_securelink.models.policy import current_policy
+from wagtail_securelink.tasks.background import later
 from wagtail_securelink.verification import address_state, codes
 from wagtail_securelink.verification.access import find_recipient
 from wagtail_securelink.verification.emails import send_code_email, send_sign_in_email
 
-__all__ = ["request_code", "pending_email", "session_slot", "session_hashes"]
+__all__ = [
+    "request_code",
+    "prepare_code_task",
+    "pending_email",
+    "session_slot",
+    "session_hashes",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -74,16 +80,16 @@ def _account_holder(email: str):
     return None
 
 
-def request_code(link: ShareLink, email: str, request) -> Callable[[], None]:
-    """Remember the address in this browser's session; return the work that follows.
+def request_code(link: ShareLink, email: str, request) -> None:
+    """Remember the address in this browser's session; queue the work that follows.
 
     Everything that depends on *which* address was typed (is it a recipient, locked,
-    in its cooldown, over its hourly cap, an account holder?) happens in the returned
-    callable, which the view runs after the response has been sent. The request itself
-    does the same work for every address, so neither the page nor its timing tells
-    listed from unlisted addresses (S7). ``email`` must already be normalised.
+    in its cooldown, over its hourly cap, an account holder?) happens in
+    ``prepare_code_task``, which runs after the response has been sent
+    (``tasks.background.later``). The request itself does the same work for every
+    address, so neither the page nor its timing tells listed from unlisted addresses
+    (S7). ``email`` must already be normalised.
     """
-    policy = current_policy(request)
     now = timezone.now()
     request.session[session_slot(link)] = {
         "email": email,
@@ -92,31 +98,50 @@ def request_code(link: ShareLink, email: str, request) -> Callable[[], None]:
     }
     request.session.save()  # the code is bound to this session's key (S3)
     session_hash = session_hashes(request.session.session_key)[0]
+    visit = Visit.of(request, language=True)
+    later(
+        prepare_code_task,
+        link.pk,
+        email,
+        session_hash,
+        now.isoformat(),
+        visit.as_dict(),
+    )
 
-    def work():
-        try:
-            _prepare_code(link, email, request, policy, session_hash, now)
-        except Exception:
-            # The visitor already has their (generic) answer; never let this escape into
-            # the WSGI server's close(). The code is simply not sent.
-            logger.exception("Preparing a verification code failed")
 
-    return work
+@task()
+def prepare_code_task(
+    link_id: int, email: str, session_hash: str, now: str, visit: dict
+) -> None:
+    """The part of a code request that depends on the address (``request_code``)."""
+    link = ShareLink.objects.filter(pk=link_id).first()
+    if link is None:
+        return
+    try:
+        _prepare_code(
+            link,
+            email,
+            Visit(**visit),
+            current_policy(link=link),
+            session_hash,
+            datetime.datetime.fromisoformat(now),
+        )
+    except Exception:
+        # The visitor already has their (generic) answer: the code is simply not sent.
+        logger.exception("Preparing a verification code failed")
 
 
-def _prepare_code(link, email, request, policy, session_hash, now) -> None:
+def _prepare_code(link, email, visit, policy, session_hash, now) -> None:
     # The counters first, by the same rules for every address (S7): only the email
     # below depends on whether the address is listed.
     issued = address_state.issue(link, email, session_hash, policy, now)
     recipient = find_recipient(link, email, policy)
     if recipient is None:
-        record_event(
-            EventType.UNLISTED_ADDRESS, link=link, email=email, request=request
-        )
+        record_event(EventType.UNLISTED_ADDRESS, link=link, email=email, visit=visit)
         return
     # The visitor's browser speaks for a recipient whose language nobody chose, so
     # that this code email, and every later one, is in it (languages).
-    languages.remember_visitor_language(recipient, request)
+    languages.remember_visitor_language(recipient, visit.language)
     # Why no new code goes out, for the editor's activity report only: the visitor's
     # page says the same whatever happened (S7).
     not_sent = "locked" if recipient.is_locked else issued.reason
@@ -124,13 +149,13 @@ def _prepare_code(link, email, request, policy, session_hash, now) -> None:
         EventType.CODE_REQUESTED,
         link=link,
         recipient=recipient,
-        request=request,
+        visit=visit,
         detail={"not_sent": not_sent} if not_sent else None,
     )
     if not_sent:
         return
     if _account_holder(email) is not None:
-        enqueue_off_request(send_sign_in_email, recipient.pk)
+        later(send_sign_in_email, recipient.pk)
         return
     nonce = codes.new_nonce()
     code = VerificationCode.objects.create(
@@ -142,4 +167,4 @@ def _prepare_code(link, email, request, policy, session_hash, now) -> None:
         expires_at=now + datetime.timedelta(minutes=policy.code_lifetime_minutes),
         max_attempts=policy.code_max_attempts,
     )
-    enqueue_off_request(send_code_email, code.pk)
+    later(send_code_email, code.pk)

@@ -103,7 +103,9 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
         if won != 1:
             return VerifyOutcome(ok=False, dead=True)
         Recipient.objects.filter(pk=recipient.pk).update(failure_count=0)
-        languages.remember_visitor_language(recipient, request)
+        languages.remember_visitor_language(
+            recipient, languages.visitor_language(request)
+        )
         del request.session[code_requests.session_slot(link)]
         request.session.cycle_key()  # no session fixation across verification (S9)
         grant, cookie_value = open_grant(link, request, recipient=recipient)

@@ -25,7 +25,6 @@ from wagtail_securelink.ratelimit import rules as ratelimits
 from wagtail_securelink.serving import limits
 from wagtail_securelink.serving.headers import (
     render_page,
-    run_after_response,
     secure_headers,
 )
 from wagtail_securelink.sharing import access_requests
@@ -148,12 +147,12 @@ def send_code(request: HttpRequest, link: ShareLink):
         context = _verify_context(link, policy, form=form)
         return render_page(request, T + "verify_address.html", context, status=400)
     ratelimits.check_limits(request, ratelimits.SEND, link)
-    work = services.request_code(link, form.cleaned_data["email"], request)
+    services.request_code(link, form.cleaned_data["email"], request)
     response = HttpResponseRedirect(
         reverse("wagtail_securelink:enter_code", args=[link.token])
     )
     response.status_code = 303
-    return run_after_response(response, work)
+    return response
 
 
 @link_view
@@ -231,8 +230,5 @@ def ask(request: HttpRequest, link):
             status=400,
         )
     ratelimits.check_limits(request, ratelimits.REQUEST, link)
-    work = access_requests.ask(link, email, form.cleaned_data["message"], request)
-    response = render_page(
-        request, T + "request_sent.html", {"link": link, "email": email}
-    )
-    return run_after_response(response, work)
+    access_requests.ask(link, email, form.cleaned_data["message"], request)
+    return render_page(request, T + "request_sent.html", {"link": link, "email": email})

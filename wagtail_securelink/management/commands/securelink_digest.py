@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from wagtail_securelink.mail import digest, notifications
 from wagtail_securelink.models import ShareLink
+from wagtail_securelink.tasks import background
 
 
 class Command(BaseCommand):
@@ -45,6 +46,6 @@ class Command(BaseCommand):
         )
         count = 0
         for user_id in user_ids:
-            notifications.enqueue_notice(digest.digest_task, user_id)
+            background.dispatch(digest.digest_task, user_id)
             count += 1
         self.stdout.write(_("Queued digests for %(count)d editors.") % {"count": count})

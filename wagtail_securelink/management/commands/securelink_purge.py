@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from wagtail_securelink import services
-from wagtail_securelink.mail import recovery
 from wagtail_securelink.operations import retention
+from wagtail_securelink.tasks import recovery
 
 
 class Command(BaseCommand):
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         if unused is not None and not 1 <= unused <= 3650:
             raise CommandError(_("--expire-unused-after must be between 1 and 3650."))
         report = retention.purge(retention_days=days, expire_unused_days=unused)
-        # Email tasks a killed worker left running go out again (recovery.py).
+        # Email tasks a killed worker left running go out again (tasks/recovery.py).
         recovered = recovery.recover_stalled_tasks()
         if recovered:
             self.stdout.write(
@@ -63,3 +63,8 @@ class Command(BaseCommand):
                 "links": report.expired_links,
             }
         )
+        if report.events:
+            self.stdout.write(
+                _("Events deleted at %(rate)d a second, in batches of %(batch)d.")
+                % {"rate": report.events_per_second, "batch": retention.PURGE_BATCH}
+            )
