@@ -61,32 +61,33 @@ def _upsert_sql(connection) -> str | None:
     # Only quoted identifiers of our own model go into the text; values are parameters.
     return (
         f"INSERT INTO {table} ({q('key')}, {q('count')}, {q('expires_at')}) "  # noqa: S608  # nosec B608
-        f"VALUES (%s, 1, %s) ON CONFLICT ({q('key')}) "
-        f"DO UPDATE SET {q('count')} = {table}.{q('count')} + 1 "
+        f"VALUES (%s, %s, %s) ON CONFLICT ({q('key')}) "
+        f"DO UPDATE SET {q('count')} = {table}.{q('count')} + %s "
         f"RETURNING {q('count')}"
     )
 
 
-def _hit_portable(using: str, key: str, expires_at: int) -> int:
+def _hit_portable(using: str, key: str, expires_at: int, amount: int) -> int:
     rows = RateCounter.objects.using(using).filter(pk=key)
-    if not rows.update(count=F("count") + 1):
+    if not rows.update(count=F("count") + amount):
         try:
             with transaction.atomic(using=using):
                 RateCounter.objects.using(using).create(
-                    key=key, count=1, expires_at=expires_at
+                    key=key, count=amount, expires_at=expires_at
                 )
-            return 1
+            return amount
         except IntegrityError:  # another process created it first
-            rows.update(count=F("count") + 1)
+            rows.update(count=F("count") + amount)
     # Read after the atomic update: it may include later hits from other processes,
     # which can only refuse a little early, never admit more than the limit.
     return rows.values_list("count", flat=True).get()
 
 
-def hit(key: str, expires_at: int, *, using: str | None = None) -> int:
-    """Count one hit on ``key`` and return the window's count, this hit included.
+def hit(key: str, expires_at: int, *, using: str | None = None, amount: int = 1) -> int:
+    """Count ``amount`` (one hit, or the seconds of a render) on ``key`` and return
+    the window's count, this hit included.
 
-    A count of 1 means a window started: the caller then sweeps ended windows with
+    A count of ``amount`` means a window started: the caller then sweeps ended windows with
     ``purge_expired(limit=PURGE_BATCH)``, after its transaction, so that a sweep never
     holds row locks while other counters are taken (no lock cycles on PostgreSQL).
     Database errors propagate: the caller fails closed.
@@ -95,9 +96,9 @@ def hit(key: str, expires_at: int, *, using: str | None = None) -> int:
     connection = connections[using]
     sql = _upsert_sql(connection)
     if sql is None:
-        return _hit_portable(using, key, expires_at)
+        return _hit_portable(using, key, expires_at, amount)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key, expires_at])
+        cursor.execute(sql, [key, amount, expires_at, amount])
         return cursor.fetchone()[0]
 
 

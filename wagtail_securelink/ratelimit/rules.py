@@ -33,6 +33,7 @@ __all__ = [
     "CacheUnavailable",
     "check_limits",
     "check_not_limited",
+    "spend",
     "probe",
     "parse_rate",
     "resolve_store",
@@ -45,6 +46,7 @@ __all__ = [
     "LOOKUP",
     "API",
     "API_AUTH_FAILURE",
+    "RENDER",
 ]
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ logger = logging.getLogger(__name__)
 class Limited(Exception):
     retry_after: int
     scope: str
+    action: str = ""
 
 
 class CacheUnavailable(Exception):
@@ -86,6 +89,9 @@ LOOKUP = "lookup"
 REQUEST = "request"  # access requests ("Didn't get a code?"), counted like code sends
 API = "api"  # calls to our API v3 endpoints, counted per bearer token
 API_AUTH_FAILURE = "api_auth_failure"  # bearer tokens that matched no usable token
+# Seconds of page rendering (view-only links), charged by ``spend`` once a render ends
+# and checked by ``check_not_limited`` before the next one starts.
+RENDER = "render"
 _LIMITS = {
     SEND: [("network", "RATE_SEND_PER_NETWORK"), ("link", "RATE_SEND_PER_LINK")],
     CHECK: [("network", "RATE_CHECK_PER_NETWORK"), ("link", "RATE_CHECK_PER_LINK")],
@@ -96,6 +102,10 @@ _LIMITS = {
     ],
     API: [("token", "RATE_API_PER_TOKEN")],
     API_AUTH_FAILURE: [("network", "RATE_API_AUTH_FAILURES_PER_NETWORK")],
+    RENDER: [
+        ("network", "RENDER_SECONDS_PER_NETWORK"),
+        ("link", "RENDER_SECONDS_PER_LINK"),
+    ],
 }
 # The operational settings holding a rate string (checked by ``checks``).
 RATE_SETTINGS = [name for pairs in _LIMITS.values() for _, name in pairs]
@@ -135,13 +145,13 @@ def _key_value(scope: str, request, link) -> str:
     return f"link:{link.pk}"
 
 
-def _cache_hit(alias: str, key: str, end: int, now: int) -> int:
+def _cache_hit(alias: str, key: str, end: int, now: int, amount: int = 1) -> int:
     cache = caches[alias]
     key = f"securelink-rl:{key}"
-    if cache.add(key, 1, end - now + EXPIRATION_FUDGE):
-        return 1
+    if cache.add(key, amount, end - now + EXPIRATION_FUDGE):
+        return amount
     # Redis INCR, memcached incr: atomic, and the key keeps its expiry.
-    return cache.incr(key)
+    return cache.incr(key, amount)
 
 
 def _count(limits, request, action, link, hit, now) -> tuple[Limited | None, bool]:
@@ -157,7 +167,7 @@ def _count(limits, request, action, link, hit, now) -> tuple[Limited | None, boo
         started = started or count == 1
         if count > limit:
             logger.info("Rate limit reached: %s per %s", action, scope)
-            return Limited(retry_after=max(1, end - now), scope=scope), started
+            return Limited(max(1, end - now), scope, action), started
     return None, started
 
 
@@ -198,7 +208,7 @@ def check_not_limited(request, action: str, link=None) -> None:
             raise CacheUnavailable from exc
         if count >= limit:
             logger.info("Rate limit reached: %s per %s", action, scope)
-            raise Limited(retry_after=max(1, end - now), scope=scope)
+            raise Limited(max(1, end - now), scope, action)
 
 
 def check_limits(request, action: str, link=None) -> None:
@@ -242,6 +252,34 @@ def check_limits(request, action: str, link=None) -> None:
         _sweep(using)
     if limited:
         raise limited
+
+
+def spend(request, action: str, link, amount: int) -> None:
+    """Count ``amount`` (the seconds a render took) on every limit of ``action``.
+
+    Never raises: the cost is already paid, and the next ``check_not_limited`` refuses
+    once a limit is reached (and fails closed if the store cannot tell)."""
+    limits = _limits(action, link)
+    if not limits or amount <= 0:
+        return
+    store = resolve_store()
+    now = counters.unix_now()
+    try:
+        for scope, (_limit, period) in limits:
+            value = _key_value(scope, request, link)
+            end = counters.window_end(value, period, now)
+            key = counters.counter_key(f"{action}.{scope}", value, period, end)
+            if store == DATABASE:
+                counters.hit(key, end, amount=amount)
+            else:
+                _cache_hit(store, key, end, now, amount)
+    except Exception as exc:
+        logger.error(
+            "Rate-limit store %r unavailable (%s): %s not counted",
+            store,
+            type(exc).__name__,
+            action,
+        )
 
 
 def probe() -> str:
