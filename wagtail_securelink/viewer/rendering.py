@@ -35,7 +35,9 @@ __all__ = [
     "RenderFailed",
     "render_kind",
     "version_key",
+    "cached_page",
     "get_page",
+    "longest_render",
     "forget_renders",
     "stamped_pdf",
     "on_document_saved",
@@ -166,6 +168,12 @@ def _worker_limits():
     )
 
 
+def longest_render() -> int:
+    """Seconds a render may take at most: the worker's wall-clock timeout, a little
+    past its CPU limit."""
+    return _worker_limits()[1] + 2
+
+
 def _run_worker(kind: str, path: str, index: int, scale: float, *extra: str):
     memory, seconds = _worker_limits()
     command = [
@@ -184,7 +192,7 @@ def _run_worker(kind: str, path: str, index: int, scale: float, *extra: str):
         done = subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments, no shell
             command,
             capture_output=True,
-            timeout=seconds + 2,
+            timeout=longest_render(),
             env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"},
             check=False,
         )
@@ -225,19 +233,33 @@ def _local_path(document):
     return handle.name, handle.name
 
 
-def get_page(document, number: int, zoom: int = DEFAULT_ZOOM) -> RenderedPage:
-    """Page ``number`` (from 1) of ``document`` at ``zoom`` %, from the cache or
-    rendered now. Raises ``RenderFailed``."""
-    kind = render_kind(document)
-    if not kind:
+def cached_page(document, number: int, zoom: int = DEFAULT_ZOOM) -> RenderedPage | None:
+    """Page ``number`` of ``document`` at ``zoom`` % if it is rendered already, without
+    rendering it: ``None`` when it must be rendered. Raises ``RenderFailed`` for a type
+    that cannot be rendered and for a failure remembered for this file."""
+    if not render_kind(document):
         raise RenderFailed("unsupported")
-    zoom = zoom if zoom in ZOOMS else DEFAULT_ZOOM
-    page = _cached(document, number, zoom)
+    page = _cached(document, number, zoom if zoom in ZOOMS else DEFAULT_ZOOM)
     if page is not None:
         return page
     known = _known_failure(document)
     if known:
         raise RenderFailed(known)
+    return None
+
+
+def get_page(document, number: int, zoom: int = DEFAULT_ZOOM) -> RenderedPage:
+    """Page ``number`` (from 1) of ``document`` at ``zoom`` %, from the cache or
+    rendered now. Raises ``RenderFailed``.
+
+    Rendering here has no bound but the worker's limits: visitors' requests go through
+    ``serving.renders``, which renders a page once at a time and within each link's
+    and client network's budget."""
+    page = cached_page(document, number, zoom)
+    if page is not None:
+        return page
+    kind = render_kind(document)
+    zoom = zoom if zoom in ZOOMS else DEFAULT_ZOOM
     path, temporary = _local_path(document)
     try:
         meta, image = _run_worker(kind, path, number - 1, _SCALE_AT_100 * zoom / 100)

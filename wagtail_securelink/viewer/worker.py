@@ -99,8 +99,12 @@ def render_image(path: str, index: int, scale: float):
 
 def limit(memory_bytes: int, cpu_seconds: int) -> None:
     """Set before the file is opened: past them the kernel stops this process."""
+    import os
     import resource
 
+    # Below the web workers in the CPU queue: while a page renders, the site's other
+    # requests are served first, on a machine with few cores too.
+    os.nice(10)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
