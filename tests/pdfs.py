@@ -42,3 +42,50 @@ def make_pdf(pages: int = 1, text: str = "Page", *, size=(595, 842)) -> bytes:
 
 # Starts like a PDF, then is not one.
 MALFORMED_PDF = b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R" + b"\x00\xff" * 4000
+
+
+def make_slow_pdf(depth: int = 5, fanout: int = 10, mark: str = "") -> bytes:
+    """A PDF of about 3 kB whose one page takes the renderer minutes: form XObjects
+    nested ``depth`` deep, each drawing the next ``fanout`` times, the last stroking
+    50 lines across the page (``fanout ** (depth - 1) * 50`` strokes; 50,000 strokes,
+    depth 4, already take PDFium about 10 s). ``mark`` makes another file of it."""
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        None,  # the page, once the content stream's number is known
+    ]
+    first_form = len(objects) + 1
+    for level in range(depth):
+        if level == depth - 1:
+            lines = (b"%d 0 m %d 842 l" % (i * 12, 595 - i * 12) for i in range(50))
+            stream, resources = b" ".join(lines) + b" S", b""
+        else:
+            draws = (b"q 1 0 0 1 %d 0 cm /X Do Q" % i for i in range(fanout))
+            stream = b" ".join(draws)
+            resources = b"/Resources<</XObject<</X %d 0 R>>>>" % (
+                first_form + level + 1
+            )
+        objects.append(
+            b"<</Type/XObject/Subtype/Form/BBox[0 0 595 842]%s/Length %d>>stream\n"
+            b"%s\nendstream" % (resources, len(stream), stream)
+        )
+    content = f"% {mark}\n/X Do".encode("latin-1")
+    objects.append(b"<</Length %d>>stream\n%s\nendstream" % (len(content), content))
+    objects[2] = (
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]"
+        b"/Resources<</XObject<</X %d 0 R>>>>/Contents %d 0 R>>"
+        % (first_form, len(objects))
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)

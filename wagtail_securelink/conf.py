@@ -89,6 +89,20 @@ DEFAULTS = {
     # versions, unwatermarked page renders): private, never the default storage. With
     # no such alias, the folder "securelink_private" beside MEDIA_ROOT (core/storage.py).
     "STORAGE": "securelink",
+    # What page renders may cost the site (serving/renders.py). Renders in progress at
+    # a time per link and per client network (waiting for another request's render of
+    # the same page counts); past it the visitor gets "being prepared" (503) at once.
+    # 0 or None: no bound.
+    "RENDER_CONCURRENT_PER_LINK": 1,
+    "RENDER_CONCURRENT_PER_NETWORK": 1,
+    # Seconds of rendering per link and per client network ("seconds/period", each
+    # render counted as at least one second); past it, 429 until the window ends.
+    # "" or None: no budget.
+    "RENDER_SECONDS_PER_LINK": "600/h",
+    "RENDER_SECONDS_PER_NETWORK": "300/h",
+    # How long a request waits for another request's render of the same page before
+    # it answers "being prepared" (503); 0 answers at once.
+    "RENDER_WAIT_SECONDS": 2,
 }
 
 

@@ -17,6 +17,7 @@ from wagtail_securelink import services
 from wagtail_securelink.choices import EventType
 from wagtail_securelink.ratelimit import rules as ratelimits
 from wagtail_securelink.serving.headers import render_page, secure_headers
+from wagtail_securelink.serving.renders import RenderBusy
 
 __all__ = ["link_view", "removed", "FORM_BODY_MAX", "UPLOAD_OVERHEAD"]
 
@@ -35,7 +36,23 @@ def removed(request: HttpRequest, status: int = 404):
 
 def _limited(request: HttpRequest, exc: ratelimits.Limited):
     response = render_page(
-        request, T + "rate_limited.html", {"retry_after": exc.retry_after}, status=429
+        request,
+        T + "rate_limited.html",
+        {"retry_after": exc.retry_after, "action": exc.action},
+        status=429,
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _being_prepared(request: HttpRequest, link, exc: RenderBusy):
+    """A page being rendered for someone else, or this visitor's renders in progress:
+    a prompt 503 that the browser reloads by itself, never a worker held waiting."""
+    response = render_page(
+        request,
+        T + "being_prepared.html",
+        {"link": link, "retry_after": exc.retry_after},
+        status=503,
     )
     response["Retry-After"] = str(exc.retry_after)
     return response
@@ -119,6 +136,8 @@ def link_view(view):
                 detail={"scope": exc.scope},
             )
             return _limited(request, exc)
+        except RenderBusy as exc:
+            return _being_prepared(request, link, exc)
         except ratelimits.CacheUnavailable:
             return _unavailable(request)
 

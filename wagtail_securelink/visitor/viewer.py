@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from wagtail_securelink import services
 from wagtail_securelink.choices import EventType, Role, TargetType
-from wagtail_securelink.serving import browsing
+from wagtail_securelink.serving import browsing, renders
 from wagtail_securelink.serving.headers import ATTACHMENT_CSP, FILE_CSP, render_page
 from wagtail_securelink.viewer import rendering, watermarks
 from wagtail_securelink.visitor import gates
@@ -54,7 +54,8 @@ def viewer_context(request: HttpRequest, link, document, page_url: str) -> dict:
     """What ``viewer.html`` needs for the page the visitor asked for (``?page=&zoom=``).
 
     Renders the page now when it is not cached, so that the page count is known and a
-    file that cannot be rendered is said so on this page rather than as a broken image.
+    file that cannot be rendered is said so on this page rather than as a broken image
+    (within the render budgets of ``serving.renders``: past them, its exceptions).
     """
     number = _number(request.GET.get("page"), 1)
     zoom = _zoom(request.GET.get("zoom"))
@@ -67,12 +68,12 @@ def viewer_context(request: HttpRequest, link, document, page_url: str) -> dict:
         viewer["error"] = "unsupported"
         return viewer
     try:
-        page = rendering.get_page(document, number, zoom)
+        page = renders.get_page(request, link, document, number, zoom)
     except rendering.RenderFailed as failure:
         if failure.reason == "no_such_page" and failure.pages:
             number = failure.pages if number > failure.pages else 1
             try:
-                page = rendering.get_page(document, number, zoom)
+                page = renders.get_page(request, link, document, number, zoom)
             except rendering.RenderFailed as again:
                 viewer["error"] = again.reason
                 return viewer
@@ -128,7 +129,8 @@ def page_image(request: HttpRequest, link, number: int, document_id: int | None 
     if document is None:
         return render_page(request, T + "removed_item.html", {"link": link}, 404)
     try:
-        page = rendering.get_page(document, number, _zoom(request.GET.get("zoom")))
+        zoom = _zoom(request.GET.get("zoom"))
+        page = renders.get_page(request, link, document, number, zoom)
     except rendering.RenderFailed as failure:
         return _not_shown(request, link, failure.reason)
     image = page.image
