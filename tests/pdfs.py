@@ -44,15 +44,16 @@ def make_pdf(pages: int = 1, text: str = "Page", *, size=(595, 842)) -> bytes:
 MALFORMED_PDF = b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R" + b"\x00\xff" * 4000
 
 
-def make_slow_pdf(depth: int = 5, fanout: int = 10, mark: str = "") -> bytes:
-    """A PDF of about 3 kB whose one page takes the renderer minutes: form XObjects
+def make_slow_pdf(
+    pages: int = 3, depth: int = 5, fanout: int = 10, mark: str = ""
+) -> bytes:
+    """A PDF of about 3 kB whose every page takes the renderer minutes: form XObjects
     nested ``depth`` deep, each drawing the next ``fanout`` times, the last stroking
     50 lines across the page (``fanout ** (depth - 1) * 50`` strokes; 50,000 strokes,
     depth 4, already take PDFium about 10 s). ``mark`` makes another file of it."""
     objects = [
         b"<</Type/Catalog/Pages 2 0 R>>",
-        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-        None,  # the page, once the content stream's number is known
+        None,  # the page tree, once the pages' numbers are known
     ]
     first_form = len(objects) + 1
     for level in range(depth):
@@ -71,11 +72,16 @@ def make_slow_pdf(depth: int = 5, fanout: int = 10, mark: str = "") -> bytes:
         )
     content = f"% {mark}\n/X Do".encode("latin-1")
     objects.append(b"<</Length %d>>stream\n%s\nendstream" % (len(content), content))
-    objects[2] = (
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]"
-        b"/Resources<</XObject<</X %d 0 R>>>>/Contents %d 0 R>>"
-        % (first_form, len(objects))
-    )
+    content_id = len(objects)
+    kids = []
+    for _ in range(pages):
+        objects.append(
+            b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]"
+            b"/Resources<</XObject<</X %d 0 R>>>>/Contents %d 0 R>>"
+            % (first_form, content_id)
+        )
+        kids.append(b"%d 0 R" % len(objects))
+    objects[1] = b"<</Type/Pages/Kids[%s]/Count %d>>" % (b" ".join(kids), pages)
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
