@@ -58,7 +58,7 @@ class RenderBusy(Exception):
 
 
 def _wait_seconds() -> float:
-    return max(0.0, float(settings.RENDER_WAIT_SECONDS or 0))
+    return min(10.0, max(0.0, float(settings.RENDER_WAIT_SECONDS or 0)))
 
 
 def get_page(
