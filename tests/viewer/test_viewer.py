@@ -347,3 +347,8 @@ def test_rendered_pages_are_recorded_as_views(visitor):
     event = AccessEvent.objects.filter(link=link, event="viewed").get()
     assert event.detail["rendered"] is True and event.detail["page"] == 1
     assert event.email == ALICE
+
+
+def test_the_longest_render_is_the_wall_clock_timeout(settings):
+    settings.WAGTAIL_SECURELINK_RENDER_TIMEOUT_SECONDS = 15
+    assert rendering.longest_render() == 17

@@ -1,4 +1,4 @@
-"""renders.py: what one link and one client may cost the site in page renders.
+"""serving/renders.py: what one link and one client may cost the site in page renders.
 
 The file under test is ``make_slow_pdf``: 3 kB whose page keeps the renderer busy to
 its time limit. The render path is the real one (the worker process, its limits, the
@@ -21,8 +21,6 @@ from tests.factories import make_collection, make_document, make_link
 from tests.helpers import landing_url, verified, visitor_url
 from tests.pdfs import make_pdf, make_slow_pdf
 from wagtail_securelink.models import AccessEvent
-from wagtail_securelink.ratelimit import leases
-from wagtail_securelink.viewer import rendering
 
 BOB = "bob@example.com"
 OUTSIDER = "outsider@example.org"
@@ -266,25 +264,3 @@ def test_a_request_for_a_page_being_rendered_waits_for_that_render(
     assert page.status_code == 200 and "too large or too complex" in page.text
     assert result["response"].status_code == 404
     assert len(workers) == 1
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("store", ["database", "default"])
-def test_a_lease_has_its_holders_and_expires_by_itself(settings, store):
-    settings.WAGTAIL_SECURELINK_RATE_LIMIT_STORE = store
-    with time_machine.travel("2026-12-07 10:00", tick=False):
-        first = leases.acquire("render.page:1", 2, 30)
-        second = leases.acquire("render.page:1", 2, 30)
-        assert first and second and first != second
-        assert leases.acquire("render.page:1", 2, 30) is None
-        assert leases.acquire("render.page:2", 1, 30)  # another name
-        leases.release(first)
-        assert leases.acquire("render.page:1", 2, 30) == first
-    with time_machine.travel("2026-12-07 10:00:31", tick=False):
-        # A holder that died leaves its places for no longer than it asked.
-        assert leases.acquire("render.page:1", 1, 30)
-
-
-def test_the_lease_outlives_the_longest_render(settings):
-    settings.WAGTAIL_SECURELINK_RENDER_TIMEOUT_SECONDS = 15
-    assert rendering.longest_render() == 17
