@@ -5,9 +5,18 @@ Needs PostgreSQL: ``scripts/services.sh run python benchmarks/scale.py`` (the Ma
 target does that). Two sites live side by side in one throw-away database, one schema
 each, so that a page can be timed on both in alternating rounds from one process:
 
-* small: 300 specific-people links on 60 documents, 150 addresses, 10,000 events;
+* small: 300 specific-people links on 60 documents, 150 addresses, 4 sharers, 10,000
+  events;
 * large: 20,000 documents, 100,000 specific-people links, 50,000 distinct addresses,
-  1,000,000 events (``SCALE_EVENTS`` and friends shrink it while developing).
+  10 sharers, 1,000,000 events (``SCALE_EVENTS`` and friends shrink it while
+  developing).
+
+Like with like: each search and filter is chosen to show the same number of rows on
+both sites, so that a ratio measures the table's size and not a longer page. A search
+matches the same rows at both sizes (``Contract 000012``: 5 links; ``Contract 00001``:
+50; ``person123@``: one person) or fills the page at both (``person1``: 61 people and
+11,111), and the small site's sharers are few enough that one sharer's active links fill
+a page there too (50 of 75; 6,666 of 10,000 on the large site).
 
 Rows are written in bulk (``bulk_create`` for the models whose rows Python builds,
 ``INSERT ... SELECT generate_series`` for the events), so building the large site
@@ -74,18 +83,24 @@ from wagtail_securelink.models import AccessEvent, Grant, Recipient, ShareLink
 ROUNDS = int(os.environ.get("SCALE_ROUNDS", "5"))
 PER_ROUND = int(os.environ.get("SCALE_REPEAT", "3"))
 SIZES = {
-    "small": {"documents": 60, "links": 300, "people": 150, "events": 10_000},
+    "small": {
+        "documents": 60,
+        "links": 300,
+        "people": 150,
+        "sharers": 4,
+        "events": 10_000,
+    },
     "large": {
         "documents": int(os.environ.get("SCALE_DOCUMENTS", "20000")),
         "links": int(os.environ.get("SCALE_LINKS", "100000")),
         "people": int(os.environ.get("SCALE_PEOPLE", "50000")),
+        "sharers": 10,
         "events": int(os.environ.get("SCALE_EVENTS", "1000000")),
     },
 }
 SEAL_BACKLOGS = [
     int(n) for n in os.environ.get("SCALE_SEAL", "100000,1000000").split(",") if n
 ]
-SHARERS = 10
 EVENT_TYPES = ["viewed", "downloaded", "code_requested", "code_sent", "verified"]
 
 
@@ -148,7 +163,7 @@ def build(name: str, size: dict) -> None:
     sharers = User.objects.bulk_create(
         [
             User(username=f"sharer{n}", email=f"sharer{n}@example.org", is_staff=True)
-            for n in range(SHARERS)
+            for n in range(size["sharers"])
         ]
     )
     root = Collection.get_first_root_node()
@@ -173,7 +188,7 @@ def build(name: str, size: dict) -> None:
                 document=documents[n % len(documents)],
                 target_title=documents[n % len(documents)].title,
                 audience="specific",
-                created_by=sharers[n % SHARERS],
+                created_by=sharers[n % len(sharers)],
                 expires_at=None if n % 3 else timezone.now(),
             )
             for n in range(size["links"])
@@ -212,15 +227,23 @@ def build(name: str, size: dict) -> None:
 
 
 def pages() -> list[tuple[str, str]]:
-    sharer = get_user_model().objects.get(username="sharer3")
+    sharer = get_user_model().objects.get(username="sharer1")
     people = reverse("wagtail_securelink_people:index")
     links = reverse("wagtail_securelink_sharelink:index")
     activity = reverse("wagtail_securelink_admin:activity")
     return [
         ("People index", people),
-        ("People search ?q=person12", f"{people}?q=person12"),
+        ("People search ?q=person1 (a full page)", f"{people}?q=person1"),
+        ("People search ?q=person123@ (one person)", f"{people}?q=person123%40"),
         ("Shared links index", links),
-        ("Shared links search ?q=Contract 000123", f"{links}?q=Contract+000123"),
+        (
+            "Shared links search ?q=Contract 000012 (5 links)",
+            f"{links}?q=Contract+000012",
+        ),
+        (
+            "Shared links search ?q=Contract 00001 (50 links)",
+            f"{links}?q=Contract+00001",
+        ),
         (
             "Shared links active, by sharer",
             f"{links}?status=active&created_by={sharer.pk}",
