@@ -293,3 +293,22 @@ def test_the_page_is_cut_before_the_people_are_aggregated(superuser, shared):
     where = sql[sql.index('FROM "wagtail_securelink_recipient" WHERE') :]
     assert "NOT EXISTS" in where
     assert "MIN(" not in where, where
+
+
+def test_the_count_stops_at_the_cap(client, superuser, contract, monkeypatch):
+    """Counting every person probes each address's first row; past the cap the
+    listing counts the cap and a sentinel and says "more than", searching or not."""
+    from wagtail_securelink.admin.listing import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 5)
+    client.force_login(superuser)
+    _many_people(contract, 12)
+    response = client.get(reverse(INDEX))
+    assert response.context["paginator"].count == 6  # the cap and one: "more than"
+    assert "More than 5 recipients" in response.content.decode()
+    searched = client.get(reverse(RESULTS), {"q": "example.com"})
+    assert "There are more than 5 matches" in searched.content.decode()
+    # Under the cap the count is exact, and so is the message.
+    few = client.get(reverse(RESULTS), {"q": "p1"})  # p1, p10, p11
+    assert few.context["paginator"].count == 3
+    assert "There are 3 matches" in few.content.decode()

@@ -27,6 +27,7 @@ from wagtail.admin.ui.tables import (
 )
 
 from wagtail_securelink.admin.listing import (
+    CappedCountPaginator,
     ExactDateColumn,
     ListingIndexView,
     ListingViewSet,
@@ -125,6 +126,12 @@ class PeopleIndexView(ListingIndexView):
     default_ordering = "email"
     search_fields = ["email"]
     page_title = _("People")
+    # Counting every person probes the first row of each address: 90 ms for 50,000
+    # people on PostgreSQL, on every page and every broad search. The count stops at
+    # the cap and the results say "more than" (``listing_results.html``). Shared links
+    # keeps Wagtail's exact count: one index over the links, 10 ms for 100,000.
+    paginator_class = CappedCountPaginator
+    results_template_name = "wagtail_securelink/admin/listing_results.html"
 
     def get_base_queryset(self):
         return people.people_for(self.request.user).select_related("link")
