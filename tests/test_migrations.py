@@ -93,15 +93,9 @@ def test_our_migrations_apply_on_the_installed_wagtail(loader):
 
 
 def test_one_initial_migration_before_the_first_release(loader):
-    # Squashed before the first release; what follows changes data a pre-release
-    # database may hold, or adds the indexes of SPEC §9's size.
+    # Squashed before the first release: a new site runs one migration.
     ours = sorted(name for app, name in loader.disk_migrations if app == APP)
-    assert ours == [
-        "0001_initial",
-        "0002_code_length_rfc4226",
-        "0003_scale_indexes",
-        "0004_lockout_ceiling",
-    ]
+    assert ours == ["0001_initial"]
 
 
 @pytest.mark.django_db
@@ -126,23 +120,22 @@ def test_trigram_indexes_exist_on_postgresql_only():
     assert "securelink_recipient_email" in names
 
 
-def test_stored_values_are_clamped_to_the_standards(transactional_db):
-    """RFC 4226's code lengths, and NIST SP 800-63B-4's 100 consecutive failures."""
+@pytest.mark.django_db
+def test_the_standards_bounds_are_in_the_database_schema_state():
+    """RFC 4226's code lengths (6 to 8) and NIST SP 800-63B-4's 100 consecutive
+    failures are the bounds the migration records, not only the model's."""
+    from django.core.exceptions import ValidationError
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    executor.migrate([(APP, "0001_initial")])
-    old = executor.loader.project_state([(APP, "0001_initial")]).apps
-    Policy = old.get_model(APP, "SecureLinkPolicy")
-    Policy.objects.all().delete()
-    Policy.objects.create(code_length=10, lockout_threshold=1000)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes(APP))
-    from wagtail_securelink.models import SecureLinkPolicy
-
-    stored = SecureLinkPolicy.objects.get()
-    assert (stored.code_length, stored.lockout_threshold) == (8, 100)
+    state = executor.loader.project_state((APP, "0001_initial")).apps
+    Policy = state.get_model(APP, "SecureLinkPolicy")
+    for name, too_big in (("code_length", 9), ("lockout_threshold", 101)):
+        field = Policy._meta.get_field(name)
+        with pytest.raises(ValidationError):
+            field.run_validators(too_big)
+        field.run_validators(too_big - 1)
 
 
 def load_initial():

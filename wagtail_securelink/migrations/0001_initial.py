@@ -7,6 +7,8 @@ import wagtail_securelink.models.policy
 from django.conf import settings
 from django.db import migrations, models
 
+from wagtail_securelink.core.pg_indexes import AddTrigramIndex
+
 # A custom document model (WAGTAILDOCS_DOCUMENT_MODEL) is honoured: the foreign keys and
 # the dependency follow the setting, as Wagtail's own migrations do for images.
 DOCUMENT_MODEL = getattr(settings, "WAGTAILDOCS_DOCUMENT_MODEL", "wagtaildocs.Document")
@@ -192,9 +194,10 @@ class Migration(migrations.Migration):
                     "code_length",
                     models.PositiveIntegerField(
                         default=6,
+                        help_text="6 to 8 digits, the range of RFC 4226: longer codes would not be uniform (the standard's value has 31 bits), so they would add less than they seem.",
                         validators=[
                             django.core.validators.MinValueValidator(6),
-                            django.core.validators.MaxValueValidator(10),
+                            django.core.validators.MaxValueValidator(8),
                         ],
                         verbose_name="code length (digits)",
                     ),
@@ -214,10 +217,10 @@ class Migration(migrations.Migration):
                     "lockout_threshold",
                     models.PositiveIntegerField(
                         default=100,
-                        help_text="An editor unlocks a locked recipient in Manage access.",
+                        help_text="10 to 100: NIST SP 800-63B-4 allows at most 100 consecutive failed tries. An editor unlocks a locked recipient in Manage access.",
                         validators=[
                             django.core.validators.MinValueValidator(10),
-                            django.core.validators.MaxValueValidator(1000),
+                            django.core.validators.MaxValueValidator(100),
                         ],
                         verbose_name="consecutive failures before the recipient is locked",
                     ),
@@ -1208,5 +1211,30 @@ class Migration(migrations.Migration):
                 fields=["recipient", "session_hash"],
                 name="wagtail_sec_recipie_471c5a_idx",
             ),
+        ),
+        migrations.AddIndex(
+            model_name="accessevent",
+            index=models.Index(
+                condition=models.Q(("seq__isnull", True)),
+                fields=["id"],
+                name="securelink_event_unsealed",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="recipient",
+            index=models.Index(
+                fields=["email", "id"], name="securelink_recipient_email"
+            ),
+        ),
+        # PostgreSQL only (no model state): the admin's contains-searches.
+        AddTrigramIndex(
+            model_name="recipient",
+            field="email",
+            name="securelink_recipient_email_trgm",
+        ),
+        AddTrigramIndex(
+            model_name="sharelink",
+            field="target_title",
+            name="securelink_link_title_trgm",
         ),
     ]
