@@ -30,6 +30,12 @@ e.g. ``100000,1000000``), and ``chain.seal_chain()`` seals them in a child proce
 which reports events per second and its peak resident memory (``getrusage``): flat
 memory means the peak does not grow with the backlog. Then ``securelink_purge``'s
 event purge removes the older half of that chain and reports its rate.
+
+Ten million events (``SCALE_ONLY=ten``, or ``SCALE_TEN_TOO=1`` after the rest; the
+count is ``SCALE_TEN``): the large site's links and people with ten million unsealed
+events. A child seals them all (a real chain), verifies it as
+``securelink_verify_audit`` does, times the activity report, its person filter and the
+person page, purges the oldest tenth and verifies what is left. About 40 minutes here.
 """
 
 import json
@@ -155,7 +161,7 @@ def insert_events(count: int, *, links: int, people: int, sealed: bool) -> None:
         cursor.execute(f"ANALYZE {table(AccessEvent)}")
 
 
-def build(name: str, size: dict) -> None:
+def build(name: str, size: dict, *, sealed: bool = True) -> None:
     started = time.perf_counter()
     create_schema(name)
     User = get_user_model()
@@ -214,7 +220,7 @@ def build(name: str, size: dict) -> None:
         batch_size=5000,
     )
     insert_events(
-        size["events"], links=size["links"], people=size["people"], sealed=True
+        size["events"], links=size["links"], people=size["people"], sealed=sealed
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -388,18 +394,111 @@ def measure_sealing() -> list[str]:
     return rows
 
 
+# Ten million events: the large site's links and people with TEN_EVENTS events -----------
+
+TEN_EVENTS = int(os.environ.get("SCALE_TEN", "10000000"))
+
+
+def ten_child() -> dict:
+    """Runs in the child, in the "ten" schema: seal the whole backlog (a real chain),
+    verify it, time the event-reading pages, purge the oldest tenth, verify again."""
+    from wagtail_securelink.audit import chain
+    from wagtail_securelink.operations import retention
+
+    result = {"events": AccessEvent.objects.count()}
+    started = time.perf_counter()
+    result["sealed"] = chain.seal_chain()
+    result["seal_seconds"] = time.perf_counter() - started
+    result["seal_peak_mb"] = peak_rss_mb()
+    started = time.perf_counter()
+    result["verify"] = str(chain.verify_chain() or "chain intact")
+    result["verify_seconds"] = time.perf_counter() - started
+    result["verify_peak_mb"] = peak_rss_mb()
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="admin"))
+    activity = reverse("wagtail_securelink_admin:activity")
+    person = reverse("wagtail_securelink_admin:person")
+    result["pages"] = []
+    for label, url in [
+        ("Activity report", activity),
+        (
+            "Activity report ?email=person123@example.com",
+            f"{activity}?email=person123%40example.com",
+        ),
+        ("Person page", f"{person}?email=person123%40example.com"),
+    ]:
+        timed(client, url)
+        runs = [timed(client, url) for _ in range(ROUNDS * PER_ROUND)]
+        result["pages"].append(
+            (label, statistics.median(ms for ms, _ in runs), runs[-1][1])
+        )
+    cutoff = AccessEvent.objects.order_by("created_at").values_list("created_at")[
+        result["events"] // 10
+    ][0]
+    started = time.perf_counter()
+    result["purged"] = retention.purge_events(cutoff)
+    result["purge_seconds"] = time.perf_counter() - started
+    result["purge_peak_mb"] = peak_rss_mb()
+    started = time.perf_counter()
+    result["verify_after_purge"] = str(chain.verify_chain() or "chain intact")
+    result["verify_after_seconds"] = time.perf_counter() - started
+    result["left"] = AccessEvent.objects.count()
+    return result
+
+
+def measure_ten() -> list[str]:
+    size = {**SIZES["large"], "events": TEN_EVENTS}
+    build("ten", size, sealed=False)
+    connections.close_all()
+    child = subprocess.run(
+        [sys.executable, __file__, "--ten-child"],
+        env={**os.environ, "SCALE_SCHEMA": "ten"},
+        capture_output=True,
+        text=True,
+        timeout=7200,
+    )
+    if child.returncode:
+        print(child.stderr, file=sys.stderr)
+        return [f"ten million: failed (see stderr), exit {child.returncode}"]
+    r = json.loads(child.stdout.strip().splitlines()[-1])
+    rows = [
+        f"| at {r['events']:,} events | figure |",
+        "| --- | ---: |",
+        f"| sealing the whole backlog | {r['sealed'] / r['seal_seconds']:,.0f} "
+        f"events/s ({r['seal_seconds']:.0f} s), peak {r['seal_peak_mb']:.0f} MB |",
+        f"| securelink_verify_audit's check | {r['events'] / r['verify_seconds']:,.0f} "
+        f"events/s ({r['verify_seconds']:.0f} s), peak {r['verify_peak_mb']:.0f} MB, "
+        f"{r['verify']} |",
+    ]
+    for label, ms, queries in r["pages"]:
+        rows.append(f"| {label} | {ms:.0f} ms ({queries} queries) |")
+    rows += [
+        f"| securelink_purge of the oldest tenth | {r['purged']:,} events in "
+        f"{r['purge_seconds']:.0f} s ({r['purged'] / r['purge_seconds']:,.0f} "
+        f"events/s), peak {r['purge_peak_mb']:.0f} MB |",
+        f"| the chain after the purge ({r['left']:,} events) | "
+        f"{r['verify_after_purge']}, {r['left'] / r['verify_after_seconds']:,.0f} "
+        "events/s |",
+    ]
+    print("\n".join(rows), file=sys.stderr, flush=True)
+    return rows
+
+
 def main() -> None:
     started = time.perf_counter()
     only = os.environ.get("SCALE_ONLY", "")
     out = []
-    if only != "seal":
+    if only not in ("seal", "ten"):
         for name, size in SIZES.items():
             build(name, size)
         out += measure_pages()
         out.append("")
         print("\n".join(out), file=sys.stderr, flush=True)
-    if only != "pages":
+    if only not in ("pages", "ten"):
         out += measure_sealing()
+    if only == "ten" or os.environ.get("SCALE_TEN_TOO"):
+        out.append("")
+        out += measure_ten()
     out.append("")
     out.append(
         f"PostgreSQL {connection.pg_version // 10000}, Django test client in-process, "
@@ -410,7 +509,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--seal-child"]:
+    if sys.argv[1:2] == ["--ten-child"]:
+        print(json.dumps(ten_child()))
+    elif sys.argv[1:2] == ["--seal-child"]:
         print(json.dumps(seal_child(int(sys.argv[2]))))
     else:
         main()
