@@ -237,7 +237,15 @@ def pages() -> list[tuple[str, str]]:
     people = reverse("wagtail_securelink_people:index")
     links = reverse("wagtail_securelink_sharelink:index")
     activity = reverse("wagtail_securelink_admin:activity")
+    # Every document has five links at both sizes (links = 5 × documents).
+    document = get_document_model().objects.order_by("pk").first()
     return [
+        ("Dashboard", reverse("wagtailadmin_home")),
+        ("Documents listing", reverse("wagtaildocs:index")),
+        (
+            "Manage access (a document with 5 links)",
+            reverse("wagtail_securelink_admin:manage_document", args=[document.pk]),
+        ),
         ("People index", people),
         ("People search ?q=person1 (a full page)", f"{people}?q=person1"),
         ("People search ?q=person123@ (one person)", f"{people}?q=person123%40"),
