@@ -1,10 +1,12 @@
-"""Packaging and the demo's install path: what `make demo` installs, and a
-build that declares its template, static and locale folders (no setuptools warning)."""
+"""Packaging and the demo's install path: what `make demo` installs, a build that
+declares its template, static and locale folders (no setuptools warning), an sdist that
+holds what docs/dev/decisions.md says it holds, and metadata that PyPI renders."""
 
 import ast
 import configparser
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -114,3 +116,64 @@ def test_the_wheel_builds_without_warnings_and_carries_the_data(tmp_path):
     ):
         assert expected in names
     assert not [name for name in names if "__pycache__" in name]
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory) -> Path:
+    """The sdist as `python -m build --sdist` makes it from this checkout."""
+    if not (ROOT / "pyproject.toml").exists():
+        pytest.skip("not a checkout (make test-wheel runs from a copy of tests/)")
+    outdir = tmp_path_factory.mktemp("sdist")
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--outdir", str(outdir), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (archive,) = outdir.glob("*.tar.gz")
+    return archive
+
+
+def sdist_names(archive: Path) -> set[str]:
+    """The sdist's files, relative to its top folder (``wagtail_securelink-X.Y/``)."""
+    with tarfile.open(archive) as tar:
+        return {
+            name.split("/", 1)[1]
+            for name in tar.getnames()
+            if "/" in name and not name.endswith("/")
+        }
+
+
+@pytest.mark.process
+def test_the_sdist_ships_the_package_and_neither_tests_nor_docs(sdist):
+    # docs/dev/decisions.md, "What the sdist ships": the whole suite or none of it,
+    # docs/ with mkdocs.yml or neither; we ship neither.
+    names = sdist_names(sdist)
+    assert not [name for name in names if name.startswith("tests/")]
+    assert not [name for name in names if name.startswith("docs/")]
+    assert "mkdocs.yml" not in names
+    for folder in ("example_site/", "benchmarks/", "deploy/", "scripts/"):
+        assert not [name for name in names if name.startswith(folder)], folder
+    for top in (
+        "README.md",
+        "CHANGELOG.md",
+        "CONTRIBUTING.md",
+        "SECURITY.md",
+        "LICENSE",
+    ):
+        assert top in names
+    assert {"setup.cfg", "pyproject.toml", "PKG-INFO"} <= names
+    # Every file of the package is there: modules, templates, static, translations.
+    package = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "wagtail_securelink").rglob("*")
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix not in {".pyc", ".pyo"}
+    }
+    assert package - names == set()
+    assert not [
+        name for name in names if "__pycache__" in name or name.endswith(".pyc")
+    ]
