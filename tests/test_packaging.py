@@ -4,9 +4,11 @@ holds what docs/dev/decisions.md says it holds, and metadata that PyPI renders."
 
 import ast
 import configparser
+import re
 import subprocess
 import sys
 import tarfile
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -177,3 +179,129 @@ def test_the_sdist_ships_the_package_and_neither_tests_nor_docs(sdist):
     assert not [
         name for name in names if "__pycache__" in name or name.endswith(".pyc")
     ]
+
+
+# -- One docs site: Read the Docs, mkdocs.yml, the checks' hints and README.md ---------
+
+DOCS_SITE = "https://wagtail-securelink.readthedocs.io/en/latest/"
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def slugify(heading: str) -> str:
+    """The anchor Python-Markdown's toc extension (mkdocs.yml) gives a heading."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).replace("`", "")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
+
+
+def docs_anchors(page: Path) -> set[str]:
+    anchors, fenced = set(), False
+    for line in page.read_text().splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and (match := re.match(r"#{1,6} (.+)", line)):
+            anchors.add(slugify(match.group(1)))
+    return anchors
+
+
+def assert_on_the_docs_site(url: str) -> None:
+    """``url`` is a page (and heading) that mkdocs builds from docs/."""
+    assert url.startswith(DOCS_SITE), url
+    path, _, anchor = url.removeprefix(DOCS_SITE).partition("#")
+    page = ROOT / "docs" / (f"{path.rstrip('/')}.md" if path else "index.md")
+    assert path == "" or path.endswith("/"), f"{url}: mkdocs serves pages as folders"
+    assert page.exists(), url
+    if anchor:
+        assert anchor in docs_anchors(page), url
+
+
+def test_the_docs_have_one_site_url_that_read_the_docs_builds():
+    yaml = pytest.importorskip("yaml")
+    from wagtail_securelink.core.paths import DOCS_URL
+
+    mkdocs = (ROOT / "mkdocs.yml").read_text()
+    assert re.search(rf"^site_url: {re.escape(DOCS_SITE)}$", mkdocs, re.M)
+    assert DOCS_URL == DOCS_SITE
+    rtd = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
+    assert rtd["version"] == 2
+    assert rtd["mkdocs"] == {"configuration": "mkdocs.yml", "fail_on_warning": True}
+    (install,) = rtd["python"]["install"]
+    assert install == {"method": "pip", "path": ".", "extra_requirements": ["docs"]}
+    assert "docs" in extras()
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    assert f"Documentation = {DOCS_SITE}" in config["metadata"]["project_urls"]
+
+
+def test_every_docs_url_in_the_package_is_a_page_of_the_docs_site():
+    # The system checks' hints: DOCS_URL + page, docs_hint(page) or a literal URL.
+    urls = set()
+    for path in (ROOT / "wagtail_securelink").rglob("*.py"):
+        source = path.read_text()
+        urls |= {
+            DOCS_SITE + page
+            for page in re.findall(r"DOCS_URL\}([^\"'\s]*)", source)
+            + re.findall(r"docs_hint\(\s*[\"']([^\"']*)", source)
+        }
+        urls |= set(re.findall(r"https://wagtail-securelink\.[^\"'\s)>]*", source))
+    # docs_hint's own f"{DOCS_URL}{page}" is the one that builds the others.
+    urls.discard(DOCS_SITE + "{page}")
+    assert len(urls) > 5, urls
+    for url in urls:
+        assert_on_the_docs_site(url)
+
+
+def test_the_readme_links_work_on_pypi():
+    # PyPI shows README.md without the repository: a relative link is a dead link.
+    readme = (ROOT / "README.md").read_text()
+    links = MARKDOWN_LINK.findall(readme)
+    assert links
+    relative = [link for link in links if not link.startswith(("https://", "#"))]
+    assert relative == []
+    for link in links:
+        if "readthedocs" in link:
+            assert_on_the_docs_site(link)
+
+
+@pytest.mark.process
+def test_the_metadata_renders_on_pypi(sdist, tmp_path):
+    pytest.importorskip("twine")
+    from readme_renderer.markdown import render
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--outdir",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    check = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(sdist), str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    with tarfile.open(sdist) as tar:
+        (pkg_info,) = [
+            m
+            for m in tar.getmembers()
+            if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")
+        ]
+        metadata = tar.extractfile(pkg_info).read().decode()
+    headers, _, description = metadata.partition("\n\n")
+    assert "Description-Content-Type: text/markdown" in headers
+    html = render(description)
+    assert html, "the long description does not render as Markdown"
+    assert 'href="docs/' not in html
