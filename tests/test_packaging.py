@@ -4,6 +4,7 @@ holds what docs/dev/decisions.md says it holds, and metadata that PyPI renders."
 
 import ast
 import configparser
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SITE = ROOT / "example_site"
@@ -305,3 +308,101 @@ def test_the_metadata_renders_on_pypi(sdist, tmp_path):
     html = render(description)
     assert html, "the long description does not render as Markdown"
     assert 'href="docs/' not in html
+
+
+# -- Metadata: what the package imports is what it declares --------------------------
+
+
+def install_requires() -> list[Requirement]:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    return [
+        Requirement(line.strip())
+        for line in config["options"]["install_requires"].splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+
+
+def package_imports() -> dict[str, bool]:
+    """Top-level names the package imports: True if at module level somewhere."""
+    found: dict[str, bool] = {}
+    for path in (ROOT / "wagtail_securelink").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                found[top] = found.get(top, False) or node.col_offset == 0
+    return found
+
+
+def test_every_third_party_import_is_declared():
+    # Wagtail brings Pillow, openpyxl, django-filter, django-ninja and pydantic today;
+    # a Wagtail release that stops bringing one must not break us.
+    distributions = importlib.metadata.packages_distributions()
+    declared = {canonicalize_name(req.name) for req in install_requires()}
+    optional = set().union(*extras().values())
+    missing = []
+    for name, module_level in sorted(package_imports().items()):
+        if name in sys.stdlib_module_names or name in {
+            "wagtail_securelink",
+            "__future__",
+        }:
+            continue
+        dists = {canonicalize_name(dist) for dist in distributions.get(name, [])}
+        assert dists, f"{name}: no installed distribution provides it"
+        # An import inside a function (django_tasks_db, behind apps.is_installed)
+        # may come from an extra; one at module level runs for every user.
+        allowed = declared if module_level else declared | optional
+        if not dists & allowed:
+            missing.append((name, sorted(dists)))
+    assert missing == []
+    for expected in ("pillow", "openpyxl", "django-filter", "django-ninja", "pydantic"):
+        assert expected in declared
+
+
+def test_no_upper_bound_on_what_users_install():
+    # Wagtail's package maintainers' guide: no caps. tox.ini tests each combination.
+    capped = [
+        str(req)
+        for req in install_requires()
+        if any(spec.operator in {"<", "<=", "==", "~="} for spec in req.specifier)
+    ]
+    assert capped == []
+
+
+def test_the_sendfile_hand_off_has_an_extra():
+    # wagtail.utils.sendfile imports SENDFILE_BACKEND by path, so no import of ours
+    # names django_sendfile: the extra is what docs/deployment.md tells users to install.
+    assert extras()["sendfile"] == {"django-sendfile2"}
+    assert (
+        "wagtail-securelink[sendfile]" in (ROOT / "docs" / "deployment.md").read_text()
+    )
+    assert "django-sendfile2" in {
+        canonicalize_name(dist)
+        for dist in importlib.metadata.packages_distributions().get(
+            "django_sendfile", []
+        )
+    }
+
+
+@pytest.mark.process
+def test_the_sdist_metadata_has_a_license_expression(sdist):
+    with tarfile.open(sdist) as tar:
+        (pkg_info,) = [
+            member
+            for member in tar.getmembers()
+            if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO")
+        ]
+        headers = tar.extractfile(pkg_info).read().decode().partition("\n\n")[0]
+    assert "Metadata-Version: 2.4" in headers
+    assert "License-Expression: BSD-3-Clause" in headers.splitlines()
+    assert "License-File: LICENSE" in headers.splitlines()
+    assert "Classifier: License ::" not in headers
+    assert "BSD 3-Clause License" in (ROOT / "LICENSE").read_text().splitlines()[0]
+    for req in install_requires():
+        assert f"Requires-Dist: {req}" in headers
