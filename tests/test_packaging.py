@@ -159,7 +159,7 @@ def test_the_sdist_ships_the_package_and_neither_tests_nor_docs(sdist):
     assert not [name for name in names if name.startswith("tests/")]
     assert not [name for name in names if name.startswith("docs/")]
     assert "mkdocs.yml" not in names
-    for folder in ("example_site/", "benchmarks/", "deploy/", "scripts/"):
+    for folder in ("example_site/", "benchmarks/", "deploy/", "scripts/", "changes/"):
         assert not [name for name in names if name.startswith(folder)], folder
     for top in (
         "README.md",
@@ -406,3 +406,64 @@ def test_the_sdist_metadata_has_a_license_expression(sdist):
     assert "BSD 3-Clause License" in (ROOT / "LICENSE").read_text().splitlines()[0]
     for req in install_requires():
         assert f"Requires-Dist: {req}" in headers
+
+
+# -- Release notes, security contact, release process --------------------------------
+
+KEEP_A_CHANGELOG = ["Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"]
+
+
+def test_security_md_gives_the_address_the_metadata_publishes():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    address = config["metadata"]["maintainer_email"].strip()
+    assert re.fullmatch(r"security@[a-z0-9-]+(\.[a-z0-9-]+)+", address), address
+    assert not re.search(r"example|your|localhost|\.test$|\.invalid$", address)
+    security = (ROOT / "SECURITY.md").read_text()
+    assert address in security
+    # The contact works without a repository: no "on the repository" as the only way.
+    assert "github" not in security.lower()
+
+
+def test_the_changelog_reads_as_release_notes():
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert "keepachangelog.com" in changelog
+    unreleased = changelog.split("\n## [Unreleased]\n", 1)[1].split("\n## ", 1)[0]
+    headings = re.findall(r"^### (.+)$", unreleased, re.M)
+    assert headings == KEEP_A_CHANGELOG
+    bullets = re.findall(r"^- .*(?:\n  .*)*", changelog, re.M)
+    assert bullets
+    # Concise: a bullet is a few lines, not a development log entry.
+    assert max(bullet.count("\n") + 1 for bullet in bullets) <= 4
+    assert len(changelog.splitlines()) < 150
+    # The development log moved to the contributors' docs, and is in the site's nav.
+    log = ROOT / "docs" / "dev" / "development-log.md"
+    assert log.read_text().startswith("# Development log")
+    assert "dev/development-log.md" in (ROOT / "mkdocs.yml").read_text()
+    assert (
+        'include-markdown "../CHANGELOG.md"'
+        in (ROOT / "docs" / "changelog.md").read_text()
+    )
+    assert "folded into" in (ROOT / "changes" / "README").read_text()
+
+
+def test_contributing_has_a_release_process():
+    contributing = (ROOT / "CONTRIBUTING.md").read_text()
+    release = contributing.split("\n## Releasing\n", 1)[1]
+    for step in (
+        "__version__",
+        "git tag -a v",
+        "make build",
+        "twine check --strict",
+        "trusted publisher",
+        "id-token: write",
+        "## [Unreleased]",
+        "changes/*.md",
+    ):
+        assert step in release, step
+    assert "wagtail_securelink/__init__.py" in release
+    assert (
+        (ROOT / "wagtail_securelink" / "__init__.py")
+        .read_text()
+        .startswith("__version__")
+    )
