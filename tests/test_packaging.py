@@ -17,7 +17,12 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+import wagtail_securelink
+
 ROOT = Path(__file__).resolve().parent.parent
+# The package whose imports and docs URLs are read: the checkout's, or the installed
+# wheel's under `make test-wheel` (which runs from a copy without the package).
+PACKAGE = Path(wagtail_securelink.__file__).resolve().parent
 EXAMPLE_SITE = ROOT / "example_site"
 TEST_TOOLS = {"pytest", "hypothesis", "ruff", "bandit", "gunicorn", "aiosmtpd", "build"}
 
@@ -240,7 +245,7 @@ def test_the_docs_have_one_site_url_that_read_the_docs_builds():
 def test_every_docs_url_in_the_package_is_a_page_of_the_docs_site():
     # The system checks' hints: DOCS_URL + page, docs_hint(page) or a literal URL.
     urls = set()
-    for path in (ROOT / "wagtail_securelink").rglob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         source = path.read_text()
         urls |= {
             DOCS_SITE + page
@@ -326,7 +331,7 @@ def install_requires() -> list[Requirement]:
 def package_imports() -> dict[str, bool]:
     """Top-level names the package imports: True if at module level somewhere."""
     found: dict[str, bool] = {}
-    for path in (ROOT / "wagtail_securelink").rglob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -462,8 +467,4 @@ def test_contributing_has_a_release_process():
     ):
         assert step in release, step
     assert "wagtail_securelink/__init__.py" in release
-    assert (
-        (ROOT / "wagtail_securelink" / "__init__.py")
-        .read_text()
-        .startswith("__version__")
-    )
+    assert (PACKAGE / "__init__.py").read_text().startswith("__version__")
