@@ -145,7 +145,8 @@ test-wheel: build
 	$(WHEEL_PY) -m pip install --quiet --upgrade pip
 	$(WHEEL_PY) -m pip install --quiet "$$(ls dist/*.whl)[testing]"
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	cp -R tests example_site deploy docs README.md setup.cfg "$$tmp"/; \
+	cp -R tests example_site deploy docs changes README.md CHANGELOG.md CONTRIBUTING.md SECURITY.md \
+		LICENSE setup.cfg mkdocs.yml .readthedocs.yaml "$$tmp"/; \
 	rm -rf "$$tmp"/example_site/db.sqlite3 "$$tmp"/example_site/media "$$tmp"/example_site/securelink_private; \
 	cd "$$tmp"; \
 	$(WHEEL_PY) -c 'import sys, wagtail_securelink as m; print("wagtail_securelink imported from", m.__file__); sys.exit("site-packages" not in m.__file__)'; \

@@ -96,7 +96,7 @@ def check_app_order(app_configs, **kwargs):
             "the Share and Manage access buttons will not appear on the collection "
             "edit view.",
             hint="Move 'wagtail_securelink' above 'wagtail.admin' in INSTALLED_APPS. "
-            "See https://wagtail-securelink.readthedocs.io/en/latest/installation/",
+            + docs_hint("installation/"),
             id="wagtail_securelink.W003",
         )
     ]
