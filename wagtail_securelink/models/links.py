@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
-from wagtail_securelink.choices import Audience, EventType, Role, TargetType
+from wagtail_securelink.choices import (
+    Audience,
+    EventType,
+    PageRevision,
+    Role,
+    TargetType,
+)
 from wagtail_securelink.core.tokens import link_url, make_token
 from wagtail_securelink.models.policy import SecureLinkPolicy, current_policy
 
@@ -80,7 +86,7 @@ class ShareLinkQuerySet(models.QuerySet):
 
 
 class ShareLink(models.Model):
-    """A URL that grants access to one document or collection (SPEC §2)."""
+    """A URL that grants access to one document, collection or page preview (SPEC §2)."""
 
     # 128 random bits; the URL token is this key plus an HMAC that is stored nowhere (S1).
     key = models.CharField(max_length=32, unique=True, editable=False)
@@ -100,6 +106,33 @@ class ShareLink(models.Model):
     collection = models.ForeignKey(
         "wagtailcore.Collection",
         verbose_name=_("collection"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A page preview (SPEC §2 *Page preview*): a deleted page ends the preview with
+    # the same 410 page as a deleted document.
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    page_version = models.CharField(
+        _("page content shown"),
+        max_length=10,
+        choices=PageRevision.choices,
+        default=PageRevision.LATEST,
+        db_default=PageRevision.LATEST,
+    )
+    # The revision shown when ``page_version`` is ``shared``; once it is gone (purged
+    # revisions), the link shows the "removed" page rather than another revision.
+    page_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("page revision"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -197,6 +230,8 @@ class ShareLink(models.Model):
 
     @property
     def target(self):
+        if self.target_type == TargetType.PAGE:
+            return self.page
         return (
             self.document
             if self.target_type == TargetType.DOCUMENT
