@@ -342,8 +342,10 @@ class SecureLinkPolicy(BaseGenericSetting):
         default=30,
         db_default=30,
         validators=_bounded(0, 730),
-        help_text=_("0 means no limit. A new page preview link without an expiry "
-                    "gets this limit."),
+        help_text=_(
+            "0 means no limit. A new page preview link without an expiry "
+            "gets this limit."
+        ),
     )
     store_ip_addresses = models.CharField(
         _("store visitor IP addresses"),
