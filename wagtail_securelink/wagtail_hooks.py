@@ -2,6 +2,7 @@ from django.http import Http404
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.widgets import Button
 
 from wagtail_securelink.admin import urls as admin_urls
 from wagtail_securelink.admin.bulk_actions import RevokeBulkAction
@@ -10,11 +11,14 @@ from wagtail_securelink.admin.listing import ManagersMenuItem
 from wagtail_securelink.admin.panels import SharedLinksPanel
 from wagtail_securelink.admin.people import PeopleViewSet
 from wagtail_securelink.admin.people_bulk_actions import PEOPLE_BULK_ACTIONS
+from wagtail_securelink.admin.views.base import SHARE_ICON, share_url
 from wagtail_securelink.admin.viewsets import ShareLinkViewSet
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.permissions import (
     get_securelink_permissions,
     user_can_manage_links,
     user_can_see_document_in_admin,
+    user_can_share_page,
 )
 from wagtail_securelink.sharing import privacy
 
@@ -110,6 +114,35 @@ def register_document_admin_urls():
             ),
         ),
     ]
+
+
+def _share_preview_buttons(page, user, priority):
+    # Only for pages an editor may edit (not the tree's root), while the policy
+    # allows page previews.
+    if page.depth <= 1 or not page_previews_allowed():
+        return
+    if user_can_share_page(user, page):
+        yield Button(
+            _("Share preview"),
+            share_url(page),
+            icon_name=SHARE_ICON,
+            priority=priority,
+            attrs={"data-securelink-share-preview": ""},
+        )
+
+
+def page_previews_allowed() -> bool:
+    return current_policy().allow_page_previews
+
+
+@hooks.register("register_page_header_buttons")
+def page_header_share_preview(page, user, view_name=None, next_url=None):
+    yield from _share_preview_buttons(page, user, priority=66)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def page_listing_share_preview(page, user, next_url=None):
+    yield from _share_preview_buttons(page, user, priority=55)
 
 
 @hooks.register("register_admin_viewset")
