@@ -128,7 +128,7 @@ def create_link(
             else PageRevision.LATEST,
             page_revision=page_revision,
             include_descendants=include_descendants,
-            target_title=str(target)[:255],
+            target_title=_target_title(target, target_type)[:255],
             audience=audience,
             role=role,
             password=make_password(password) if password else "",
@@ -183,6 +183,13 @@ def create_link(
     if send_invitations and rows:
         link.invitations = send_invitations_to(link, rows)
     return link
+
+
+def _target_title(target, target_type: str) -> str:
+    # A page is named as the admin names it: by its draft's title.
+    if target_type == TargetType.PAGE:
+        return target.draft_title or target.title
+    return str(target)
 
 
 def _shared_revision(page, page_version: str):
