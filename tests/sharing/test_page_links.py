@@ -324,3 +324,32 @@ def test_securelink_share_page_command(draft):
         "shared",
     )
     assert out.getvalue().strip().splitlines()[-1] == link.url
+
+
+@pytest.mark.parametrize(
+    "name, args, method",
+    [
+        ("download", (), "get"),
+        ("view_file", (), "get"),
+        ("replace", (), "post"),
+        ("page_image", (1,), "get"),
+        ("collection_page_image", (1, 1), "get"),
+        ("zip", (), "get"),
+        ("upload", (), "post"),
+        ("folder", (1,), "get"),
+        ("folder_zip", (1,), "get"),
+        ("collection_document", (1,), "get"),
+        ("collection_download", (1,), "get"),
+    ],
+)
+def test_the_document_views_give_nothing_for_a_page_link(
+    client, draft, name, args, method
+):
+    """A page preview has no file, folder or upload: every other visitor URL of its
+    token answers with a refusal, never a 500 nor a file."""
+    link = make_link(draft, [ALICE], role="view")
+    verified(client, link)
+    url = reverse(f"wagtail_securelink:{name}", args=[link.token, *args])
+    response = getattr(client, method)(url)
+    assert 300 <= response.status_code < 500, (name, response.status_code)
+    assert not response.has_header("Content-Disposition")
