@@ -116,33 +116,34 @@ def register_document_admin_urls():
     ]
 
 
-def _share_preview_buttons(page, user, priority):
-    # Only for pages an editor may edit (not the tree's root), while the policy
-    # allows page previews.
-    if page.depth <= 1 or not page_previews_allowed():
-        return
-    if user_can_share_page(user, page):
-        yield Button(
-            _("Share preview"),
-            share_url(page),
-            icon_name=SHARE_ICON,
-            priority=priority,
-            attrs={"data-securelink-share-preview": ""},
-        )
+def _share_preview_button(page, priority):
+    return Button(
+        _("Share preview"),
+        share_url(page),
+        icon_name=SHARE_ICON,
+        priority=priority,
+        attrs={"data-securelink-share-preview": ""},
+    )
 
 
-def page_previews_allowed() -> bool:
-    return current_policy().allow_page_previews
+def _may_share_preview(page, user) -> bool:
+    # Not the tree's root; only for those who may edit the page (Wagtail caches a
+    # user's page permissions, so a listing asks no query per row for this).
+    return page.depth > 1 and user_can_share_page(user, page)
 
 
 @hooks.register("register_page_header_buttons")
 def page_header_share_preview(page, user, view_name=None, next_url=None):
-    yield from _share_preview_buttons(page, user, priority=66)
+    if _may_share_preview(page, user) and current_policy().allow_page_previews:
+        yield _share_preview_button(page, priority=66)
 
 
 @hooks.register("register_page_listing_more_buttons")
 def page_listing_share_preview(page, user, next_url=None):
-    yield from _share_preview_buttons(page, user, priority=55)
+    # The policy is not read per row: with previews switched off the share form
+    # answers with a 403 that says so.
+    if _may_share_preview(page, user):
+        yield _share_preview_button(page, priority=55)
 
 
 @hooks.register("register_admin_viewset")

@@ -353,3 +353,14 @@ def test_the_document_views_give_nothing_for_a_page_link(
     response = getattr(client, method)(url)
     assert 300 <= response.status_code < 500, (name, response.status_code)
     assert not response.has_header("Content-Disposition")
+
+
+def test_no_share_preview_in_the_editor_header_while_previews_are_off(
+    client, section, draft
+):
+    policy = SecureLinkPolicy.load()
+    policy.allow_page_previews = False
+    policy.save()
+    client.force_login(page_editor(section))
+    edit = client.get(reverse("wagtailadmin_pages:edit", args=[draft.pk]))
+    assert share_page_url(draft) not in edit.content.decode()
