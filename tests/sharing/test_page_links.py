@@ -6,6 +6,7 @@ import datetime
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -364,3 +365,19 @@ def test_no_share_preview_in_the_editor_header_while_previews_are_off(
     client.force_login(page_editor(section))
     edit = client.get(reverse("wagtailadmin_pages:edit", args=[draft.pk]))
     assert share_page_url(draft) not in edit.content.decode()
+
+
+def test_a_lowered_page_maximum_ends_existing_previews(client, draft):
+    """The policy applies to existing links (SPEC §6): the maximum counts from the
+    link's creation, in Python and in SQL alike."""
+    link = make_link(draft, [ALICE], role="view")
+    verified(client, link)
+    policy = SecureLinkPolicy.load()
+    policy.page_max_expiry_days = 1
+    policy.save()
+    assert ShareLink.objects.active().filter(pk=link.pk).exists()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        link.refresh_from_db()
+        assert link.status == "expired"
+        assert not ShareLink.objects.active().filter(pk=link.pk).exists()
+        assert client.get(landing_url(link)).status_code == 404

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(
                 db_default=30,
                 default=30,
-                help_text="0 means no limit. A new page preview link without an expiry gets this limit.",
+                help_text="0 means no limit. Counted from the day a link was created; lowering it shortens existing page preview links on their next request.",
                 validators=[
                     django.core.validators.MinValueValidator(0),
                     django.core.validators.MaxValueValidator(730),

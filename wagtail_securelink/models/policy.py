@@ -343,8 +343,8 @@ class SecureLinkPolicy(BaseGenericSetting):
         db_default=30,
         validators=_bounded(0, 730),
         help_text=_(
-            "0 means no limit. A new page preview link without an expiry "
-            "gets this limit."
+            "0 means no limit. Counted from the day a link was created; lowering it "
+            "shortens existing page preview links on their next request."
         ),
     )
     store_ip_addresses = models.CharField(

@@ -3,8 +3,6 @@ role, expiry, password and reverification period chosen.
 ``links.create_link`` checks every option here before it writes anything.
 """
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,6 +11,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, Page
 
 from wagtail_securelink.choices import Audience, Role, TargetType
+from wagtail_securelink.models.links import page_expiry_limit
 from wagtail_securelink.policy import enforcement
 
 __all__ = [
@@ -20,7 +19,6 @@ __all__ = [
     "clean_link_options",
     "PAGE_AUDIENCES",
     "PAGE_ROLES",
-    "page_expiry_limit",
 ]
 
 # A page preview is for reviewers the sharer names or for colleagues signed in; an
@@ -39,14 +37,6 @@ def target_type(target) -> str:
     raise ValidationError(_("Only documents, collections and pages can be shared."))
 
 
-def page_expiry_limit(policy, now=None):
-    """The latest expiry a new page preview link may have, or ``None`` (no limit)."""
-    days = policy.page_max_expiry_days
-    if not days:
-        return None
-    return (now or timezone.now()) + datetime.timedelta(days=days)
-
-
 def _clean_page_options(*, audience, role, expires_at, policy, errors):
     """A page preview's own rules; returns the expiry to store."""
     if not policy.allow_page_previews:
@@ -59,7 +49,7 @@ def _clean_page_options(*, audience, role, expires_at, policy, errors):
         )
     if role not in PAGE_ROLES:
         errors["role"] = _("A page preview is view only.")
-    limit = page_expiry_limit(policy)
+    limit = page_expiry_limit(timezone.now(), policy)
     if limit is None:
         return expires_at
     if expires_at is None or expires_at >= limit:
