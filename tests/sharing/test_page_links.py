@@ -102,6 +102,8 @@ def test_editor_shares_a_preview_and_the_reviewer_sees_the_current_draft(
     form = client.get(share_page_url(draft))
     assert form.status_code == 200
     assert "Share a preview" in form.content.decode()
+    # Named as the admin names the page: by its draft's title, not the live one.
+    assert "Share a preview of “Draft title v1”" in form.content.decode()
 
     response = post_share(client, draft, message="Does this read well?")
     assert response.status_code == 302, response.content.decode()

@@ -102,11 +102,18 @@ class TargetMixin(WagtailAdminTemplateMixin):
         return super().dispatch(request, *args, **kwargs)
 
     @property
+    def target_title(self) -> str:
+        # A page is named as Wagtail's admin names it: by its draft's title.
+        if isinstance(self.target, Page):
+            return self.target.get_admin_display_title()
+        return str(self.target)
+
+    @property
     def document(self):
         return self.target if self.target_type == TargetType.DOCUMENT else None
 
     def get_page_subtitle(self):
-        return str(self.target)
+        return self.target_title
 
     def get_header_title(self):
         if self.target_type == TargetType.PAGE:
@@ -115,7 +122,7 @@ class TargetMixin(WagtailAdminTemplateMixin):
             template = self.header_title_collection
         else:
             template = self.header_title_document
-        return template % {"title": self.target}
+        return template % {"title": self.target_title}
 
     def get_breadcrumbs_items(self):
         if self.target_type == TargetType.PAGE:
@@ -130,7 +137,7 @@ class TargetMixin(WagtailAdminTemplateMixin):
         return [
             *self.breadcrumbs_items,
             parent,
-            {"url": target_edit_url(self.target), "label": str(self.target)},
+            {"url": target_edit_url(self.target), "label": self.target_title},
             # The last crumb is the header Wagtail shows: it names the item.
             {"url": "", "label": self.get_header_title()},
         ]
@@ -139,6 +146,7 @@ class TargetMixin(WagtailAdminTemplateMixin):
         context = super().get_context_data(**kwargs)
         context.update(
             target=self.target,
+            target_title=self.target_title,
             target_type=self.target_type,
             is_collection=self.target_type == TargetType.COLLECTION,
             is_page=self.target_type == TargetType.PAGE,
