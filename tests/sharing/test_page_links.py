@@ -383,3 +383,20 @@ def test_a_lowered_page_maximum_ends_existing_previews(client, draft):
         assert link.status == "expired"
         assert not ShareLink.objects.active().filter(pk=link.pk).exists()
         assert client.get(landing_url(link)).status_code == 404
+
+
+def test_people_a_person_and_the_activity_report_show_the_page_link(
+    client, superuser, draft
+):
+    link = make_link(draft, [ALICE], role="view")
+    verified(Client(), link).get(landing_url(link))
+    client.force_login(superuser)
+    people = client.get(reverse("wagtail_securelink_people:index"))
+    assert people.status_code == 200
+    assert ALICE in people.content.decode()
+    person = client.get(reverse("wagtail_securelink_admin:person"), {"email": ALICE})
+    assert person.status_code == 200
+    assert "Draft title v1" in person.content.decode()
+    report = client.get(reverse("wagtail_securelink_admin:activity"))
+    assert report.status_code == 200
+    assert "Draft title v1" in report.content.decode()
