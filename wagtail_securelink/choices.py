@@ -5,6 +5,7 @@ __all__ = [
     "Audience",
     "Role",
     "TargetType",
+    "PageRevision",
     "EventType",
     "IPStorage",
     "PrivacyReason",
@@ -55,6 +56,14 @@ class Role(models.TextChoices):
 class TargetType(models.TextChoices):
     DOCUMENT = "document", _("Document")
     COLLECTION = "collection", _("Collection")
+    PAGE = "page", _("Page preview")
+
+
+class PageRevision(models.TextChoices):
+    """Which content a page preview link shows."""
+
+    LATEST = "latest", _("The latest draft (the link follows later changes)")
+    SHARED = "shared", _("The revision at sharing (later changes stay unseen)")
 
 
 class IPStorage(models.TextChoices):

@@ -21,9 +21,10 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.documents import get_document_model
-from wagtail.models import Collection
+from wagtail.models import Collection, Page
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permission_policies.collections import CollectionPermissionPolicy
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from wagtail_securelink.choices import TargetType
 from wagtail_securelink.models import Recipient, ShareLink
@@ -38,8 +39,11 @@ __all__ = [
     "user_can_share_document",
     "shareable_document_ids",
     "user_can_share_collection",
+    "user_can_share_page",
+    "editable_pages",
     "shareable_collections",
     "user_can_manage_links",
+    "user_can_share_target",
     "user_can_manage_target",
     "user_can_manage_link",
     "links_visible_to",
@@ -146,6 +150,28 @@ def user_can_share_collection(user, collection) -> bool:
     return shareable_collections(user).filter(pk=collection.pk).exists()
 
 
+# Pages (previews of drafts) -----------------------------------------------------------
+
+
+def editable_pages(user) -> QuerySet:
+    """The pages the user may edit under Wagtail's page permissions (a subquery)."""
+    if not (user.is_active and user.is_authenticated):
+        return Page.objects.none()
+    return PagePermissionPolicy().instances_user_has_permission_for(user, "change")
+
+
+def user_can_edit_page(user, page) -> bool:
+    return bool(user.is_active) and page.permissions_for_user(user).can_edit()
+
+
+def user_can_share_page(user, page) -> bool:
+    """Whether the user may share a preview of this page: whoever may edit it and
+    holds ``add_sharelink`` (a preview shows no more than the editor already sees)."""
+    if _is_superuser(user):
+        return True
+    return user.has_perm(ADD_SHARELINK) and user_can_edit_page(user, page)
+
+
 # Managing links ------------------------------------------------------------------------
 
 
@@ -159,6 +185,8 @@ def user_can_manage_links(user) -> bool:
 
 
 def user_can_share_target(user, target) -> bool:
+    if isinstance(target, Page):
+        return user_can_share_page(user, target)
     if isinstance(target, Collection):
         return user_can_share_collection(user, target)
     return user_can_share_document(user, target)
@@ -171,6 +199,8 @@ def user_can_manage_target(user, target) -> bool:
     if target is None or not user_can_manage_links(user):
         # A deleted item: only superusers still manage its links.
         return False
+    if isinstance(target, Page):
+        return user_can_edit_page(user, target)
     if isinstance(target, Collection):
         return shareable_collections(user).filter(pk=target.pk).exists()
     return get_document_permission_policy().user_has_permission_for_instance(
@@ -203,6 +233,7 @@ def links_visible_to(user, queryset=None) -> QuerySet:
             target_type=TargetType.COLLECTION,
             collection__in=shareable_collections(user).values("pk"),
         )
+        | Q(target_type=TargetType.PAGE, page__in=editable_pages(user).values("pk"))
     )
 
 

@@ -2,6 +2,7 @@ from django.http import Http404
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.widgets import Button
 
 from wagtail_securelink.admin import urls as admin_urls
 from wagtail_securelink.admin.bulk_actions import RevokeBulkAction
@@ -10,11 +11,14 @@ from wagtail_securelink.admin.listing import ManagersMenuItem
 from wagtail_securelink.admin.panels import SharedLinksPanel
 from wagtail_securelink.admin.people import PeopleViewSet
 from wagtail_securelink.admin.people_bulk_actions import PEOPLE_BULK_ACTIONS
+from wagtail_securelink.admin.views.base import SHARE_ICON, share_url
 from wagtail_securelink.admin.viewsets import ShareLinkViewSet
+from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.permissions import (
     get_securelink_permissions,
     user_can_manage_links,
     user_can_see_document_in_admin,
+    user_can_share_page,
 )
 from wagtail_securelink.sharing import privacy
 
@@ -110,6 +114,36 @@ def register_document_admin_urls():
             ),
         ),
     ]
+
+
+def _share_preview_button(page, priority):
+    return Button(
+        _("Share preview"),
+        share_url(page),
+        icon_name=SHARE_ICON,
+        priority=priority,
+        attrs={"data-securelink-share-preview": ""},
+    )
+
+
+def _may_share_preview(page, user) -> bool:
+    # Not the tree's root; only for those who may edit the page (Wagtail caches a
+    # user's page permissions, so a listing asks no query per row for this).
+    return page.depth > 1 and user_can_share_page(user, page)
+
+
+@hooks.register("register_page_header_buttons")
+def page_header_share_preview(page, user, view_name=None, next_url=None):
+    if _may_share_preview(page, user) and current_policy().allow_page_previews:
+        yield _share_preview_button(page, priority=66)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def page_listing_share_preview(page, user, next_url=None):
+    # The policy is not read per row: with previews switched off the share form
+    # answers with a 403 that says so.
+    if _may_share_preview(page, user):
+        yield _share_preview_button(page, priority=55)
 
 
 @hooks.register("register_admin_viewset")

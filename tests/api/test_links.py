@@ -463,3 +463,25 @@ def test_a_language_the_site_does_not_offer_is_refused(admin_api, contract, sett
     )
     assert response.status_code == 422
     assert not Recipient.objects.filter(email="b@example.com").exists()
+
+
+def test_create_a_page_preview_and_read_its_target(admin_api):
+    from wagtail.models import Page
+
+    page = Page.get_first_root_node().add_child(instance=Page(title="Draft", slug="d"))
+    body = {
+        "target_type": "page",
+        "target_id": page.pk,
+        "recipients": ["a@example.com"],
+    }
+    refused = admin_api.post("/links/", {**body, "role": "download"})
+    assert refused.status_code == 422  # the policy refuses: view only
+    response = admin_api.post("/links/", {**body, "role": "view"})
+    assert response.status_code == 201, response.content
+    assert response.json()["target"] == {
+        "type": "page",
+        "id": page.pk,
+        "title": "Draft",
+    }
+    listed = admin_api.get("/links/", {"target_type": "page", "target_id": page.pk})
+    assert [row["target"]["id"] for row in listed.json()["items"]] == [page.pk]

@@ -103,6 +103,8 @@ def test_editable_in_wagtail_settings(client):
         "default_terms": "",
         "event_retention_days": "365",
         "store_ip_addresses": "none",
+        "allow_page_previews": "on",
+        "page_max_expiry_days": "30",
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content[:2000]

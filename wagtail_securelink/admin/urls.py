@@ -67,6 +67,16 @@ urlpatterns = [
         privacy.MakeCollectionPrivateView.as_view(),
         name="make_collection_private",
     ),
+    path(
+        "pages/<int:page_id>/share/",
+        share.SharePageView.as_view(),
+        name="share_page",
+    ),
+    path(
+        "pages/<int:page_id>/access/",
+        manage.ManagePageAccessView.as_view(),
+        name="manage_page",
+    ),
     path("activity/", ActivityReportView.as_view(), name="activity"),
     path(
         "activity/results/",

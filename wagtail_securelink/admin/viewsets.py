@@ -148,6 +148,8 @@ class SharedItemColumn(TitleColumn):
         title = super().get_value(instance)
         if instance.target_type == TargetType.COLLECTION:
             return _("%(title)s (collection)") % {"title": title}
+        if instance.target_type == TargetType.PAGE:
+            return _("%(title)s (page preview)") % {"title": title}
         return title
 
 

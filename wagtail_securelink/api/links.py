@@ -19,7 +19,7 @@ from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 from wagtail.api.v3.errors import problem_response
 from wagtail.documents import get_document_model
-from wagtail.models import Collection
+from wagtail.models import Collection, Page
 
 from wagtail_securelink import services
 from wagtail_securelink.api.auth import SecureLinkTokenAuth
@@ -78,6 +78,8 @@ def _get_target(target_type: str, target_id: int):
     if target_type == TargetType.COLLECTION:
         # The root collection (depth 1) is not shareable, as in the admin.
         return get_object_or_404(Collection, pk=target_id, depth__gt=1)
+    if target_type == TargetType.PAGE:
+        return get_object_or_404(Page, pk=target_id, depth__gt=1)
     return get_object_or_404(get_document_model(), pk=target_id)
 
 
@@ -136,6 +138,8 @@ def list_links(request: HttpRequest, filters: Query[LinkFilterSchema]):
     if filters.target_id is not None:
         if filters.target_type == TargetType.COLLECTION:
             links = links.filter(collection_id=filters.target_id)
+        elif filters.target_type == TargetType.PAGE:
+            links = links.filter(page_id=filters.target_id)
         else:
             links = links.filter(
                 target_type=TargetType.DOCUMENT, document_id=filters.target_id

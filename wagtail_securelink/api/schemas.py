@@ -78,7 +78,7 @@ Status = Literal["active", "expired", "revoked"]
 
 
 class LinkCreateSchema(Schema):
-    target_type: TargetTypeName = Field(description="document or collection")
+    target_type: TargetTypeName = Field(description="document, collection or page")
     target_id: Id
     audience: AudienceName | None = Field(None, description="Default: the policy's")
     role: RoleName | None = Field(None, description="Default: the policy's")
@@ -131,6 +131,8 @@ class LinkSchema(Schema):
     def resolve_target(link) -> dict:
         if link.target_type == TargetType.COLLECTION:
             target_id = link.collection_id
+        elif link.target_type == TargetType.PAGE:
+            target_id = link.page_id
         else:
             target_id = link.document_id
         return {"type": link.target_type, "id": target_id, "title": link.target_title}

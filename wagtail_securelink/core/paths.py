@@ -9,7 +9,7 @@ and the collection buttons alike.
 
 from django.contrib.admin.utils import quote
 from django.urls import reverse
-from wagtail.models import Collection
+from wagtail.models import Collection, Page
 
 from wagtail_securelink.choices import TargetType
 
@@ -23,8 +23,13 @@ def docs_hint(page: str) -> str:
 
 
 def manage_access_path(item) -> str:
-    """*Manage access* of a document or a collection."""
-    name = "manage_collection" if isinstance(item, Collection) else "manage_document"
+    """*Manage access* of a document, a collection or a page."""
+    if isinstance(item, Page):
+        name = "manage_page"
+    elif isinstance(item, Collection):
+        name = "manage_collection"
+    else:
+        name = "manage_document"
     return reverse(f"wagtail_securelink_admin:{name}", args=[quote(item.pk)])
 
 
@@ -34,6 +39,8 @@ def link_manage_path(link) -> str | None:
         name, pk = "manage_collection", link.collection_id
     elif link.target_type == TargetType.DOCUMENT and link.document_id:
         name, pk = "manage_document", link.document_id
+    elif link.target_type == TargetType.PAGE and link.page_id:
+        name, pk = "manage_page", link.page_id
     else:
         return None
     return reverse(f"wagtail_securelink_admin:{name}", args=[quote(pk)])

@@ -16,11 +16,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
-from wagtail_securelink.choices import Audience, EventType, Role, TargetType
+from wagtail_securelink.choices import (
+    Audience,
+    EventType,
+    PageRevision,
+    Role,
+    TargetType,
+)
 from wagtail_securelink.core.tokens import link_url, make_token
 from wagtail_securelink.models.policy import SecureLinkPolicy, current_policy
 
-__all__ = ["ShareLinkQuerySet", "ShareLink", "anyone_expiry_limit", "open_links_q"]
+__all__ = [
+    "ShareLinkQuerySet",
+    "ShareLink",
+    "anyone_expiry_limit",
+    "page_expiry_limit",
+    "open_links_q",
+]
 
 
 def anyone_expiry_limit(
@@ -33,6 +45,17 @@ def anyone_expiry_limit(
     the policy or its maximum in days; ``None``: the policy sets no maximum.
     """
     days = getattr(policy, "anyone_max_expiry_days", policy)
+    if not days:
+        return None
+    return created_at + datetime.timedelta(days=days)
+
+
+def page_expiry_limit(
+    created_at: datetime.datetime, policy: SecureLinkPolicy | int | None
+) -> datetime.datetime | None:
+    """The latest moment a page preview link created at ``created_at`` may work: the
+    policy's own maximum for page previews, counted like ``anyone_expiry_limit``."""
+    days = getattr(policy, "page_max_expiry_days", policy)
     if not days:
         return None
     return created_at + datetime.timedelta(days=days)
@@ -52,6 +75,9 @@ def open_links_q(policy: SecureLinkPolicy, now=None, prefix: str = "") -> Q:
     if policy.anyone_max_expiry_days:
         oldest = now - datetime.timedelta(days=policy.anyone_max_expiry_days)
         condition &= ~q(audience=Audience.ANYONE) | q(created_at__gt=oldest)
+    if policy.page_max_expiry_days:
+        oldest = now - datetime.timedelta(days=policy.page_max_expiry_days)
+        condition &= ~q(target_type=TargetType.PAGE) | q(created_at__gt=oldest)
     return condition
 
 
@@ -70,9 +96,14 @@ class ShareLinkQuerySet(models.QuerySet):
         """Rows that carry the policy's maximum for ``anyone`` links, so that a
         listing's ``status`` and ``effective_expiry`` read no policy per row. The rule
         stays ``ShareLink.is_expired``'s, on the row as it is in memory."""
-        days = (policy or current_policy()).anyone_max_expiry_days
+        policy = policy or current_policy()
         return self.annotate(
-            policy_anyone_max_days=Value(days, output_field=models.IntegerField())
+            policy_anyone_max_days=Value(
+                policy.anyone_max_expiry_days, output_field=models.IntegerField()
+            ),
+            policy_page_max_days=Value(
+                policy.page_max_expiry_days, output_field=models.IntegerField()
+            ),
         )
 
     def revoked(self):
@@ -80,7 +111,7 @@ class ShareLinkQuerySet(models.QuerySet):
 
 
 class ShareLink(models.Model):
-    """A URL that grants access to one document or collection (SPEC §2)."""
+    """A URL that grants access to one document, collection or page preview (SPEC §2)."""
 
     # 128 random bits; the URL token is this key plus an HMAC that is stored nowhere (S1).
     key = models.CharField(max_length=32, unique=True, editable=False)
@@ -100,6 +131,33 @@ class ShareLink(models.Model):
     collection = models.ForeignKey(
         "wagtailcore.Collection",
         verbose_name=_("collection"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A page preview (SPEC §2 *Page preview*): a deleted page ends the preview with
+    # the same 410 page as a deleted document.
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    page_version = models.CharField(
+        _("page content shown"),
+        max_length=10,
+        choices=PageRevision.choices,
+        default=PageRevision.LATEST,
+        db_default=PageRevision.LATEST,
+    )
+    # The revision shown when ``page_version`` is ``shared``; once it is gone (purged
+    # revisions), the link shows the "removed" page rather than another revision.
+    page_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("page revision"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -197,6 +255,8 @@ class ShareLink(models.Model):
 
     @property
     def target(self):
+        if self.target_type == TargetType.PAGE:
+            return self.page
         return (
             self.document
             if self.target_type == TargetType.DOCUMENT
@@ -211,16 +271,22 @@ class ShareLink(models.Model):
         self, policy: SecureLinkPolicy | None = None
     ) -> datetime.datetime | None:
         """When the link stops working: its own expiry, or earlier when the policy says
-        so. Without ``policy``: the maximum its queryset read (``with_status``), else
+        so (its maximum for ``anyone`` links, or for page previews). Without ``policy``: the maximum its queryset read (``with_status``), else
         the current policy."""
         expires = self.expires_at
-        if self.audience == Audience.ANYONE and self.created_at is not None:
-            if policy is None:
-                read = "policy_anyone_max_days" in self.__dict__
-                policy = self.policy_anyone_max_days if read else current_policy()
-            limit = anyone_expiry_limit(self.created_at, policy)
-            if limit is not None and (expires is None or limit < expires):
-                return limit
+        if self.created_at is None:
+            return expires
+        if self.audience == Audience.ANYONE:
+            rule, read = anyone_expiry_limit, "policy_anyone_max_days"
+        elif self.target_type == TargetType.PAGE:
+            rule, read = page_expiry_limit, "policy_page_max_days"
+        else:
+            return expires
+        if policy is None:
+            policy = self.__dict__[read] if read in self.__dict__ else current_policy()
+        limit = rule(self.created_at, policy)
+        if limit is not None and (expires is None or limit < expires):
+            return limit
         return expires
 
     def is_expired(self, now=None, *, policy: SecureLinkPolicy | None = None) -> bool:

@@ -107,6 +107,10 @@ POLICY_PANELS = [
         heading=_("Verification"),
     ),
     MultiFieldPanel(
+        [FieldPanel("allow_page_previews"), FieldPanel("page_max_expiry_days")],
+        heading=_("Page previews"),
+    ),
+    MultiFieldPanel(
         [FieldPanel("private_by_default")],
         heading=_("Privacy of shared items"),
     ),
@@ -322,6 +326,26 @@ class SecureLinkPolicy(BaseGenericSetting):
     )
     event_retention_days = models.PositiveIntegerField(
         _("access event retention (days)"), default=365, validators=_bounded(30, 3650)
+    )
+    # Page previews: reviewers outside the CMS see a draft page (SPEC §2).
+    allow_page_previews = models.BooleanField(
+        _("allow sharing previews of draft pages"),
+        default=True,
+        db_default=True,
+        help_text=_(
+            "Switching this off stops existing page preview links on their next "
+            "request."
+        ),
+    )
+    page_max_expiry_days = models.PositiveIntegerField(
+        _("page preview links must expire within (days)"),
+        default=30,
+        db_default=30,
+        validators=_bounded(0, 730),
+        help_text=_(
+            "0 means no limit. Counted from the day a link was created; lowering it "
+            "shortens existing page preview links on their next request."
+        ),
     )
     store_ip_addresses = models.CharField(
         _("store visitor IP addresses"),

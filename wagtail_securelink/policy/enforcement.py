@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from wagtail_securelink.choices import Audience, Role, choice_label
+from wagtail_securelink.choices import Audience, Role, TargetType, choice_label
 from wagtail_securelink.models.links import anyone_expiry_limit
 from wagtail_securelink.models.policy import SecureLinkPolicy
 
@@ -81,6 +81,8 @@ def clean_expiry(
 
 def stop_reason(link, policy: SecureLinkPolicy) -> str:
     """Why the policy stops this link altogether, or "" when it does not."""
+    if link.target_type == TargetType.PAGE and not policy.allow_page_previews:
+        return _("page previews are switched off")
     if not policy.audience_allowed(link.audience):
         return _("this kind of link is switched off")
     if not policy.role_allowed(link.audience, link.role):

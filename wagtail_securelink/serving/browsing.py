@@ -54,6 +54,8 @@ def get_document(link, document_id):
     """The document, if the link reaches it right now; else ``None``."""
     if link.document_id is not None:
         return link.document if link.document_id == document_id else None
+    if link.collection_id is None:  # a page preview reaches no document
+        return None
     return (
         documents_in_scope(link)
         .filter(pk=document_id)

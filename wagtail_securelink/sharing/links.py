@@ -17,7 +17,7 @@ from wagtail.log_actions import log
 
 from wagtail_securelink import signals
 from wagtail_securelink.audit.events import record_event
-from wagtail_securelink.choices import Audience, EventType, TargetType
+from wagtail_securelink.choices import Audience, EventType, PageRevision, TargetType
 from wagtail_securelink.core.tokens import new_link_key
 from wagtail_securelink.mail.invitations import send_invitations_to
 from wagtail_securelink.models import ShareLink
@@ -62,8 +62,15 @@ def create_link(
     max_downloads: int | None = None,
     terms: str | None = None,
     notify_downloads: bool = False,
+    page_version: str = PageRevision.LATEST,
 ) -> ShareLink:
-    """Create a share link to a document or a collection and optionally email the recipients.
+    """Create a share link to a document, a collection or a page and optionally email
+    the recipients.
+
+    A page link is a preview (SPEC §2 *Page preview*): role ``view``, for specific
+    people or people signed in, within the policy's maximum for page previews.
+    ``page_version`` ``latest`` follows the page's draft; ``shared`` shows the
+    revision current now, whatever is saved later.
 
     A ``specific`` or ``organization`` link makes its item private (S16) unless
     ``keep_public`` is true or the policy's ``private_by_default`` is off; the returned
@@ -100,6 +107,9 @@ def create_link(
         raise ValidationError(
             {"recipients": _("Recipients apply to links for specific people only.")}
         )
+    page_revision = None
+    if target_type == TargetType.PAGE:
+        page_revision = _shared_revision(target, page_version)
     groups = list(groups or ())
     if groups and audience != Audience.ORGANIZATION:
         raise ValidationError(
@@ -112,8 +122,13 @@ def create_link(
             target_type=target_type,
             document=target if target_type == TargetType.DOCUMENT else None,
             collection=target if target_type == TargetType.COLLECTION else None,
+            page=target if target_type == TargetType.PAGE else None,
+            page_version=page_version
+            if target_type == TargetType.PAGE
+            else PageRevision.LATEST,
+            page_revision=page_revision,
             include_descendants=include_descendants,
-            target_title=str(target)[:255],
+            target_title=_target_title(target, target_type)[:255],
             audience=audience,
             role=role,
             password=make_password(password) if password else "",
@@ -151,17 +166,45 @@ def create_link(
             },
         )
         log(instance=link, action="wagtail_securelink.create", user=created_by)
-        link.privacy = privacy.apply_share(
-            link,
-            keep_public=keep_public,
-            policy=policy,
-            user=created_by,
-            request=request,
+        # A draft page is never public: there is no privacy to decide (S16 is about
+        # Wagtail's own document URLs).
+        link.privacy = (
+            ""
+            if target_type == TargetType.PAGE
+            else privacy.apply_share(
+                link,
+                keep_public=keep_public,
+                policy=policy,
+                user=created_by,
+                request=request,
+            )
         )
     signals.link_created.send(sender=ShareLink, link=link, user=created_by)
     if send_invitations and rows:
         link.invitations = send_invitations_to(link, rows)
     return link
+
+
+def _target_title(target, target_type: str) -> str:
+    # A page is named as the admin names it: by its draft's title.
+    if target_type == TargetType.PAGE:
+        return target.draft_title or target.title
+    return str(target)
+
+
+def _shared_revision(page, page_version: str):
+    """The revision a ``shared`` page link pins, or ``None`` for one that follows the
+    draft. Raises ``ValidationError`` when there is nothing to pin."""
+    if page_version not in PageRevision.values:
+        raise ValidationError({"page_version": _("Unknown choice.")})
+    if page_version == PageRevision.LATEST:
+        return None
+    revision = page.get_latest_revision()
+    if revision is None:
+        raise ValidationError(
+            {"page_version": _("This page has no saved revision to share yet.")}
+        )
+    return revision
 
 
 def revoke_link(link: ShareLink, *, user=None, request=None) -> ShareLink:

@@ -46,7 +46,9 @@ def _link_by_key(key):
     # The policy's version comes along in the same query, so that ``get_access`` can use
     # this process's copy of the policy without reading it again (policy.current_policy).
     return (
-        ShareLink.objects.select_related("document", "collection", "created_by")
+        ShareLink.objects.select_related(
+            "document", "collection", "page", "page_revision", "created_by"
+        )
         .annotate(
             policy_version=Subquery(
                 SecureLinkPolicy.objects.order_by("pk").values("version")[:1]

@@ -16,8 +16,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from wagtail_securelink.choices import Role, TargetType
-from wagtail_securelink.serving import browsing, limits
+from wagtail_securelink.audit.events import record_event
+from wagtail_securelink.choices import EventType, PageRevision, Role, TargetType
+from wagtail_securelink.serving import browsing, limits, previews
 from wagtail_securelink.serving.files import preview_kind
 from wagtail_securelink.serving.headers import render_page
 from wagtail_securelink.visitor import viewer
@@ -33,6 +34,7 @@ __all__ = [
     "refuse",
     "document_page",
     "folder_page",
+    "page_preview",
     "document_or_404",
     "folder_or_404",
     "collection_document",
@@ -236,6 +238,35 @@ def folder_page(
             listing=listing, rows=rows, subfolders=subfolders, breadcrumbs=crumbs
         )
     return render_page(request, T + "folder.html", context, status=status)
+
+
+def page_preview(request: HttpRequest, link, access):
+    """The shared page as Wagtail's preview renders it, with the banner (SPEC §2
+    *Page preview*). The content is gone (page deleted, pinned revision purged): the
+    same 410 page as a deleted document."""
+    obj = previews.preview_object(link)
+    if obj is None:
+        return render_page(request, T + "gone.html", {"link": link}, status=410)
+    sharer = link.created_by
+    context = {
+        "link": link,
+        "sharer_name": (sharer.get_full_name() or sharer.get_username())
+        if sharer is not None
+        else "",
+        "expires_at": link.effective_expiry(),
+        "follows_draft": link.page_version != PageRevision.SHARED,
+        "can_sign_out": access.grant is not None,
+        "sign_out_url": _url("sign_out", link),
+    }
+    response = previews.render_preview(request, link, obj, context)
+    record_event(
+        EventType.VIEWED,
+        link=link,
+        recipient=access.recipient,
+        request=request,
+        detail={"page": link.page_id, "content": link.page_version},
+    )
+    return response
 
 
 def document_or_404(request: HttpRequest, link, document_id):

@@ -98,6 +98,8 @@ def landing(request: HttpRequest, link: ShareLink):
     if refused is not None:  # terms to accept, or no opens left
         return refused
     limits.record_open(link, access, request)
+    if link.target_type == TargetType.PAGE:
+        return content.page_preview(request, link, access)
     if link.target_type == TargetType.DOCUMENT:
         return content.document_page(request, link, access, link.document)
     return content.folder_page(request, link, access, link.collection)

@@ -15,8 +15,9 @@ from wagtail_securelink.admin.forms.base import (
     split_addresses,
 )
 from wagtail_securelink.admin.forms.view_only import ViewOnlyOptions
-from wagtail_securelink.choices import Audience, Role, TargetType
+from wagtail_securelink.choices import Audience, PageRevision, Role, TargetType
 from wagtail_securelink.core import languages
+from wagtail_securelink.policy import link_rules
 
 __all__ = ["ShareForm"]
 
@@ -123,6 +124,13 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
             "link and send it yourself."
         ),
     )
+    page_version = forms.ChoiceField(
+        label=_("They see"),
+        widget=forms.RadioSelect,
+        choices=PageRevision.choices,
+        initial=PageRevision.LATEST,
+        required=False,
+    )
     keep_public = forms.BooleanField(
         label=_("Keep it public"),
         required=False,
@@ -148,7 +156,19 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
         "reverification_days": "reverification_days",
         "include_descendants": "include_descendants",
         "message": "message",
+        "page_version": "page_version",
     }
+
+    # What a page preview does not have: it is view only, never public, has no file.
+    NOT_FOR_PAGES = (
+        "include_descendants",
+        "password",
+        "keep_public",
+        "watermark",
+        "watermark_downloads",
+        "max_downloads",
+        "notify_downloads",
+    )
 
     def __init__(
         self,
@@ -161,16 +181,19 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
         super().__init__(*args, **kwargs)
         self.policy = policy
         self.target_type = target_type
+        is_page = target_type == TargetType.PAGE
         self.fields["audience"].choices = [
             (value, label)
             for value, label in Audience.choices
             if policy.audience_allowed(value)
+            and (not is_page or value in link_rules.PAGE_AUDIENCES)
         ]
         audiences = [value for value, _label in self.fields["audience"].choices]
         self.fields["role"].choices = [
             (value, label)
             for value, label in Role.choices
             if (value != Role.UPLOAD or target_type == TargetType.COLLECTION)
+            and (not is_page or value in link_rules.PAGE_ROLES)
             and any(policy.role_allowed(a, value) for a in audiences)
         ]
         # Say which roles each audience allows before the service layer refuses one.
@@ -223,6 +246,20 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
         # private; otherwise there is nothing to keep.
         if not offer_keep_public:
             del self.fields["keep_public"]
+        if is_page:
+            for name in self.NOT_FOR_PAGES:
+                self.fields.pop(name, None)
+            self.fields["role"].help_text = _(
+                "Reviewers see the page as Wagtail's preview shows it; they cannot "
+                "change it."
+            )
+            if policy.page_max_expiry_days:
+                self.fields["expires_on"].help_text = _(
+                    "The link stops working at the end of this day; at most "
+                    "%(days)s days from today. Leave empty for the longest."
+                ) % {"days": policy.page_max_expiry_days}
+        else:
+            del self.fields["page_version"]
 
     def clean_recipients(self) -> list[str]:
         return split_addresses(self.cleaned_data["recipients"])
@@ -256,6 +293,11 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
             "recipient_expires_at": end_of_day(data.get("access_until")),
             "groups": list(data.get("groups") or ()),
             **self.view_only_kwargs(),
+            **(
+                {"page_version": data.get("page_version") or PageRevision.LATEST}
+                if "page_version" in self.fields
+                else {}
+            ),
         }
 
     class Media:

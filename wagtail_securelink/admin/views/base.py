@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.documents import get_document_model
-from wagtail.models import Collection
+from wagtail.models import Collection, Page
 
 from wagtail_securelink.choices import TargetType
 from wagtail_securelink.core.paths import manage_access_path
@@ -36,6 +36,8 @@ def share_document_url(document) -> str:
 
 
 def share_url(target) -> str:
+    if isinstance(target, Page):
+        return reverse("wagtail_securelink_admin:share_page", args=[quote(target.pk)])
     if isinstance(target, Collection):
         return reverse(
             "wagtail_securelink_admin:share_collection", args=[quote(target.pk)]
@@ -44,6 +46,8 @@ def share_url(target) -> str:
 
 
 def target_edit_url(target) -> str:
+    if isinstance(target, Page):
+        return reverse("wagtailadmin_pages:edit", args=[quote(target.pk)])
     if isinstance(target, Collection):
         return reverse("wagtailadmin_collections:edit", args=[quote(target.pk)])
     return reverse("wagtaildocs:edit", args=[quote(target.pk)])
@@ -76,8 +80,12 @@ class TargetMixin(WagtailAdminTemplateMixin):
     # The header names what the page is about, e.g. "Manage access to “Contracts”".
     header_title_document = gettext_lazy("Share “%(title)s”")
     header_title_collection = gettext_lazy("Share the collection “%(title)s”")
+    header_title_page = gettext_lazy("Share a preview of “%(title)s”")
 
     def get_target(self):
+        if self.target_type == TargetType.PAGE:
+            # Not the root: it is no page anyone edits.
+            return get_object_or_404(Page, pk=self.kwargs["page_id"], depth__gt=1)
         if self.target_type == TargetType.COLLECTION:
             return get_object_or_404(
                 Collection, pk=self.kwargs["collection_id"], depth__gt=1
@@ -94,21 +102,32 @@ class TargetMixin(WagtailAdminTemplateMixin):
         return super().dispatch(request, *args, **kwargs)
 
     @property
+    def target_title(self) -> str:
+        # A page is named as Wagtail's admin names it: by its draft's title.
+        if isinstance(self.target, Page):
+            return self.target.get_admin_display_title()
+        return str(self.target)
+
+    @property
     def document(self):
         return self.target if self.target_type == TargetType.DOCUMENT else None
 
     def get_page_subtitle(self):
-        return str(self.target)
+        return self.target_title
 
     def get_header_title(self):
-        if self.target_type == TargetType.COLLECTION:
+        if self.target_type == TargetType.PAGE:
+            template = self.header_title_page
+        elif self.target_type == TargetType.COLLECTION:
             template = self.header_title_collection
         else:
             template = self.header_title_document
-        return template % {"title": self.target}
+        return template % {"title": self.target_title}
 
     def get_breadcrumbs_items(self):
-        if self.target_type == TargetType.COLLECTION:
+        if self.target_type == TargetType.PAGE:
+            parent = {"url": reverse("wagtailadmin_explore_root"), "label": _("Pages")}
+        elif self.target_type == TargetType.COLLECTION:
             parent = {
                 "url": reverse("wagtail_securelink_admin:collections"),
                 "label": _("Share a collection"),
@@ -118,7 +137,7 @@ class TargetMixin(WagtailAdminTemplateMixin):
         return [
             *self.breadcrumbs_items,
             parent,
-            {"url": target_edit_url(self.target), "label": str(self.target)},
+            {"url": target_edit_url(self.target), "label": self.target_title},
             # The last crumb is the header Wagtail shows: it names the item.
             {"url": "", "label": self.get_header_title()},
         ]
@@ -127,8 +146,10 @@ class TargetMixin(WagtailAdminTemplateMixin):
         context = super().get_context_data(**kwargs)
         context.update(
             target=self.target,
+            target_title=self.target_title,
             target_type=self.target_type,
             is_collection=self.target_type == TargetType.COLLECTION,
+            is_page=self.target_type == TargetType.PAGE,
             target_edit_url=target_edit_url(self.target),
             share_url=share_url(self.target),
             manage_url=manage_access_path(self.target),

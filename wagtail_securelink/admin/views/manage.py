@@ -22,6 +22,7 @@ from wagtail_securelink.sharing import access_requests
 __all__ = [
     "ManageDocumentAccessView",
     "ManageCollectionAccessView",
+    "ManagePageAccessView",
     "undelivered_invitations",
 ]
 
@@ -42,9 +43,10 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         return user_can_manage_target(self.request.user, self.target)
 
     def get_links(self):
-        field = (
-            "collection" if self.target_type == TargetType.COLLECTION else "document"
-        )
+        field = {
+            TargetType.COLLECTION: "collection",
+            TargetType.PAGE: "page",
+        }.get(self.target_type, "document")
         return (
             ShareLink.objects.filter(
                 target_type=self.target_type, **{field: self.target}
@@ -122,7 +124,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
             policy_anyone_max=policy.anyone_max_expiry_days,
             next_url=self.request.get_full_path(),
             media=ChangeExpiryForm().media,
-            privacy=privacy_context(self.request.user, self.target),
+            privacy=self.get_privacy(),
         )
         return context
 
@@ -144,6 +146,9 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
             },
         }
 
+    def get_privacy(self):
+        return privacy_context(self.request.user, self.target)
+
     def get_versions(self, links):
         """Earlier files of the document; for a collection, those replaced through its
         links."""
@@ -157,6 +162,19 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
 
 class ManageCollectionAccessView(ManageDocumentAccessView):
     target_type = TargetType.COLLECTION
+
+
+class ManagePageAccessView(ManageDocumentAccessView):
+    """The preview links of one page: a draft has no privacy to change and no files."""
+
+    target_type = TargetType.PAGE
+    header_title_page = gettext_lazy("Manage access to the preview of “%(title)s”")
+
+    def get_privacy(self):
+        return None
+
+    def get_versions(self, links):
+        return []
 
 
 def undelivered_invitations(links) -> set[int]:

@@ -26,6 +26,7 @@ from wagtail_securelink.permissions import ADD_SHARELINK, shareable_collections
 __all__ = [
     "ShareDocumentView",
     "ShareCollectionView",
+    "SharePageView",
     "ShareResultView",
     "CollectionListView",
 ]
@@ -48,6 +49,8 @@ class ShareDocumentView(TargetMixin, FormView):
     @cached_property
     def privacy(self) -> dict:
         """The item's privacy today and the live pages that use it (S16)."""
+        if self.target_type == TargetType.PAGE:
+            return {"state": None, "pages": [], "offer_keep_public": False}
         state = services.item_state(self.target)
         pages = list(services.live_pages_using(self.target)[: PAGES_SHOWN + 1])
         return {
@@ -122,6 +125,31 @@ class ShareCollectionView(ShareDocumentView):
     target_type = TargetType.COLLECTION
 
 
+class SharePageView(ShareDocumentView):
+    """The share form for a preview of a page: who may review, until when, and
+    whether they follow the draft or see the revision of today."""
+
+    target_type = TargetType.PAGE
+    page_title = gettext_lazy("Share a preview")
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
+        self.target = self.get_target()
+        if not self.has_permission():
+            return forbidden(
+                request, _("Sorry, you may share previews only of pages you may edit.")
+            )
+        if not services.current_policy(request).allow_page_previews:
+            return forbidden(
+                request, _("The site's policy does not allow sharing page previews.")
+            )
+        return super(TargetMixin, self).dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        initial.update(audience="specific", role="view", page_version="latest")
+        return initial
+
+
 class ShareResultView(TargetMixin, TemplateView):
     """The new link, ready to copy, and who was emailed."""
 
@@ -129,10 +157,11 @@ class ShareResultView(TargetMixin, TemplateView):
     page_title = gettext_lazy("Shared")
     header_title_document = gettext_lazy("Shared “%(title)s”")
     header_title_collection = gettext_lazy("Shared the collection “%(title)s”")
+    header_title_page = gettext_lazy("Shared a preview of “%(title)s”")
 
     def get_target(self):
         self.link = get_object_or_404(
-            ShareLink.objects.select_related("document", "collection"),
+            ShareLink.objects.select_related("document", "collection", "page"),
             pk=self.kwargs["link_id"],
         )
         self.target_type = self.link.target_type
@@ -149,7 +178,9 @@ class ShareResultView(TargetMixin, TemplateView):
             link_url=self.link.url,
             recipients=[r.email for r in self.link.recipients.all()],
             report=report,
-            privacy_state=services.item_state(self.link.target),
+            privacy_state=None
+            if self.target_type == TargetType.PAGE
+            else services.item_state(self.link.target),
         )
         return context
 

@@ -1,4 +1,5 @@
-"""``manage.py securelink_share``: share a document or a collection, print the URL.
+"""``manage.py securelink_share``: share a document, a collection or a preview of a
+page, print the URL.
 
 The URL is printed alone on the last line, so scripts can take it with ``tail -n 1``.
 """
@@ -8,10 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
-from wagtail.models import Collection
+from wagtail.models import Collection, Page
 
 from wagtail_securelink import services
-from wagtail_securelink.choices import Audience, Role
+from wagtail_securelink.choices import Audience, PageRevision, Role, TargetType
 from wagtail_securelink.management.arguments import (
     default_owner,
     end_of_day,
@@ -23,7 +24,8 @@ from wagtail_securelink.management.arguments import (
 
 class Command(BaseCommand):
     help = (
-        "Share a document or a collection: create a secure link, email the "
+        "Share a document, a collection or a preview of a page: create a secure "
+        "link, email the "
         "invitations, and print the link's URL on the last line."
     )
 
@@ -41,6 +43,20 @@ class Command(BaseCommand):
             metavar="ID",
             help="ID of the Wagtail collection to share (with its subcollections "
             "unless --no-subcollections).",
+        )
+        target.add_argument(
+            "--page",
+            type=int,
+            metavar="ID",
+            help="ID of the Wagtail page whose preview to share (view only; "
+            "'specific' or 'organization' audience).",
+        )
+        parser.add_argument(
+            "--page-revision",
+            choices=list(PageRevision.values),
+            default=PageRevision.LATEST,
+            help="With --page: 'latest' follows the draft as it changes (default), "
+            "'shared' shows the revision saved now.",
         )
         parser.add_argument(
             "--no-subcollections",
@@ -135,6 +151,13 @@ class Command(BaseCommand):
                     % {"id": options["document"]}
                 )
             return target
+        if options["page"] is not None:
+            target = Page.objects.filter(pk=options["page"], depth__gt=1).first()
+            if target is None:
+                raise CommandError(
+                    _("There is no page with the id %(id)s.") % {"id": options["page"]}
+                )
+            return target
         target = Collection.objects.filter(pk=options["collection"]).first()
         if target is None:
             raise CommandError(
@@ -157,6 +180,12 @@ class Command(BaseCommand):
             if address.strip()
         ]
         audience = options["audience"] or services.current_policy().default_audience
+        is_page = isinstance(target, Page)
+        page_options = {}
+        if is_page:
+            page_options["page_version"] = options["page_revision"]
+            # A page preview is view only: the sensible default, whatever the policy's.
+            options["role"] = options["role"] or Role.VIEW
         if audience == Audience.SPECIFIC and not recipients:
             raise CommandError(_("Give at least one recipient address with --to."))
 
@@ -175,6 +204,7 @@ class Command(BaseCommand):
                 send_invitations=not options["no_email"],
                 keep_public=options["keep_public"],
                 language=language,
+                **page_options,
             )
         except ValidationError as exc:
             raise CommandError(
@@ -216,7 +246,12 @@ class Command(BaseCommand):
         else:
             expires = _("never")
         self.stdout.write(_("Expires: %(when)s") % {"when": expires})
-        self.stdout.write(self.privacy_line(getattr(link, "privacy", "")))
+        if link.target_type == TargetType.PAGE:
+            self.stdout.write(
+                _("On the site: a preview of the draft; nothing is published.")
+            )
+        else:
+            self.stdout.write(self.privacy_line(getattr(link, "privacy", "")))
         report = getattr(link, "invitations", None)
         if report is None:
             self.stdout.write(_("No invitations were emailed."))
