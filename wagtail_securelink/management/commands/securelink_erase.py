@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Erase an email address and the IP addresses and user agents recorded with it: "
         "the address is removed from every link (ending its access), its codes and "
-        "grants are deleted, and its access events are blanked. The audit chain stays "
+        "grants are deleted, the database sessions holding it are ended, and its access "
+        "events are blanked. The audit chain stays "
         "verifiable."
     )
 
@@ -35,3 +36,15 @@ class Command(BaseCommand):
                 "events": report["events"],
             }
         )
+        if report["sessions"] is None:
+            self.stdout.write(
+                _(
+                    "Sessions are not in the database (SESSION_ENGINE): those that hold "
+                    "the address keep it until they expire; its access has ended."
+                )
+            )
+        else:
+            self.stdout.write(
+                _("%(sessions)s sessions that held the address ended or cleaned.")
+                % {"sessions": report["sessions"]}
+            )
