@@ -43,6 +43,15 @@ def proxy(live_server, settings, monkeypatch):
     settings.ALLOWED_HOSTS = ["*"]
     directory = Path(tempfile.mkdtemp(prefix="securelink-nginx-log-"))
     directory.chmod(0o755)
+    # Files handed to nginx (X-Accel-Redirect), as the example site does with
+    # SENDFILE_BACKEND set: nginx's internal location is <site>/media/documents/.
+    (directory / "media" / "documents").mkdir(parents=True)
+    for folder in (directory / "media", directory / "media" / "documents"):
+        folder.chmod(0o755)
+    settings.MEDIA_ROOT = str(directory / "media")
+    settings.SENDFILE_BACKEND = "django_sendfile.backends.nginx"
+    settings.SENDFILE_ROOT = str(directory / "media" / "documents")
+    settings.SENDFILE_URL = "/protected-documents"
     https_port = free_port()
     cert, key = nginx.self_signed(directory)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # as the scale-out tests do
@@ -75,17 +84,13 @@ def proxy(live_server, settings, monkeypatch):
                 return False
 
         poll(up, 30, "nginx")
-        yield base, cert, directory
+        yield base, live_server.url, directory
     finally:
         stop_process(server)
         subprocess.run(["rm", "-rf", str(directory)], check=False)
 
 
-def test_no_token_reaches_nginx_access_log(proxy, root_collection):
-    base, cert, directory = proxy
-    link = make_link(make_document("Contract"), [ADDRESS])
-    token = link.token
-    url = f"{base}/share/{token}/"
+def verified_visitor(url: str) -> Visitor:
     visitor = Visitor(url)
     assert visitor.get().status_code == 200
     sent = visitor.submit("/code/send/", email=ADDRESS)
@@ -93,6 +98,15 @@ def test_no_token_reaches_nginx_access_log(proxy, root_collection):
     delivery.flush()
     visitor.get(urljoin(url, sent.headers["Location"]))
     assert visitor.submit("/code/", code=last_code(ADDRESS)).status_code == 303
+    return visitor
+
+
+def test_no_token_reaches_nginx_access_log(proxy, root_collection):
+    base, _app, directory = proxy
+    link = make_link(make_document("Contract"), [ADDRESS])
+    token = link.token
+    url = f"{base}/share/{token}/"
+    visitor = verified_visitor(url)
     download = visitor.get(url + "download/")
     assert download.status_code == 200
 
@@ -113,7 +127,8 @@ def test_no_token_reaches_nginx_access_log(proxy, root_collection):
     log = (directory / "securelink.access.log").read_text()
     lines = log.splitlines()
     assert len(lines) >= 5 + len(odd) + 1
-    assert '/share/[redacted]/download/ HTTP/1.1" 200' in log
+    assert '"GET /protected-documents/' in log  # the hand-off: the internal path
+    assert '"GET /share/[redacted]/code/ HTTP/1.1"' in log
     assert "/share/[redacted]/?[query]" in log
     assert f'"{base}"' in log  # the referer as its origin
     lowered = log.lower()
@@ -122,3 +137,37 @@ def test_no_token_reaches_nginx_access_log(proxy, root_collection):
     # The wrapper's http-level log (Debian's access.log) got nothing of this server.
     wrapper = directory / "nginx-access.log"
     assert not wrapper.exists() or wrapper.read_text() == ""
+
+
+def test_the_hand_off_keeps_x_frame_options_and_vary(proxy, root_collection):
+    """On an X-Accel-Redirect nginx drops the app's X-Frame-Options and Vary: the
+    internal location adds them again with the app's values."""
+    base, app, _directory = proxy
+    document = make_document("Contract")
+    link = make_link(document, [ADDRESS])
+    url = f"{base}/share/{link.token}/"
+    visitor = verified_visitor(url)
+    for path in ("download/", "view/"):
+        django_answer = requests.get(
+            f"{app}/share/{link.token}/{path}",
+            headers={
+                "Cookie": "; ".join(f"{c.name}={c.value}" for c in visitor.http.cookies)
+            },
+            allow_redirects=False,
+            timeout=30,
+            # Its Content-Length is the file's, and no byte follows: the file is nginx's.
+            stream=True,
+        )
+        django_answer.close()
+        assert django_answer.status_code == 200
+        assert django_answer.headers["X-Accel-Redirect"].startswith(
+            "/protected-documents/"
+        )
+        response = visitor.get(url + path)
+        assert response.status_code == 200
+        with document.file.open("rb") as stored:
+            assert response.content == stored.read()
+        assert "X-Accel-Redirect" not in response.headers
+        for header in ("X-Frame-Options", "Vary"):
+            assert response.headers.get(header) == django_answer.headers[header], header
+        assert "Cookie" in response.headers["Vary"]
