@@ -66,6 +66,10 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", [f"{_base.scheme}://{_base.netloc}"]
 )
+# The proxies whose X-Forwarded-For is believed (docs/deployment.md, "Behind a reverse
+# proxy"): comma-separated addresses or networks. None by default: runserver and a
+# bare gunicorn see the visitor directly. settings_production trusts the shipped nginx.
+WAGTAIL_SECURELINK_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "demo",

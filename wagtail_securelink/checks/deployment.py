@@ -1,6 +1,6 @@
 """Checks of a production deployment, run by ``manage.py check --deploy``: HTTPS
 (W002), the TLS-terminating proxy (W006), the SMTP timeout (W007), a placeholder
-sender (W008)."""
+sender (W008), a proxy that is not trusted (W010)."""
 
 import os
 from email.utils import parseaddr
@@ -16,6 +16,7 @@ __all__ = [
     "check_proxy_ssl_header",
     "check_email_timeout",
     "check_sender",
+    "check_trusted_proxies",
 ]
 
 
@@ -131,5 +132,29 @@ def check_sender(app_configs, **kwargs):
             "with SPF, DKIM and DMARC set up. "
             + docs_hint("deployment/#email-that-reaches-the-inbox"),
             id="wagtail_securelink.W008",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_trusted_proxies(app_configs, **kwargs):
+    """Behind a proxy (the SSL header names one) with no trusted proxy, every request
+    comes from the proxy's address: the per-network rate limits become site-wide, and
+    one visitor who trips them locks everyone out. A system check sees settings only;
+    a proxy that is missing from a non-empty list is logged when its first request
+    comes (``core.clients``)."""
+    if settings.TRUSTED_PROXIES:
+        return []
+    if not getattr(django_settings, "SECURE_PROXY_SSL_HEADER", None):
+        return []
+    return [
+        checks.Warning(
+            "SECURE_PROXY_SSL_HEADER says the site is behind a proxy, but "
+            "WAGTAIL_SECURELINK_TRUSTED_PROXIES is empty: every visitor counts as the "
+            "proxy's address, and the rate limits become site-wide.",
+            hint="List the proxy's address, e.g. WAGTAIL_SECURELINK_TRUSTED_PROXIES = "
+            "['127.0.0.1'] for nginx on the same host. "
+            + docs_hint("deployment/#behind-a-reverse-proxy"),
+            id="wagtail_securelink.W010",
         )
     ]
