@@ -111,5 +111,5 @@ def test_cached_db_sessions_are_ended_in_the_cache_too(link, settings):
     client = Client()
     request_code(client, link, MALLORY)
     assert client.session[session_slot(link)]["email"] == MALLORY
-    assert "1 sessions that held the address" in erase(MALLORY)
+    assert "1 session that held the address" in erase(MALLORY)
     assert client.session.get(session_slot(link)) is None

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wagtail_securelink import services
 
@@ -45,6 +46,10 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                _("%(sessions)s sessions that held the address ended or cleaned.")
+                ngettext(
+                    "%(sessions)s session that held the address ended or cleaned.",
+                    "%(sessions)s sessions that held the address ended or cleaned.",
+                    report["sessions"],
+                )
                 % {"sessions": report["sessions"]}
             )
