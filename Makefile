@@ -51,7 +51,8 @@ help:
 	@echo "make services-down  stop them and delete their data"
 	@echo "make test-scaleout  the whole pytest suite on PostgreSQL + Redis, multi-process tests included"
 	@echo "make test-scaleout-newest  the same on Python 3.13, Django 6.1, Wagtail 8.0 (fresh .venv-newest)"
-	@echo "make test-nginx   nginx -t on deploy/nginx/securelink.conf (installs nginx when missing)"
+	@echo "make test-nginx   nginx -t on deploy/nginx/securelink.conf, then its access log grepped for tokens (installs nginx when missing)"
+	@echo "make test-systemd  deploy/systemd units: required keys, systemd-analyze verify"
 	@echo "make test-worker-recovery  PostgreSQL restarted under a running db_worker: email resumes"
 	@echo "make loadtest     $(LOADTEST_VISITORS) visitors for $(LOADTEST_SECONDS) s through 2 gunicorns on PostgreSQL + Redis"
 	@echo "make bench-scale  admin pages and audit sealing at SPEC §9's size against a small site, on PostgreSQL (about 15 minutes)"
@@ -197,6 +198,14 @@ test-scaleout-newest:
 # (the X-Accel-Redirect tests in tests/scaleout/test_nginx.py run it for real).
 test-nginx: venv
 	PY=$(PY) scripts/nginx.sh check
+	$(PY) -m pytest -q -p no:cacheprovider tests/operations/test_nginx_log.py
+
+# The systemd units of deploy/systemd/: the keys each needs, and `systemd-analyze
+# verify` on copies with this machine's paths (Debian's systemd package provides it;
+# without it that test is skipped unless SYSTEMD_REQUIRED=1).
+.PHONY: test-systemd
+test-systemd: venv
+	SYSTEMD_REQUIRED=1 $(PY) -m pytest -q -p no:cacheprovider tests/operations/test_systemd_units.py
 
 # PostgreSQL stopped and started again under a running db_worker (supervised as the
 # systemd unit of docs/deployment.md does): email delivery must resume.

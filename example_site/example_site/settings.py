@@ -66,6 +66,10 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", [f"{_base.scheme}://{_base.netloc}"]
 )
+# The proxies whose X-Forwarded-For is believed (docs/deployment.md, "Behind a reverse
+# proxy"): comma-separated addresses or networks. None by default: runserver and a
+# bare gunicorn see the visitor directly. settings_production trusts the shipped nginx.
+WAGTAIL_SECURELINK_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "demo",
@@ -174,9 +178,22 @@ def cache_from_url(url: str) -> dict:
     """A small CACHE_URL parser: redis://, rediss://, db://table, locmem://, dummy://."""
     parts = urlsplit(url)
     if parts.scheme in {"redis", "rediss", "unix"}:
+        # redis-py waits for ever by default: a Redis that accepts connections and
+        # stops answering would hold every request (the rate limits ask it on each).
+        # With timeouts the call fails in seconds, and the limits fail closed (503).
+        options = {
+            "socket_connect_timeout": float(
+                os.environ.get("REDIS_CONNECT_TIMEOUT", "2")
+            ),
+            "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2")),
+        }
+        if parts.scheme == "rediss" and os.environ.get("REDIS_CA_CERTS"):
+            # TLS with a private CA: the certificate(s) that signed Redis's.
+            options["ssl_ca_certs"] = os.environ["REDIS_CA_CERTS"]
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
+            "OPTIONS": options,
         }
     if parts.scheme == "db":
         table = (parts.netloc + parts.path).strip("/") or "securelink_cache"

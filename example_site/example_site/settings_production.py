@@ -12,7 +12,7 @@ import os
 os.environ.setdefault("DEBUG", "false")
 
 from .settings import *  # noqa: F403
-from .settings import env_bool
+from .settings import env_bool, env_list
 
 if DEBUG:  # noqa: F405
     from django.core.exceptions import ImproperlyConfigured
@@ -23,6 +23,13 @@ if DEBUG:  # noqa: F405
 # when the proxy strips that header from client requests.
 if env_bool("BEHIND_PROXY", True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The proxy whose X-Forwarded-For the rate limits believe: deploy/nginx/securelink.conf
+    # runs on the same host and connects from 127.0.0.1. nginx on its own host:
+    # TRUSTED_PROXIES=<its private address>, and the same in gunicorn's
+    # --forwarded-allow-ips. Left out, every visitor would count as the proxy.
+    WAGTAIL_SECURELINK_TRUSTED_PROXIES = env_list(
+        "TRUSTED_PROXIES", ["127.0.0.1", "::1"]
+    )
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(

@@ -132,8 +132,31 @@ def test_https_behind_a_proxy_without_the_ssl_header_warns_on_deploy(settings):
     assert checks.check_proxy_ssl_header(None) == []
 
 
+def test_an_https_redirect_without_the_ssl_header_warns_without_proxy_settings(
+    settings, monkeypatch
+):
+    """TLS at the proxy, no proxy setting at all, but SECURE_SSL_REDIRECT (or gunicorn's
+    FORWARDED_ALLOW_IPS): the header is still missing."""
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    settings.WAGTAIL_SECURELINK_BASE_URL = "https://docs.example.com"
+    settings.SECURE_PROXY_SSL_HEADER = None
+    settings.WAGTAIL_SECURELINK_TRUSTED_PROXIES = []
+    settings.USE_X_FORWARDED_HOST = False
+    settings.SECURE_SSL_REDIRECT = True
+    [warning] = checks.check_proxy_ssl_header(None)
+    assert warning.id == "wagtail_securelink.W006"
+    assert "SECURE_SSL_REDIRECT" in warning.msg
+    settings.SECURE_SSL_REDIRECT = False
+    assert checks.check_proxy_ssl_header(None) == []
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    assert "FORWARDED_ALLOW_IPS" in checks.check_proxy_ssl_header(None)[0].msg
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert checks.check_proxy_ssl_header(None) == []
+
+
 def test_no_ssl_header_warning_without_a_proxy_or_over_plain_http(settings):
     settings.SECURE_PROXY_SSL_HEADER = None
+    settings.SECURE_SSL_REDIRECT = False
     settings.WAGTAIL_SECURELINK_TRUSTED_PROXIES = []
     settings.WAGTAIL_SECURELINK_BASE_URL = "https://docs.example.com"
     assert checks.check_proxy_ssl_header(None) == []  # the WSGI server does TLS

@@ -79,6 +79,7 @@ def render(
         ("/etc/letsencrypt/live/share.example.com/fullchain.pem", str(cert)),
         ("/etc/letsencrypt/live/share.example.com/privkey.pem", str(key)),
         ("/srv/site/", f"{site_dir}/"),
+        ("/var/log/nginx/", f"{directory}/"),
     ):
         if old not in site:
             raise ValueError(f"{SHIPPED.name} no longer contains {old!r}")

@@ -31,6 +31,8 @@ S10_HEADERS = (
     "Referrer-Policy",
     "X-Robots-Tag",
     "Strict-Transport-Security",
+    "X-Frame-Options",
+    "Vary",
     "Content-Disposition",
     "Cache-Control",
 )

@@ -7,7 +7,7 @@ this one (the installation)   E001, E002 base URL; W003 app order; E007 upload
                               scanner; E008 ``django.contrib.postgres``
 ``rate_limits``               E003, E005 rate-limit store; E006 rates; W001
 ``deployment`` (``--deploy``) W002 HTTPS; W006 proxy SSL header; W007 SMTP timeout;
-                              W008 placeholder sender
+                              W008 placeholder sender; W010 untrusted proxy
 ``exposure``                  W004 account addresses; W005 ``direct`` serve method;
                               E009, W009 the private storage
 ============================  ====================================================
@@ -26,6 +26,7 @@ from wagtail_securelink.checks.deployment import (
     check_https,
     check_proxy_ssl_header,
     check_sender,
+    check_trusted_proxies,
 )
 from wagtail_securelink.checks.exposure import (
     ACCOUNT_ADDRESSES_DOCS,
@@ -52,6 +53,7 @@ __all__ = [
     "check_proxy_ssl_header",
     "check_email_timeout",
     "check_sender",
+    "check_trusted_proxies",
     "check_postgres_app",
 ]
 

@@ -1,7 +1,8 @@
 """Checks of a production deployment, run by ``manage.py check --deploy``: HTTPS
 (W002), the TLS-terminating proxy (W006), the SMTP timeout (W007), a placeholder
-sender (W008)."""
+sender (W008), a proxy that is not trusted (W010)."""
 
+import os
 from email.utils import parseaddr
 
 from django.conf import settings as django_settings
@@ -15,6 +16,7 @@ __all__ = [
     "check_proxy_ssl_header",
     "check_email_timeout",
     "check_sender",
+    "check_trusted_proxies",
 ]
 
 
@@ -36,9 +38,14 @@ def _proxy_signals() -> list[str]:
     signals = []
     if settings.TRUSTED_PROXIES:
         signals.append("WAGTAIL_SECURELINK_TRUSTED_PROXIES")
-    for name in ("USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"):
+    # SECURE_SSL_REDIRECT with an https base URL: the site expects HTTPS; behind a
+    # proxy without the header every request redirects to itself (a loop). gunicorn
+    # reads FORWARDED_ALLOW_IPS from the environment: a proxy is named there.
+    for name in ("USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT", "SECURE_SSL_REDIRECT"):
         if getattr(django_settings, name, False):
             signals.append(name)
+    if os.environ.get("FORWARDED_ALLOW_IPS"):
+        signals.append("FORWARDED_ALLOW_IPS")
     return signals
 
 
@@ -47,7 +54,9 @@ def check_proxy_ssl_header(app_configs, **kwargs):
     """Secure and __Host- on the grant cookie follow ``request.is_secure()``: behind a
     TLS-terminating proxy that is False unless Django is told which header to believe,
     and the cookie silently loses both (S9). A proxy is "likely" when the site already
-    trusts forwarded headers; a WSGI server that terminates TLS itself gets no warning."""
+    trusts forwarded headers or redirects to HTTPS; a WSGI server that terminates TLS
+    itself and redirects gets this warning too, to be silenced
+    (``SILENCED_SYSTEM_CHECKS``)."""
     if not settings.base_url.startswith("https://"):
         return []
     if getattr(django_settings, "SECURE_PROXY_SSL_HEADER", None):
@@ -63,7 +72,8 @@ def check_proxy_ssl_header(app_configs, **kwargs):
             "request as plain HTTP, so grant cookies lose the Secure flag and the "
             "__Host- prefix.",
             hint="Set SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') "
-            "and have the proxy set that header (and strip it from clients). "
+            "and have the proxy set that header (and strip it from clients). If the "
+            "WSGI server terminates TLS itself, silence this warning. "
             + docs_hint("deployment/#behind-a-reverse-proxy"),
             id="wagtail_securelink.W006",
         )
@@ -122,5 +132,29 @@ def check_sender(app_configs, **kwargs):
             "with SPF, DKIM and DMARC set up. "
             + docs_hint("deployment/#email-that-reaches-the-inbox"),
             id="wagtail_securelink.W008",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_trusted_proxies(app_configs, **kwargs):
+    """Behind a proxy (the SSL header names one) with no trusted proxy, every request
+    comes from the proxy's address: the per-network rate limits become site-wide, and
+    one visitor who trips them locks everyone out. A system check sees settings only;
+    a proxy that is missing from a non-empty list is logged when its first request
+    comes (``core.clients``)."""
+    if settings.TRUSTED_PROXIES:
+        return []
+    if not getattr(django_settings, "SECURE_PROXY_SSL_HEADER", None):
+        return []
+    return [
+        checks.Warning(
+            "SECURE_PROXY_SSL_HEADER says the site is behind a proxy, but "
+            "WAGTAIL_SECURELINK_TRUSTED_PROXIES is empty: every visitor counts as the "
+            "proxy's address, and the rate limits become site-wide.",
+            hint="List the proxy's address, e.g. WAGTAIL_SECURELINK_TRUSTED_PROXIES = "
+            "['127.0.0.1'] for nginx on the same host. "
+            + docs_hint("deployment/#behind-a-reverse-proxy"),
+            id="wagtail_securelink.W010",
         )
     ]

@@ -10,6 +10,11 @@ __all__ = ["client_ip", "client_network", "anonymise_ip", "user_agent"]
 
 logger = logging.getLogger(__name__)
 
+# Peers already warned about (below), and how many a process warns about at most: a
+# client sending its own X-Forwarded-For straight to the app must not flood the log.
+_UNTRUSTED_WARNED: set[str] = set()
+_UNTRUSTED_WARN_MAX = 8
+
 
 @lru_cache(maxsize=8)
 def _trusted_networks(proxies: tuple[str, ...]):
@@ -48,6 +53,8 @@ def client_ip(request) -> str:
         # A placeholder rate-limit key for a request without a peer address, never bound to.
         return "0.0.0.0"  # noqa: S104  # nosec B104
     if not _is_trusted(remote):
+        if request.META.get("HTTP_X_FORWARDED_FOR"):
+            _warn_untrusted_proxy(str(remote))
         return str(remote)
     hops = [
         h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()
@@ -60,6 +67,25 @@ def client_ip(request) -> str:
             return str(ip)
         remote = ip
     return str(remote)
+
+
+def _warn_untrusted_proxy(peer: str) -> None:
+    """A request came from ``peer`` with an X-Forwarded-For it does not believe.
+
+    Most often ``peer`` is the site's own proxy, missing from TRUSTED_PROXIES: then every
+    visitor counts as that one address and one visitor's limit is everyone's. A system
+    check cannot see requests, so this is said at run time, once per peer and process."""
+    if peer in _UNTRUSTED_WARNED or len(_UNTRUSTED_WARNED) >= _UNTRUSTED_WARN_MAX:
+        return
+    _UNTRUSTED_WARNED.add(peer)
+    logger.warning(
+        "A request from %s carries X-Forwarded-For, but %s is not in "
+        "WAGTAIL_SECURELINK_TRUSTED_PROXIES: the header is ignored. If %s is your "
+        "proxy, add it, or the rate limits count every visitor as that one address.",
+        peer,
+        peer,
+        peer,
+    )
 
 
 def _network(ip_text: str, v4_prefix: int, v6_prefix: int) -> str:

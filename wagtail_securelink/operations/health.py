@@ -7,6 +7,7 @@ its own, which expires in a minute).
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -19,7 +20,20 @@ from wagtail_securelink.choices import EventType
 from wagtail_securelink.models import AccessEvent, PendingDelivery
 from wagtail_securelink.ratelimit import rules as ratelimits
 
-__all__ = ["Limits", "Problem", "run_checks"]
+__all__ = ["Limits", "Problem", "run_checks", "prometheus_text", "CHECKS"]
+
+# Every check's name, as in ``Problem.check``: each one gets a 0/1 series.
+CHECKS = (
+    "task_queue",
+    "tasks_stuck",
+    "pending_delivery",
+    "send_failures",
+    "rate_limiter",
+    "rate_limited",
+    "lockouts",
+    "audit_unsealed",
+    "audit_chain",
+)
 
 
 @dataclass
@@ -29,7 +43,11 @@ class Limits:
     pending_age: int = 300  # seconds an embedded delivery row may wait
     unsealed_age: int = 60  # seconds an audit event may wait for its seal
     window: int = 60  # minutes over which event rates are counted
-    max_send_failures: int = 0  # code/invitation emails that failed in the window
+    # Emails: failures counted against attempts over a shorter window, so that one
+    # refused message among many sent is no alarm and a recovered server clears soon.
+    send_window: int = 15  # minutes over which emails sent and failed are counted
+    max_send_failures: int = 2  # failures always tolerated in the send window
+    max_send_failure_percent: int = 20  # above: a problem (with more failures)
     max_rate_limited: int = 100  # 429 answers in the window
     max_lockouts: int = 5  # recipients locked in the window
     audit: bool = True  # walk the whole chain (slow on very large tables)
@@ -87,7 +105,8 @@ def _tasks(run: _Run) -> None:
         run.problem(
             "tasks_stuck",
             _(
-                "%(n)s tasks have been RUNNING for over %(limit)s s: a worker was killed mid-task"
+                "%(n)s tasks have been RUNNING for over %(limit)s s: a worker was "
+                "killed mid-task. securelink_purge runs stalled email tasks again"
             )
             % {"n": stuck, "limit": run.limits.running_age},
         )
@@ -108,18 +127,13 @@ def _deliveries(run: _Run) -> None:
 def _events(run: _Run) -> None:
     since = run.now - datetime.timedelta(minutes=run.limits.window)
     recent = AccessEvent.objects.filter(created_at__gte=since)
+    _send_failures(run)
     counts = {
-        "send_failures": recent.filter(
-            event__in=[EventType.CODE_SEND_FAILED, EventType.INVITATION_FAILED]
-        ).count(),
         "rate_limited": recent.filter(event=EventType.RATE_LIMITED).count(),
         "lockouts": recent.filter(event=EventType.CODE_LOCKED).count(),
     }
     run.metrics.update({f"{k}_last_{run.limits.window}m": v for k, v in counts.items()})
     texts = {
-        "send_failures": _(
-            "%(n)s emails failed to send in the last %(m)s minutes (limit %(limit)s): check the mail server"
-        ),
         "rate_limited": _(
             "%(n)s requests were rate limited (429) in the last %(m)s minutes (limit %(limit)s)"
         ),
@@ -133,6 +147,47 @@ def _events(run: _Run) -> None:
             run.problem(
                 name, texts[name] % {"n": count, "m": run.limits.window, "limit": limit}
             )
+
+
+def _send_failures(run: _Run) -> None:
+    since = run.now - datetime.timedelta(minutes=run.limits.send_window)
+    recent = AccessEvent.objects.filter(created_at__gte=since)
+    failed = recent.filter(
+        event__in=[EventType.CODE_SEND_FAILED, EventType.INVITATION_FAILED]
+    ).count()
+    sent = recent.filter(
+        event__in=[EventType.CODE_SENT, EventType.INVITATION_SENT]
+    ).count()
+    attempts = failed + sent
+    percent = round(100 * failed / attempts) if attempts else 0
+    window = run.limits.send_window
+    run.metrics.update(
+        {
+            f"emails_sent_last_{window}m": sent,
+            f"send_failures_last_{window}m": failed,
+            f"send_failure_percent_last_{window}m": percent,
+        }
+    )
+    if (
+        failed > run.limits.max_send_failures
+        and failed * 100 > run.limits.max_send_failure_percent * attempts
+    ):
+        run.problem(
+            "send_failures",
+            _(
+                "%(n)s of %(total)s emails (%(percent)s%%) failed to send in the last "
+                "%(m)s minutes (limit %(limit)s%% and %(count)s emails): check the "
+                "mail server"
+            )
+            % {
+                "n": failed,
+                "total": attempts,
+                "percent": percent,
+                "m": window,
+                "limit": run.limits.max_send_failure_percent,
+                "count": run.limits.max_send_failures,
+            },
+        )
 
 
 def _rate_limiter(run: _Run) -> None:
@@ -195,3 +250,59 @@ def run_checks(limits: Limits | None = None, now=None) -> tuple[list, dict]:
     for check in (_tasks, _deliveries, _events, _rate_limiter, _audit):
         check(run)
     return run.problems, run.metrics
+
+
+_HELP = {
+    "task_queue_oldest_seconds": "Seconds the oldest ready task has waited.",
+    "tasks_stuck_running": "Tasks RUNNING for longer than the limit.",
+    "pending_delivery_oldest_seconds": "Seconds the oldest embedded email row waited.",
+    "emails_sent": "Code and invitation emails sent in the window.",
+    "send_failures": "Code and invitation emails that failed in the window.",
+    "send_failure_percent": "Failed emails, percent of those attempted in the window.",
+    "rate_limited": "Requests answered 429 in the window.",
+    "lockouts": "Recipients locked out in the window.",
+    "unsealed_events": "Access events waiting for their seal.",
+    "unsealed_oldest_seconds": "Seconds the oldest unsealed event has waited.",
+    "unsealed_events_late": "Unsealed events older than the limit.",
+    "audit_sealed": "Sealed events the audit walk checked.",
+    "audit_retired_key": "Sealed events signed with a retired key.",
+}
+_WINDOWED = re.compile(r"(?P<name>.+)_last_(?P<minutes>\d+)m\Z")
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def prometheus_text(problems: list, metrics: dict) -> str:
+    """``problems`` and ``metrics`` in Prometheus' text exposition format (0.0.4), for
+    node_exporter's textfile collector: every series a gauge named ``securelink_…``."""
+    lines = []
+
+    def family(name: str, help_text: str, samples: list[tuple[str, float]]) -> None:
+        lines.append(f"# HELP securelink_{name} {help_text}")
+        lines.append(f"# TYPE securelink_{name} gauge")
+        for labels, value in samples:
+            lines.append(f"securelink_{name}{labels} {value:g}")
+
+    failing = {problem.check for problem in problems}
+    family("healthy", "1 when no check reports a problem.", [("", 0 if failing else 1)])
+    family(
+        "problem",
+        "1 when the check reports a problem.",
+        [(f'{{check="{check}"}}', int(check in failing)) for check in CHECKS],
+    )
+    store = metrics.get("rate_limit_store")
+    family(
+        "rate_limit_store_up",
+        "1 when the rate-limit store counts.",
+        [(f'{{store="{_label(store or "")}"}}', 0 if store is None else 1)],
+    )
+    for key, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue  # None (not measured here) and names, such as the store's
+        windowed = _WINDOWED.match(key)
+        name = windowed["name"] if windowed else key
+        labels = f'{{window_minutes="{windowed["minutes"]}"}}' if windowed else ""
+        family(name, _HELP.get(name, name.replace("_", " ") + "."), [(labels, value)])
+    return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ Asking for a code is ``code_requests``; emailing it, ``code_emails``. Called by 
 views in ``views/visitor.py`` and by tests, through ``services``.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password as check_hash
@@ -19,6 +20,8 @@ from wagtail_securelink.models.policy import current_policy
 from wagtail_securelink.verification import address_state, codes
 from wagtail_securelink.verification import requests as code_requests
 from wagtail_securelink.verification.access import find_recipient, open_grant
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["verify_code", "check_password", "VerifyOutcome"]
 
@@ -153,6 +156,14 @@ def _wrong_code(link, request, code, recipient, policy) -> None:
         if locked:
             record_event(
                 EventType.CODE_LOCKED, link=link, recipient=recipient, request=request
+            )
+            # An operator should hear of it (a guessing attempt, or a person stuck):
+            # ids only, the address stays in the access events.
+            logger.warning(
+                "Recipient %s of link %s locked out after %s wrong codes",
+                recipient.pk,
+                link.pk,
+                failures,
             )
 
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wagtail_securelink import services
 
@@ -11,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Erase an email address and the IP addresses and user agents recorded with it: "
         "the address is removed from every link (ending its access), its codes and "
-        "grants are deleted, and its access events are blanked. The audit chain stays "
+        "grants are deleted, the database sessions holding it are ended, and its access "
+        "events are blanked. The audit chain stays "
         "verifiable."
     )
 
@@ -35,3 +37,19 @@ class Command(BaseCommand):
                 "events": report["events"],
             }
         )
+        if report["sessions"] is None:
+            self.stdout.write(
+                _(
+                    "Sessions are not in the database (SESSION_ENGINE): those that hold "
+                    "the address keep it until they expire; its access has ended."
+                )
+            )
+        else:
+            self.stdout.write(
+                ngettext(
+                    "%(sessions)s session that held the address ended or cleaned.",
+                    "%(sessions)s sessions that held the address ended or cleaned.",
+                    report["sessions"],
+                )
+                % {"sessions": report["sessions"]}
+            )

@@ -1,7 +1,10 @@
 """``manage.py securelink_health``: one call for a monitoring system.
 
 Exit status 0 when healthy, 1 with one line per problem on stdout otherwise; ``--json``
-prints ``{"ok": …, "problems": [...], "metrics": {...}}`` instead, with the same status.
+prints ``{"ok": …, "problems": [...], "metrics": {...}}`` instead, with the same status;
+``--prometheus`` prints Prometheus' text exposition format for node_exporter's textfile
+collector and exits 0 (``securelink_healthy`` and ``securelink_problem`` say it), so
+that a ``… > file.tmp && mv file.tmp file.prom`` line always replaces the file.
 """
 
 import dataclasses
@@ -10,7 +13,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from wagtail_securelink.operations.health import Limits, run_checks
+from wagtail_securelink.operations.health import Limits, prometheus_text, run_checks
 
 
 class Command(BaseCommand):
@@ -22,7 +25,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--json", action="store_true", help="Print JSON.")
+        output = parser.add_mutually_exclusive_group()
+        output.add_argument("--json", action="store_true", help="Print JSON.")
+        output.add_argument(
+            "--prometheus",
+            action="store_true",
+            help="Print Prometheus' text format (textfile collector); exit 0.",
+        )
         parser.add_argument(
             "--no-audit",
             action="store_true",
@@ -48,6 +57,9 @@ class Command(BaseCommand):
             },
         )
         problems, metrics = run_checks(limits)
+        if options["prometheus"]:
+            self.stdout.write(prometheus_text(problems, metrics), ending="")
+            return
         if options["json"]:
             self.stdout.write(
                 json.dumps(
