@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from wagtail_securelink.choices import Audience, IPStorage, Role
+from wagtail_securelink.choices import Audience, IPStorage, PasskeyPolicy, Role
 
 __all__ = [
     "SecureLinkPolicy",
@@ -103,6 +103,7 @@ POLICY_PANELS = [
             FieldPanel("lockout_threshold"),
             FieldPanel("resend_cooldown_seconds"),
             FieldPanel("show_item_name_before_verification"),
+            FieldPanel("passkeys"),
         ],
         heading=_("Verification"),
     ),
@@ -194,6 +195,17 @@ class SecureLinkPolicy(BaseGenericSetting):
         validators=_bounded(1, 365),
         help_text=_(
             "How many days a verified visitor keeps access before a new code is needed."
+        ),
+    )
+    passkeys = models.CharField(
+        _("passkeys"),
+        max_length=20,
+        choices=PasskeyPolicy.choices,
+        default=PasskeyPolicy.OFFERED,
+        db_default=PasskeyPolicy.OFFERED,
+        help_text=_(
+            "After a code, an outsider may save a passkey and use it instead of the "
+            "next codes, while their last code is within the reverification period."
         ),
     )
     code_lifetime_minutes = models.PositiveIntegerField(
