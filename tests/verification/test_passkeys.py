@@ -149,6 +149,17 @@ def test_a_replayed_assertion_is_refused(link, second_link, saved):
     assert Grant.objects.filter(link=second_link).count() == 1
 
 
+def test_a_challenge_answers_once(link, second_link, saved):
+    browser = Client()
+    options = post_json(browser, visitor_url("passkey_sign_in_begin", second_link))
+    url = visitor_url("passkey_sign_in", second_link)
+    assert post_json(browser, url, saved.get(options.json())).status_code == 200
+    # A new signature over the same challenge, with a counter that grew: still refused.
+    refused_body(post_json(browser, url, saved.get(options.json())))
+    event = AccessEvent.objects.filter(event=EventType.PASSKEY_FAILED).last()
+    assert event.detail["reason"] == "no_challenge"
+
+
 def test_a_sign_count_that_does_not_grow_is_refused(link, second_link, saved):
     assert sign_in(Client(), second_link, saved).status_code == 200
     # A fresh challenge, signed with a counter already seen: a cloned authenticator.
