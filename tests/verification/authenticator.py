@@ -13,6 +13,7 @@ import secrets
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.urls import reverse
 from fido2.cose import ES256
 from fido2.utils import websafe_decode, websafe_encode
 from fido2.webauthn import (
@@ -108,3 +109,23 @@ class SoftAuthenticator:
 
 def post_json(client, url, data=None):
     return client.post(url, json.dumps(data or {}), content_type="application/json")
+
+
+def _url(name, link):
+    return reverse(f"wagtail_securelink:{name}", args=[link.token])
+
+
+def save_passkey(client, link, authenticator):
+    """Save ``authenticator``'s passkey in ``client``, just verified on ``link``."""
+    options = post_json(client, _url("passkey_register_begin", link))
+    assert options.status_code == 200, options.content
+    answer = authenticator.create(options.json())
+    return post_json(client, _url("passkey_register_finish", link), answer)
+
+
+def sign_in(client, link, authenticator, **kwargs):
+    """Press "Use a passkey" on ``link``'s verify page, answered by ``authenticator``."""
+    options = post_json(client, _url("passkey_sign_in_begin", link))
+    assert options.status_code == 200, options.content
+    answer = authenticator.get(options.json(), **kwargs)
+    return post_json(client, _url("passkey_sign_in", link), answer)

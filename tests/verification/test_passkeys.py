@@ -12,7 +12,12 @@ from django.utils import timezone
 from tests.factories import make_document, make_link
 from tests.helpers import ALICE, download_url, landing_url, visitor_url
 from tests.helpers import verify as verify_by_code
-from tests.verification.authenticator import SoftAuthenticator, post_json
+from tests.verification.authenticator import (
+    SoftAuthenticator,
+    post_json,
+    save_passkey,
+    sign_in,
+)
 from wagtail_securelink import services
 from wagtail_securelink.choices import EventType, PasskeyPolicy
 from wagtail_securelink.models import AccessEvent, Grant, Passkey, SecureLinkPolicy
@@ -20,20 +25,6 @@ from wagtail_securelink.models import AccessEvent, Grant, Passkey, SecureLinkPol
 pytestmark = pytest.mark.django_db
 
 BOB = "bob@example.com"
-
-
-def save_passkey(client, link, authenticator):
-    options = post_json(client, visitor_url("passkey_register_begin", link))
-    assert options.status_code == 200, options.content
-    answer = authenticator.create(options.json())
-    return post_json(client, visitor_url("passkey_register_finish", link), answer)
-
-
-def sign_in(client, link, authenticator, **kwargs):
-    options = post_json(client, visitor_url("passkey_sign_in_begin", link))
-    assert options.status_code == 200, options.content
-    answer = authenticator.get(options.json(), **kwargs)
-    return post_json(client, visitor_url("passkey_sign_in", link), answer)
 
 
 @pytest.fixture
@@ -250,3 +241,23 @@ def test_removing_passkeys_is_audited(link, saved):
     assert services.remove_passkeys(ALICE) == 1
     assert AccessEvent.objects.filter(event=EventType.PASSKEY_REMOVED).count() == 1
     refused_body(sign_in(Client(), link, saved))
+
+
+def test_the_person_page_shows_and_removes_passkeys(link, saved, superuser):
+    from django.urls import reverse
+
+    admin = Client()
+    admin.force_login(superuser)
+    url = reverse("wagtail_securelink_admin:person") + f"?email={ALICE}"
+    page = admin.get(url)
+    assert b"Remove their passkeys" in page.content
+    assert b"Not yet" in page.content  # never used yet
+    response = admin.post(
+        reverse("wagtail_securelink_admin:person_action"),
+        {"email": ALICE, "action": "remove_passkeys"},
+    )
+    assert response.status_code == 302
+    assert not Passkey.objects.exists()
+    event = AccessEvent.objects.get(event=EventType.PASSKEY_REMOVED)
+    assert event.user_id == superuser.pk
+    assert b"No passkey" in admin.get(url).content

@@ -320,7 +320,7 @@ def passkeys_of(email: str):
     return Passkey.objects.filter(email=email).order_by("created_at", "pk")
 
 
-def remove_passkeys(email: str, *, user=None) -> int:
+def remove_passkeys(email: str, *, user=None, request=None) -> int:
     """Delete every passkey of an address; the next visit asks for a code."""
     removed = Passkey.objects.filter(email=email).delete()[0]
     if removed:
@@ -328,6 +328,7 @@ def remove_passkeys(email: str, *, user=None) -> int:
             EventType.PASSKEY_REMOVED,
             email=email,
             user=user,
+            request=request,
             detail={"count": removed},
         )
     return removed
