@@ -261,3 +261,53 @@ def test_the_person_page_shows_and_removes_passkeys(link, saved, superuser):
     event = AccessEvent.objects.get(event=EventType.PASSKEY_REMOVED)
     assert event.user_id == superuser.pk
     assert b"No passkey" in admin.get(url).content
+
+
+JUNK = [
+    b"not json",
+    b"[]",
+    b'"a string"',
+    b"{}",
+    b'{"rawId": 5}',
+    b'{"rawId": "' + b"A" * 5000 + b'"}',
+    b'{"id": "\\u0000", "response": null}',
+    b'{"rawId": "AAAA", "response": {"clientDataJSON": 1}}',
+    '{"rawId": "😀", "response": {"signature": "\r\n"}}'.encode(),
+]
+
+
+@pytest.mark.parametrize("body", JUNK)
+def test_junk_answers_never_give_a_500(link, second_link, saved, body):
+    browser = Client()
+    for begin, finish in (
+        ("passkey_sign_in_begin", "passkey_sign_in"),
+        ("passkey_register_begin", "passkey_register_finish"),
+    ):
+        post_json(browser, visitor_url(begin, second_link))
+        response = browser.post(
+            visitor_url(finish, second_link), body, content_type="application/json"
+        )
+        assert response.status_code == 400, (finish, response.content)
+
+
+def test_junk_registration_after_a_code_is_refused(client, link):
+    verify_by_code(client, link, ALICE)
+    for body in JUNK:
+        assert (
+            post_json(client, visitor_url("passkey_register_begin", link)).status_code
+            == 200
+        )
+        response = client.post(
+            visitor_url("passkey_register_finish", link),
+            body,
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+    assert not Passkey.objects.exists()
+
+
+def test_get_changes_nothing(link):
+    browser = Client()
+    for name in ("passkey_sign_in_begin", "passkey_sign_in", "passkey_register_begin"):
+        assert browser.get(visitor_url(name, link)).status_code == 405
+    assert "sessionid" not in browser.cookies
