@@ -114,6 +114,11 @@ class PasskeyPolicy(models.TextChoices):
 
     OFF = "off", _("Off")
     OFFERED = "offered", _("Offered after a code")
+    # A browser a passkey let in stays in for the policy's hours at most.
+    OFFERED_LIMITED = (
+        "offered_limited",
+        _("Offered after a code; a browser a passkey let in stays in for a few hours"),
+    )
 
 
 class PrivacyReason(models.TextChoices):

@@ -311,3 +311,22 @@ def test_get_changes_nothing(link):
     for name in ("passkey_sign_in_begin", "passkey_sign_in", "passkey_register_begin"):
         assert browser.get(visitor_url(name, link)).status_code == 405
     assert "sessionid" not in browser.cookies
+
+
+def test_the_policy_can_keep_a_passkey_browser_in_for_hours_only(
+    client, link, second_link, saved
+):
+    policy = SecureLinkPolicy.load()
+    policy.passkeys = PasskeyPolicy.OFFERED_LIMITED
+    policy.passkey_stay_hours = 2
+    policy.save()
+    browser = Client()
+    assert sign_in(browser, second_link, saved).status_code == 200
+    assert browser.get(download_url(second_link)).status_code == 200
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=2, seconds=1)):
+        assert browser.get(download_url(second_link)).status_code == 302
+        assert Grant.objects.get(link=second_link).end_reason == "passkey_stay_over"
+        # A code's grant keeps its reverification period.
+        assert client.get(download_url(link)).status_code == 200
+        # The passkey itself still works, for another few hours.
+        assert sign_in(Client(), second_link, saved).status_code == 200

@@ -104,6 +104,7 @@ POLICY_PANELS = [
             FieldPanel("resend_cooldown_seconds"),
             FieldPanel("show_item_name_before_verification"),
             FieldPanel("passkeys"),
+            FieldPanel("passkey_stay_hours"),
         ],
         heading=_("Verification"),
     ),
@@ -206,6 +207,16 @@ class SecureLinkPolicy(BaseGenericSetting):
         help_text=_(
             "After a code, an outsider may save a passkey and use it instead of the "
             "next codes, while their last code is within the reverification period."
+        ),
+    )
+    passkey_stay_hours = models.PositiveIntegerField(
+        _("hours a browser a passkey let in stays in"),
+        default=12,
+        db_default=12,
+        validators=_bounded(1, 720),
+        help_text=_(
+            "With the last passkey choice: 1 to 720 hours, then the browser asks for "
+            "the passkey again (never past the reverification period)."
         ),
     )
     code_lifetime_minutes = models.PositiveIntegerField(

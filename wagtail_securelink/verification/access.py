@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from wagtail_securelink import signals
 from wagtail_securelink.audit.events import record_event
-from wagtail_securelink.choices import Audience, EventType
+from wagtail_securelink.choices import Audience, EventType, PasskeyPolicy
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core.addresses import normalise_email
 from wagtail_securelink.core.tokens import key_from_token
@@ -265,7 +265,19 @@ def _grant_access(link, request, policy) -> Access:
     if proved_at + datetime.timedelta(days=days) <= timezone.now():
         end_grant(grant, "reverification_due", request=request)
         return Access(ok=False, prefill_email=prefill)
+    if grant.proved_at is not None and _passkey_stay_over(grant, policy):
+        end_grant(grant, "passkey_stay_over", request=request)
+        return Access(ok=False, prefill_email=prefill)
     return Access(ok=True, grant=grant, recipient=recipient, user=_signed_in(request))
+
+
+def _passkey_stay_over(grant, policy) -> bool:
+    """A grant a passkey opened, under a policy that keeps such browsers in for a few
+    hours only: whether those hours have passed."""
+    if policy.passkeys != PasskeyPolicy.OFFERED_LIMITED:
+        return False
+    stay = datetime.timedelta(hours=policy.passkey_stay_hours)
+    return grant.created_at + stay <= timezone.now()
 
 
 def end_grant(
