@@ -107,6 +107,7 @@ def test_a_locked_recipient_is_refused(link, second_link, saved):
     second_link.recipients.filter(email=ALICE).update(locked_at=timezone.now())
     refused_body(sign_in(Client(), second_link, saved))
     assert not Grant.objects.filter(link=second_link).exists()
+    assert Passkey.objects.get().last_used_at is None  # a refusal is no use
 
 
 def test_a_recipient_past_their_access_end_is_refused(link, second_link, saved):

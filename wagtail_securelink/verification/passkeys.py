@@ -287,8 +287,9 @@ def finish_authentication(link, request, data) -> PasskeyOutcome:
     # (0 both times, as synced passkeys do) has no counter to check.
     if (counter or passkey.sign_count) and counter <= passkey.sign_count:
         return _refused(link, request, "sign_count", passkey)
+    # Spent even when a rule below refuses: the answer was the authenticator's.
     used = Passkey.objects.filter(pk=passkey.pk, sign_count=passkey.sign_count).update(
-        sign_count=counter, last_used_at=now
+        sign_count=counter
     )
     if not used:  # a concurrent use of the same answer won
         return _refused(link, request, "sign_count", passkey)
@@ -303,6 +304,7 @@ def finish_authentication(link, request, data) -> PasskeyOutcome:
     period = datetime.timedelta(days=reverification_days(link, policy))
     if passkey.email_proved_at + period <= now:
         return _refused(link, request, "reverification_due", passkey, recipient)
+    Passkey.objects.filter(pk=passkey.pk).update(last_used_at=now)
     request.session.cycle_key()  # no session fixation across verification (S9)
     grant, cookie_value = open_grant(
         link, request, recipient=recipient, proved_at=passkey.email_proved_at
