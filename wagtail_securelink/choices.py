@@ -111,6 +111,23 @@ class EventType(models.TextChoices):
     ACCESS_REQUEST_DECLINED = "access_request_declined", _("Access request declined")
     # View-only links: the visitor accepted the link's terms.
     TERMS_ACCEPTED = "terms_accepted", _("Terms accepted")
+    # Passkeys: saved after a code, used instead of one, refused, removed.
+    PASSKEY_REGISTERED = "passkey_registered", _("Passkey saved")
+    PASSKEY_USED = "passkey_used", _("Passkey used")
+    PASSKEY_FAILED = "passkey_failed", _("Passkey refused")
+    PASSKEY_REMOVED = "passkey_removed", _("Passkey removed")
+
+
+class PasskeyPolicy(models.TextChoices):
+    """Whether outsiders may save a passkey after a code (the policy's ``passkeys``)."""
+
+    OFF = "off", _("Off")
+    OFFERED = "offered", _("Offered after a code")
+    # A browser a passkey let in stays in for the policy's hours at most.
+    OFFERED_LIMITED = (
+        "offered_limited",
+        _("Offered after a code; a browser a passkey let in stays in for a few hours"),
+    )
 
 
 class PrivacyReason(models.TextChoices):

@@ -14,7 +14,9 @@ nothing below the top layer imports this module (tests/test_architecture.py chec
 * The visitor side (``access``, ``code_requests``, ``code_emails``,
   ``verification``): ``resolve_token``, ``request_code``, ``deliver_code``,
   ``verify_code``, ``check_password``, ``get_access``, ``open_grant``, ``end_grant``,
-  ``sign_out``.
+  ``sign_out``; passkeys instead of a code (``passkeys``): ``begin_registration``,
+  ``finish_registration``, ``begin_authentication``, ``finish_authentication``,
+  ``passkeys_of``, ``remove_passkeys``.
 * Rules (``enforcement``) and private items (``privacy``, S16).
 """
 
@@ -69,6 +71,14 @@ from wagtail_securelink.verification.access import (
     sign_out,
 )
 from wagtail_securelink.verification.emails import deliver_code
+from wagtail_securelink.verification.passkeys import (
+    begin_authentication,
+    begin_registration,
+    finish_authentication,
+    finish_registration,
+    passkeys_of,
+    remove_passkeys,
+)
 from wagtail_securelink.verification.requests import pending_email, request_code
 from wagtail_securelink.verification.verify import check_password, verify_code
 
@@ -111,6 +121,13 @@ __all__ = [
     "sign_out",
     "reverification_days",
     "record_event",
+    # passkeys, from .passkeys
+    "begin_registration",
+    "finish_registration",
+    "begin_authentication",
+    "finish_authentication",
+    "passkeys_of",
+    "remove_passkeys",
     # rules, from .enforcement
     "address_allowed",
     "stop_reason",

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from wagtail_securelink.visitor import content, files, gates, upload, viewer
+from wagtail_securelink.visitor import content, files, gates, passkeys, upload, viewer
 from wagtail_securelink.visitor import landing as visitor
 
 app_name = "wagtail_securelink"
@@ -16,6 +16,23 @@ urlpatterns = [
     path("<str:token>/password/", visitor.password, name="password"),
     path("<str:token>/sign-out/", visitor.sign_out, name="sign_out"),
     path("<str:token>/sign-in/", visitor.sign_in, name="sign_in"),
+    # Passkeys instead of a code (JSON, called by passkeys.js)
+    path(
+        "<str:token>/passkey/save/options/",
+        passkeys.register_begin,
+        name="passkey_register_begin",
+    ),
+    path(
+        "<str:token>/passkey/save/",
+        passkeys.register_finish,
+        name="passkey_register_finish",
+    ),
+    path(
+        "<str:token>/passkey/options/",
+        passkeys.sign_in_begin,
+        name="passkey_sign_in_begin",
+    ),
+    path("<str:token>/passkey/", passkeys.sign_in_finish, name="passkey_sign_in"),
     # "Didn't get a code? Ask the person who shared this"
     path("<str:token>/ask/", visitor.ask, name="ask_access"),
     # A document link

@@ -90,6 +90,8 @@ def test_editable_in_wagtail_settings(client):
         "code_max_attempts": "5",
         "lockout_threshold": "100",
         "resend_cooldown_seconds": "60",
+        "passkeys": "offered_limited",
+        "passkey_stay_hours": "8",
         "anyone_max_expiry_days": "30",
         "default_expiry_days": "",
         "allowed_domains": "",
@@ -115,6 +117,7 @@ def test_editable_in_wagtail_settings(client):
         "view",
     )
     assert policy.blocked_domain_list == ["evil.example"]
+    assert (policy.passkeys, policy.passkey_stay_hours) == ("offered_limited", 8)
     assert policy.allowed_roles("anyone") == ["view"]
     assert policy.allowed_roles("organization") == ["view", "download"]
     # SPEC §6: the default role must be allowed for the default audience.

@@ -27,6 +27,7 @@ from tests.helpers import (
     view_url,
 )
 from tests.security.conftest import ALICE, BOB, wrong_code
+from tests.verification.authenticator import SoftAuthenticator, save_passkey, sign_in
 from wagtail_securelink.choices import EventType
 from wagtail_securelink.models import (
     AccessEvent,
@@ -331,6 +332,36 @@ def _terms_accepted(f):
     return f.link, f.alice(), None, True
 
 
+def _passkey_saved(f):
+    authenticator = SoftAuthenticator()
+    assert save_passkey(f.verified(), f.link, authenticator).status_code == 200
+    return authenticator
+
+
+def _passkey_registered(f):
+    _passkey_saved(f)
+    return f.link, f.alice(), None, True
+
+
+def _passkey_used(f):
+    authenticator = _passkey_saved(f)
+    assert sign_in(browser(), f.link, authenticator).status_code == 200
+    return f.link, f.alice(), None, True
+
+
+def _passkey_failed(f):
+    assert sign_in(browser(), f.link, SoftAuthenticator()).status_code == 400
+    return f.link, None, None, True
+
+
+def _passkey_removed(f):
+    _passkey_saved(f)
+    f.editor.post(
+        admin_url("person_action"), {"email": ALICE, "action": "remove_passkeys"}
+    )
+    return None, None, f.boss, True
+
+
 DRIVERS = {
     EventType.LINK_CREATED: _link_created,
     EventType.LINK_CHANGED: _link_changed,
@@ -366,6 +397,10 @@ DRIVERS = {
     EventType.ACCESS_REQUEST_APPROVED: _access_request_approved,
     EventType.ACCESS_REQUEST_DECLINED: _access_request_declined,
     EventType.TERMS_ACCEPTED: _terms_accepted,
+    EventType.PASSKEY_REGISTERED: _passkey_registered,
+    EventType.PASSKEY_USED: _passkey_used,
+    EventType.PASSKEY_FAILED: _passkey_failed,
+    EventType.PASSKEY_REMOVED: _passkey_removed,
 }
 
 

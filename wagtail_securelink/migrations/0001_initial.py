@@ -12,6 +12,9 @@ from wagtail_securelink.core.pg_indexes import AddTrigramIndex
 # A custom document model (WAGTAILDOCS_DOCUMENT_MODEL) is honoured: the foreign keys and
 # the dependency follow the setting, as Wagtail's own migrations do for images.
 DOCUMENT_MODEL = getattr(settings, "WAGTAILDOCS_DOCUMENT_MODEL", "wagtaildocs.Document")
+# A swapped page model (Wagtail 8's WAGTAIL_PAGE_MODEL) is honoured in the same way; on
+# Wagtail 7.4 the setting does not exist.
+PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.Page")
 
 
 class Migration(migrations.Migration):
@@ -21,7 +24,7 @@ class Migration(migrations.Migration):
         ("auth", "__first__"),
         # Old enough to exist on every supported Wagtail (7.4 LTS and 8.x): what
         # makemigrations picks on the newest Wagtail may not (tests/test_migrations.py).
-        ("wagtailcore", "0078_referenceindex"),
+        ("wagtailcore", "0094_alter_page_locale"),
         migrations.swappable_dependency(DOCUMENT_MODEL),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -1236,5 +1239,194 @@ class Migration(migrations.Migration):
             model_name="sharelink",
             field="target_title",
             name="securelink_link_title_trgm",
+        ),
+        # Passkeys for returning outsiders (SPEC §3).
+        migrations.CreateModel(
+            name="Passkey",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("email", models.CharField(db_index=True, max_length=254)),
+                ("credential_id", models.CharField(max_length=1400, unique=True)),
+                ("public_key", models.BinaryField()),
+                ("sign_count", models.PositiveBigIntegerField(default=0)),
+                ("transports", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("email_proved_at", models.DateTimeField()),
+            ],
+            options={
+                "verbose_name": "passkey",
+            },
+        ),
+        migrations.AddField(
+            model_name="grant",
+            name="proved_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="securelinkpolicy",
+            name="passkey_stay_hours",
+            field=models.PositiveIntegerField(
+                db_default=12,
+                default=12,
+                help_text="With the last passkey choice: 1 to 720 hours, then the browser asks for the passkey again (never past the reverification period).",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(720),
+                ],
+                verbose_name="hours a browser a passkey let in stays in",
+            ),
+        ),
+        migrations.AddField(
+            model_name="securelinkpolicy",
+            name="passkeys",
+            field=models.CharField(
+                choices=[
+                    ("off", "Off"),
+                    ("offered", "Offered after a code"),
+                    (
+                        "offered_limited",
+                        "Offered after a code; a browser a passkey let in stays in for a few hours",
+                    ),
+                ],
+                db_default="offered",
+                default="offered",
+                help_text="After a code, an outsider may save a passkey and use it instead of the next codes, while their last code is within the reverification period.",
+                max_length=20,
+                verbose_name="passkeys",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="accessevent",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("link_created", "Link created"),
+                    ("link_changed", "Link changed"),
+                    ("link_revoked", "Link revoked"),
+                    ("recipient_added", "Recipient added"),
+                    ("recipient_removed", "Recipient removed"),
+                    ("recipient_unlocked", "Recipient unlocked"),
+                    ("invitation_sent", "Invitation sent"),
+                    ("invitation_failed", "Invitation could not be sent"),
+                    ("opened", "Opened"),
+                    ("code_requested", "Code requested"),
+                    ("code_sent", "Code sent"),
+                    ("code_send_failed", "Code could not be sent"),
+                    ("code_failed", "Wrong code"),
+                    ("code_locked", "Recipient locked"),
+                    ("password_failed", "Wrong password"),
+                    ("verified", "Verified"),
+                    ("grant_ended", "Access ended"),
+                    ("viewed", "Viewed"),
+                    ("downloaded", "Downloaded"),
+                    ("uploaded", "Uploaded"),
+                    ("signed_out", "Signed out"),
+                    ("rate_limited", "Rate limited"),
+                    ("unlisted_address", "Unlisted address tried the link"),
+                    ("account_sign_in_sent", "Sign-in reminder sent"),
+                    ("version_downloaded", "Earlier version downloaded"),
+                    ("version_restored", "Earlier version restored"),
+                    ("item_made_private", "Item made private"),
+                    ("item_kept_public", "Item kept public"),
+                    ("item_made_public", "Item made public"),
+                    ("recipient_expiry_changed", "Access end changed"),
+                    ("access_requested", "Access requested"),
+                    ("access_request_approved", "Access request approved"),
+                    ("access_request_declined", "Access request declined"),
+                    ("terms_accepted", "Terms accepted"),
+                    ("passkey_registered", "Passkey saved"),
+                    ("passkey_used", "Passkey used"),
+                    ("passkey_failed", "Passkey refused"),
+                    ("passkey_removed", "Passkey removed"),
+                ],
+                db_index=True,
+                max_length=40,
+                verbose_name="event",
+            ),
+        ),
+        # Page preview links (SPEC §2 *Page preview*) and their policy switches.
+        migrations.AddField(
+            model_name="securelinkpolicy",
+            name="allow_page_previews",
+            field=models.BooleanField(
+                db_default=True,
+                default=True,
+                help_text="Switching this off stops existing page preview links on their next request.",
+                verbose_name="allow sharing previews of draft pages",
+            ),
+        ),
+        migrations.AddField(
+            model_name="securelinkpolicy",
+            name="page_max_expiry_days",
+            field=models.PositiveIntegerField(
+                db_default=30,
+                default=30,
+                help_text="0 means no limit. Counted from the day a link was created; lowering it shortens existing page preview links on their next request.",
+                validators=[
+                    django.core.validators.MinValueValidator(0),
+                    django.core.validators.MaxValueValidator(730),
+                ],
+                verbose_name="page preview links must expire within (days)",
+            ),
+        ),
+        migrations.AddField(
+            model_name="sharelink",
+            name="page",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=PAGE_MODEL,
+                verbose_name="page",
+            ),
+        ),
+        migrations.AddField(
+            model_name="sharelink",
+            name="page_revision",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="wagtailcore.revision",
+                verbose_name="page revision",
+            ),
+        ),
+        migrations.AddField(
+            model_name="sharelink",
+            name="page_version",
+            field=models.CharField(
+                choices=[
+                    ("latest", "The latest draft (the link follows later changes)"),
+                    ("shared", "The revision at sharing (later changes stay unseen)"),
+                ],
+                db_default="latest",
+                default="latest",
+                max_length=10,
+                verbose_name="page content shown",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="sharelink",
+            name="target_type",
+            field=models.CharField(
+                choices=[
+                    ("document", "Document"),
+                    ("collection", "Collection"),
+                    ("page", "Page preview"),
+                ],
+                max_length=20,
+                verbose_name="target type",
+            ),
         ),
     ]

@@ -6,7 +6,7 @@ module             models
 ``links``          ``ShareLink`` (and its queryset)
 ``privacy``        ``PrivateItem``
 ``recipients``     ``Recipient``, ``AccessRequest``
-``verification``   ``VerificationCode``, ``AddressState``, ``Grant``
+``verification``   ``VerificationCode``, ``AddressState``, ``Grant``, ``Passkey``
 ``delivery``       ``PendingDelivery``
 ``audit``          ``AccessEvent``, ``AuditChainHead``
 ``versions``       ``DocumentVersion``
@@ -23,7 +23,12 @@ from wagtail_securelink.models.policy import SecureLinkPolicy
 from wagtail_securelink.models.privacy import PrivateItem
 from wagtail_securelink.models.ratelimits import RateCounter
 from wagtail_securelink.models.recipients import AccessRequest, Recipient
-from wagtail_securelink.models.verification import AddressState, Grant, VerificationCode
+from wagtail_securelink.models.verification import (
+    AddressState,
+    Grant,
+    Passkey,
+    VerificationCode,
+)
 from wagtail_securelink.models.versions import DocumentVersion
 
 __all__ = [
@@ -35,6 +40,7 @@ __all__ = [
     "AddressState",
     "PendingDelivery",
     "Grant",
+    "Passkey",
     "AccessEvent",
     "AuditChainHead",
     "DocumentVersion",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from wagtail_securelink.choices import Audience, IPStorage, Role
+from wagtail_securelink.choices import Audience, IPStorage, PasskeyPolicy, Role
 
 __all__ = [
     "SecureLinkPolicy",
@@ -103,6 +103,8 @@ POLICY_PANELS = [
             FieldPanel("lockout_threshold"),
             FieldPanel("resend_cooldown_seconds"),
             FieldPanel("show_item_name_before_verification"),
+            FieldPanel("passkeys"),
+            FieldPanel("passkey_stay_hours"),
         ],
         heading=_("Verification"),
     ),
@@ -198,6 +200,27 @@ class SecureLinkPolicy(BaseGenericSetting):
         validators=_bounded(1, 365),
         help_text=_(
             "How many days a verified visitor keeps access before a new code is needed."
+        ),
+    )
+    passkeys = models.CharField(
+        _("passkeys"),
+        max_length=20,
+        choices=PasskeyPolicy.choices,
+        default=PasskeyPolicy.OFFERED,
+        db_default=PasskeyPolicy.OFFERED,
+        help_text=_(
+            "After a code, an outsider may save a passkey and use it instead of the "
+            "next codes, while their last code is within the reverification period."
+        ),
+    )
+    passkey_stay_hours = models.PositiveIntegerField(
+        _("hours a browser a passkey let in stays in"),
+        default=12,
+        db_default=12,
+        validators=_bounded(1, 720),
+        help_text=_(
+            "With the last passkey choice: 1 to 720 hours, then the browser asks for "
+            "the passkey again (never past the reverification period)."
         ),
     )
     code_lifetime_minutes = models.PositiveIntegerField(

@@ -6,7 +6,7 @@ from django.db import models
 from wagtail_securelink.models.links import ShareLink
 from wagtail_securelink.models.recipients import Recipient
 
-__all__ = ["VerificationCode", "AddressState", "Grant"]
+__all__ = ["VerificationCode", "AddressState", "Grant", "Passkey"]
 
 
 class VerificationCode(models.Model):
@@ -86,6 +86,37 @@ class Grant(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=40, blank=True)
+    # When the address behind this grant last proved its mailbox with a code; set for
+    # a grant a passkey opened, whose period runs from that proof, not from now.
+    # ``None``: the grant itself came from a code (or a password) at ``created_at``.
+    proved_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"grant {self.pk} on link {self.link_id}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential an outsider saved after proving a mailbox with a code.
+
+    It belongs to the normalised address, not to a link: every ``specific`` link that
+    lists the address accepts it, under the same rules as a code on that link. It
+    stands in for a code only while ``email_proved_at`` (the address's last code, on
+    any link) is within that link's reverification period.
+    """
+
+    email = models.CharField(max_length=254, db_index=True)
+    # base64url of the raw credential id, as the browser sends it back.
+    credential_id = models.CharField(max_length=1400, unique=True)
+    # The credential's public key as the authenticator gave it (a COSE key).
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    email_proved_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "passkey"
+
+    def __str__(self):
+        return f"passkey {self.pk}"

@@ -25,7 +25,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wagtail_securelink.core.addresses import normalise_email
-from wagtail_securelink.models import AccessEvent, AccessRequest, PrivateItem, Recipient
+from wagtail_securelink.models import (
+    AccessEvent,
+    AccessRequest,
+    Passkey,
+    PrivateItem,
+    Recipient,
+)
 
 __all__ = ["erase_address", "end_sessions"]
 
@@ -37,9 +43,10 @@ logger = logging.getLogger(__name__)
 
 
 def erase_address(address: str) -> dict:
-    """Erase a person's data: their recipient rows (with codes and grants) and the email,
-    IP and user agent of their access events. The events stay, so the chain (which
-    covers a keyed digest of those fields, not the fields) remains verifiable."""
+    """Erase a person's data: their recipient rows (with codes and grants), their
+    passkeys, and the email, IP and user agent of their access events. The events
+    stay, so the chain (which covers a keyed digest of those fields, not the fields)
+    remains verifiable."""
     address = normalise_email(address)
     with transaction.atomic():
         recipients = list(
@@ -51,6 +58,8 @@ def erase_address(address: str) -> dict:
         PrivateItem.objects.filter(uploaded_by=address).update(uploaded_by="")
         # Their access requests hold the address and their message.
         AccessRequest.objects.filter(email=address).delete()
+        # Their passkeys name the address and would let them in again.
+        passkeys = Passkey.objects.filter(email=address).delete()[0]
         Recipient.objects.filter(pk__in=recipients).delete()
     sessions = end_sessions(address)
     logger.info(
@@ -64,6 +73,7 @@ def erase_address(address: str) -> dict:
         "recipients": len(recipients),
         "events": events,
         "sessions": sessions,
+        "passkeys": passkeys,
     }
 
 

@@ -9,6 +9,7 @@ __all__ = [
     "accepts_upload",
     "secure_headers",
     "PAGE_CSP",
+    "PASSKEY_PAGE_CSP",
     "ATTACHMENT_CSP",
     "FILE_CSP",
     "render_page",
@@ -19,6 +20,9 @@ PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+# A page that offers passkeys: the same, and our own script, which talks to our own
+# endpoints only (``static/wagtail_securelink/passkeys.js``).
+PASSKEY_PAGE_CSP = f"{PAGE_CSP}; script-src 'self'; connect-src 'self'"
 # Files shown inline: sandboxed, so an HTML or SVG smuggled in as another type cannot run.
 FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 # A file sent as an attachment (downloads, ZIP): nothing in it may load or be framed.

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from wagtail_securelink import signals
 from wagtail_securelink.audit.events import record_event
-from wagtail_securelink.choices import Audience, EventType
+from wagtail_securelink.choices import Audience, EventType, PasskeyPolicy
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core.addresses import normalise_email
 from wagtail_securelink.core.tokens import key_from_token
@@ -114,13 +114,26 @@ def reverification_days(link: ShareLink, policy=None) -> int:
     return days
 
 
-def open_grant(link: ShareLink, request, *, recipient=None) -> tuple[Grant, str]:
+def open_grant(
+    link: ShareLink, request, *, recipient=None, proved_at=None
+) -> tuple[Grant, str]:
+    """Open a grant after a proof. ``proved_at``: the earlier code a passkey stands
+    in for; the grant's reverification period runs from it."""
     secret = grants.new_secret()
     now = timezone.now()
     grant = Grant.objects.create(
-        link=link, recipient=recipient, secret_hash=grants.hash_secret(secret)
+        link=link,
+        recipient=recipient,
+        secret_hash=grants.hash_secret(secret),
+        proved_at=proved_at,
     )
-    record_event(EventType.VERIFIED, link=link, recipient=recipient, request=request)
+    record_event(
+        EventType.VERIFIED,
+        link=link,
+        recipient=recipient,
+        request=request,
+        detail={"method": "passkey"} if proved_at else None,
+    )
     if recipient is not None and recipient.first_opened_at is None:
         Recipient.objects.filter(pk=recipient.pk, first_opened_at__isnull=True).update(
             first_opened_at=now
@@ -250,10 +263,23 @@ def _grant_access(link, request, policy) -> Access:
         end_grant(grant, "recipient_expired", request=request)
         return Access(ok=False)
     days = reverification_days(link, policy)
-    if grant.created_at + datetime.timedelta(days=days) <= timezone.now():
+    proved_at = grant.proved_at or grant.created_at
+    if proved_at + datetime.timedelta(days=days) <= timezone.now():
         end_grant(grant, "reverification_due", request=request)
         return Access(ok=False, prefill_email=prefill)
+    if grant.proved_at is not None and _passkey_stay_over(grant, policy):
+        end_grant(grant, "passkey_stay_over", request=request)
+        return Access(ok=False, prefill_email=prefill)
     return Access(ok=True, grant=grant, recipient=recipient, user=_signed_in(request))
+
+
+def _passkey_stay_over(grant, policy) -> bool:
+    """A grant a passkey opened, under a policy that keeps such browsers in for a few
+    hours only: whether those hours have passed."""
+    if policy.passkeys != PasskeyPolicy.OFFERED_LIMITED:
+        return False
+    stay = datetime.timedelta(hours=policy.passkey_stay_hours)
+    return grant.created_at + stay <= timezone.now()
 
 
 def end_grant(

@@ -17,7 +17,7 @@ from wagtail_securelink.choices import Audience, EventType
 from wagtail_securelink.core import languages
 from wagtail_securelink.models import Grant, Recipient, ShareLink, VerificationCode
 from wagtail_securelink.models.policy import current_policy
-from wagtail_securelink.verification import address_state, codes
+from wagtail_securelink.verification import address_state, codes, passkeys
 from wagtail_securelink.verification import requests as code_requests
 from wagtail_securelink.verification.access import find_recipient, open_grant
 
@@ -111,6 +111,7 @@ def verify_code(link: ShareLink, request, submitted: str) -> VerifyOutcome:
         )
         del request.session[code_requests.session_slot(link)]
         request.session.cycle_key()  # no session fixation across verification (S9)
+        passkeys.note_code_proof(request, link, recipient.email, now)
         grant, cookie_value = open_grant(link, request, recipient=recipient)
         return VerifyOutcome(ok=True, grant=grant, cookie_value=cookie_value)
     if code is not None:

@@ -24,11 +24,12 @@ from wagtail_securelink.models import ShareLink
 from wagtail_securelink.ratelimit import rules as ratelimits
 from wagtail_securelink.serving import limits
 from wagtail_securelink.serving.headers import (
+    PASSKEY_PAGE_CSP,
     render_page,
     secure_headers,
 )
 from wagtail_securelink.sharing import access_requests
-from wagtail_securelink.verification import grants
+from wagtail_securelink.verification import grants, passkeys
 from wagtail_securelink.visitor import content, gates
 from wagtail_securelink.visitor.decorators import link_view, removed
 from wagtail_securelink.visitor.forms import (
@@ -64,8 +65,16 @@ def _verify_context(link, policy, **extra):
         # from the settings and the policy only.
         "sender_address": sender_address(),
         "resend_after_seconds": policy.resend_cooldown_seconds,
+        "passkeys": passkeys.sign_in_offered(link, policy),
         **extra,
     }
+
+
+def _passkey_page(response, offered: bool):
+    """Let the page run our passkey script, where it offers one."""
+    if offered:
+        response["Content-Security-Policy"] = PASSKEY_PAGE_CSP
+    return response
 
 
 def _gate(request: HttpRequest, link, access, policy):
@@ -85,7 +94,9 @@ def _gate(request: HttpRequest, link, access, policy):
     context = _verify_context(
         link, policy, form=form, reverify=bool(access.prefill_email)
     )
-    return render_page(request, T + "verify_address.html", context)
+    return _passkey_page(
+        render_page(request, T + "verify_address.html", context), context["passkeys"]
+    )
 
 
 @link_view
@@ -101,8 +112,10 @@ def landing(request: HttpRequest, link: ShareLink):
     if link.target_type == TargetType.PAGE:
         return content.page_preview(request, link, access)
     if link.target_type == TargetType.DOCUMENT:
-        return content.document_page(request, link, access, link.document)
-    return content.folder_page(request, link, access, link.collection)
+        response = content.document_page(request, link, access, link.document)
+    else:
+        response = content.folder_page(request, link, access, link.collection)
+    return _passkey_page(response, passkeys.save_offered(request, link, access))
 
 
 @link_view
@@ -147,7 +160,10 @@ def send_code(request: HttpRequest, link: ShareLink):
     form = AddressForm(request.POST)
     if not form.is_valid():
         context = _verify_context(link, policy, form=form)
-        return render_page(request, T + "verify_address.html", context, status=400)
+        return _passkey_page(
+            render_page(request, T + "verify_address.html", context, status=400),
+            context["passkeys"],
+        )
     ratelimits.check_limits(request, ratelimits.SEND, link)
     services.request_code(link, form.cleaned_data["email"], request)
     response = HttpResponseRedirect(

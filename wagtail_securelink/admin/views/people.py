@@ -28,7 +28,7 @@ from wagtail_securelink.permissions import user_can_manage_links
 
 __all__ = ["PersonView", "PersonActionView"]
 
-ACTIONS = ("remove", "unlock", "resend", "access_end")
+ACTIONS = ("remove", "unlock", "resend", "access_end", "remove_passkeys")
 
 
 def _address(request: HttpRequest, data) -> str:
@@ -83,6 +83,7 @@ class PersonView(PeopleAccessMixin, WagtailAdminTemplateMixin, TemplateView):
                 for r in rows
             ],
             email=self.email,
+            passkeys=list(services.passkeys_of(self.email)),
             access_end_form=AccessEndForm(),
             activity_url=reverse("wagtail_securelink_admin:activity")
             + "?"
@@ -142,6 +143,17 @@ class PersonActionView(PeopleAccessMixin, View):
                     % {"count": count},
                 )
                 back = None
+            elif action == "remove_passkeys":
+                count = sum(services.remove_passkeys(e, **kwargs) for e in emails)
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s passkey removed: their next visit needs a code.",
+                        "%(count)s passkeys removed: their next visit needs a code.",
+                        count,
+                    )
+                    % {"count": count},
+                )
             elif action == "unlock":
                 count = services.unlock_people(rows, **kwargs)
                 messages.success(
