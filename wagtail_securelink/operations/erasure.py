@@ -36,7 +36,8 @@ from wagtail_securelink.models import (
 __all__ = ["erase_address", "end_sessions"]
 
 _PREFIX = "wagtail_securelink."
-_PENDING = _PREFIX + "pending."
+# A visitor's slots: a code asked for, a passkey offered or being saved.
+_VISITOR = (_PREFIX + "pending.", _PREFIX + "passkey_")
 SESSION_BATCH = 500
 
 logger = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ def end_sessions(address: str, *, batch: int = SESSION_BATCH) -> int | None:
             if not ours:
                 continue
             store = store_class(session_key=key)
-            if any(name.startswith(_PENDING) for name in ours):
+            if any(name.startswith(_VISITOR) for name in ours):
                 # A visitor's browser: end the session (the cache too, for cached_db).
                 store.delete()
             else:
