@@ -20,6 +20,7 @@ audit trail and the DEBUG log only.
 
 import datetime
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -71,6 +72,7 @@ __all__ = [
 
 # How long after a code the page may still offer to save a passkey.
 OFFER_SECONDS = 15 * 60
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 _OFFER = "wagtail_securelink.passkey_offer"
 _REGISTER = "wagtail_securelink.passkey_register"
 _AUTHENTICATE = "wagtail_securelink.passkey_authenticate"
@@ -269,7 +271,11 @@ def finish_authentication(link, request, data) -> PasskeyOutcome:
     raw_id = data.get("rawId") or data.get("id") if isinstance(data, dict) else None
     passkey = (
         Passkey.objects.filter(credential_id=raw_id).first()
-        if isinstance(raw_id, str) and len(raw_id) <= 1400
+        # A credential id is base64url: anything else (a NUL, which PostgreSQL's text
+        # refuses) is simply unknown.
+        if isinstance(raw_id, str)
+        and len(raw_id) <= 1400
+        and _BASE64URL.fullmatch(raw_id)
         else None
     )
     if passkey is None:
