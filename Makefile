@@ -80,8 +80,6 @@ test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-wagtail
 
-# The edit loop: what `make test` runs, less the acceptance tests (gunicorn and a real
-# SMTP server per test) and Wagtail's own suite. `make test` and .ci/run still run all.
 # The edit loop: what `make test` runs, less the tests that start servers or other
 # processes, spread over the machine's cores (pytest-xdist; one test database each).
 FAST_WORKERS ?= auto
