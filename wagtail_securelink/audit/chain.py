@@ -258,13 +258,6 @@ def _secrets():
     return keys.secret_keys()
 
 
-def _hash_ok(event: AccessEvent) -> bool:
-    return any(
-        constant_time_compare(event_hash(event, secret=s), event.hash)
-        for s in _secrets()
-    )
-
-
 def _retired_through(head: AuditChainHead | None) -> int:
     """The sequence number up to which events were sealed under an earlier key, if the
     head's record of it verifies under a key held now and matches that event; -1 when
@@ -288,33 +281,56 @@ def _retired_through(head: AuditChainHead | None) -> int:
     return -1
 
 
+def _seal_of(macs, values, prev_hash: str) -> list[str]:
+    """The hashes an event with these ``_HASHED_FIELDS`` values would have under each
+    key held now (``macs``: one ``_chain_mac`` per key, derived once per walk)."""
+    text = _canonical_values(values, prev_hash).encode()
+    digests = []
+    for mac in macs:
+        digest = mac.copy()
+        digest.update(text)
+        digests.append(digest.hexdigest())
+    return digests
+
+
 def check_chain(chunk_size: int = 2000) -> ChainReport:
     """Walk the sealed chain in sealing order; report the first problem (if any) and
     the events that can only be checked for order (signed with a retired key).
 
     Unsealed events are not a problem (see ``unsealed_count``); a sealed event whose
     predecessor is missing, edited or moved is.
+
+    The walk reads value tuples (the columns the hash covers, not model instances) and
+    derives each key's HMAC once, as the sealer does: the check is linear in the events
+    and its memory is one chunk.
     """
     report = ChainReport()
     head = AuditChainHead.objects.filter(pk=1).first()
     expected_prev = head.anchor_hash if head else ""
     expected_seq = None
-    last = None
+    last_seq = last_hash = None
     retired_through = None
-    qs = AccessEvent.objects.filter(seq__isnull=False).order_by("seq")
-    for event in qs.iterator(chunk_size=chunk_size):
+    macs = [_chain_mac(secret=s) for s in _secrets()]
+    rows = (
+        AccessEvent.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .values_list("pk", "seq", "prev_hash", "hash", *_HASHED_FIELDS)
+    )
+    for pk, seq, prev_hash, sealed_hash, *values in rows.iterator(
+        chunk_size=chunk_size
+    ):
         report.sealed += 1
-        if expected_seq is not None and event.seq != expected_seq:
+        if (expected_seq is not None and seq != expected_seq) or not (
+            constant_time_compare(prev_hash, expected_prev)
+        ):
             report.problem = ChainProblem(
-                event.pk, "the event before it was deleted or changed"
+                pk, "the event before it was deleted or changed"
             )
             return report
-        if not constant_time_compare(event.prev_hash, expected_prev):
-            report.problem = ChainProblem(
-                event.pk, "the event before it was deleted or changed"
-            )
-            return report
-        if not _hash_ok(event):
+        if not any(
+            constant_time_compare(digest, sealed_hash)
+            for digest in _seal_of(macs, values, prev_hash)
+        ):
             if retired_through is None:
                 retired_through = _retired_through(head)
             if retired_through == -1:
@@ -322,16 +338,16 @@ def check_chain(chunk_size: int = 2000) -> ChainReport:
                     None, "the record of the last key change was altered"
                 )
                 return report
-            if event.seq > retired_through:
-                report.problem = ChainProblem(event.pk, "this event was changed")
+            if seq > retired_through:
+                report.problem = ChainProblem(pk, "this event was changed")
                 return report
             report.retired += 1
-            report.retired_first_id = report.retired_first_id or event.pk
-            report.retired_last_id = event.pk
-        expected_prev, expected_seq = event.hash, event.seq + 1
-        last = event
+            report.retired_first_id = report.retired_first_id or pk
+            report.retired_last_id = pk
+        expected_prev, expected_seq = sealed_hash, seq + 1
+        last_seq, last_hash = seq, sealed_hash
     if head and head.last_seq:
-        if last is None or last.seq != head.last_seq or last.hash != head.last_hash:
+        if last_seq != head.last_seq or last_hash != head.last_hash:
             report.problem = ChainProblem(
                 head.last_event_id, "the newest events were deleted"
             )
