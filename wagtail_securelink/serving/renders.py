@@ -17,7 +17,7 @@ may start only when:
   whatever number of requests it sends, and all visitors together hold at most the
   site's number: the other web workers stay free for pages already rendered, files
   and every other view, however many links and networks send slow files;
-- nobody renders a page of the same file: the request then waits up to
+- no other request is rendering a page of the same file, else the request waits up to
   ``RENDER_WAIT_SECONDS`` for its page to appear (or for a failure the renderer
   remembers for the file), else ``RenderBusy``. One file, however many pages, links
   and visitors ask for it, keeps at most one worker busy.
