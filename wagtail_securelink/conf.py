@@ -95,6 +95,10 @@ DEFAULTS = {
     # 0 or None: no bound.
     "RENDER_CONCURRENT_PER_LINK": 1,
     "RENDER_CONCURRENT_PER_NETWORK": 1,
+    # The same on the whole site, every process and host sharing the rate-limit store:
+    # keep it well below the web workers (workers x threads), so that renders never
+    # hold them all.
+    "RENDER_CONCURRENT_SITE": 2,
     # Seconds of rendering per link and per client network ("seconds/period", each
     # render counted as at least one second); past it, 429 until the window ends.
     # "" or None: no budget.

@@ -47,6 +47,19 @@ def test_valid_and_empty_rates_pass(settings):
     assert checks.check_rates(None) == []
 
 
+@pytest.mark.parametrize("value", [-1, "2", 1.5, True])
+def test_an_invalid_render_bound_is_an_error(settings, value):
+    settings.WAGTAIL_SECURELINK_RENDER_CONCURRENT_SITE = value
+    assert _ids(checks.check_render_bounds(None)) == ["wagtail_securelink.E010"]
+
+
+def test_render_bounds_may_be_numbers_zero_or_none(settings):
+    settings.WAGTAIL_SECURELINK_RENDER_CONCURRENT_SITE = 4
+    settings.WAGTAIL_SECURELINK_RENDER_CONCURRENT_PER_LINK = 0
+    settings.WAGTAIL_SECURELINK_RENDER_CONCURRENT_PER_NETWORK = None
+    assert checks.check_render_bounds(None) == []
+
+
 def test_every_hint_is_a_url_of_the_docs(settings):
     """A pip user has no repository checkout: hints point at the published docs."""
     settings.WAGTAILADMIN_BASE_URL = ""
@@ -56,6 +69,8 @@ def test_every_hint_is_a_url_of_the_docs(settings):
         messages += checks.check_base_url(None) + checks.check_https(None)
     settings.WAGTAIL_SECURELINK_RATE_CHECK_PER_LINK = "often"
     messages += checks.check_rates(None)
+    settings.WAGTAIL_SECURELINK_RENDER_CONCURRENT_SITE = -1
+    messages += checks.check_render_bounds(None)
     for backend in ("locmem.LocMemCache", "db.DatabaseCache", "nothing"):
         settings.CACHES = {
             "default": LOCMEM,
@@ -65,7 +80,8 @@ def test_every_hint_is_a_url_of_the_docs(settings):
             settings.WAGTAIL_SECURELINK_RATE_LIMIT_STORE = store
             messages += checks.check_rate_limit_store(None)
     assert {m.id for m in messages} == {
-        f"wagtail_securelink.{i}" for i in ("E001", "E002", "E003", "E005", "E006")
+        f"wagtail_securelink.{i}"
+        for i in ("E001", "E002", "E003", "E005", "E006", "E010")
     } | {"wagtail_securelink.W001", "wagtail_securelink.W002"}
     for message in messages:
         assert checks.DOCS_URL in message.hint, message.id

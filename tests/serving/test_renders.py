@@ -260,3 +260,80 @@ def test_a_request_for_a_page_being_rendered_waits_for_that_render(
     assert page.status_code == 200 and "too large or too complex" in page.text
     assert result["response"].status_code == 404
     assert len(workers) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_file_keeps_one_worker_busy_whatever_page_and_link_ask_for_it(
+    client, limits, workers, root_collection
+):
+    needs_a_shared_database()
+    limits.WAGTAIL_SECURELINK_RENDER_TIMEOUT_SECONDS = 2
+    slow = make_document("Slow", filename="slow.pdf", content=make_slow_pdf())
+    link = make_link(slow, [OUTSIDER], role="view")
+    verified(client, link, OUTSIDER)
+    first, result = threaded_get(
+        client, visitor_url("page_image", link, 1), REMOTE_ADDR="198.51.100.1"
+    )
+    assert workers.started.wait(10)  # the spy's event: the slow worker runs
+    render_finished = workers[0]
+    # Another link to the same file, from another network, another page: neither
+    # the link's nor the network's bound stands here, the file's lease does.
+    theirs = make_link(slow, [BOB], role="view")
+    bob = verified(Client(REMOTE_ADDR="203.0.113.9"), theirs, BOB)
+    busy = bob.get(visitor_url("page_image", theirs, 2))
+    assert not render_finished.is_set()
+    assert busy.status_code == 503 and busy["Retry-After"] == "5"
+    assert "This page is being prepared" in busy.text
+    first.join(30)
+    assert result["response"].status_code == 404
+    assert len(workers) == 1
+    # The first render's failure is the file's: the page Bob asked for answers from it.
+    again = bob.get(visitor_url("page_image", theirs, 2))
+    assert again.status_code == 404 and "too large or too complex" in again.text
+    assert len(workers) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_past_the_site_cap_new_renders_wait_and_everything_else_is_served(
+    client, limits, workers, root_collection
+):
+    needs_a_shared_database()
+    limits.WAGTAIL_SECURELINK_RENDER_TIMEOUT_SECONDS = 3
+    limits.WAGTAIL_SECURELINK_RENDER_CONCURRENT_SITE = 1
+    report = make_document("Report", filename="report.pdf", content=make_pdf(3, "Hi"))
+    theirs = make_link(report, [BOB], role="view")
+    bob = verified(Client(REMOTE_ADDR="203.0.113.9"), theirs, BOB)
+    assert bob.get(landing_url(theirs)).status_code == 200  # page 1, rendered now
+    contract = make_document("Contract", filename="contract.pdf", content=make_pdf())
+    carols = make_link(contract, ["carol@example.net"], role="download")
+    carol = verified(Client(REMOTE_ADDR="192.0.2.77"), carols, "carol@example.net")
+    slow = make_document("Slow", filename="slow.pdf", content=make_slow_pdf())
+    link = make_link(slow, [OUTSIDER], role="view")
+    verified(client, link, OUTSIDER)
+    workers.started.clear()
+    first, result = threaded_get(
+        client, visitor_url("page_image", link, 1), REMOTE_ADDR="198.51.100.1"
+    )
+    assert workers.started.wait(10)  # the spy's event: the slow worker runs
+    render_finished = workers[1]
+    # The site's one render place is taken: Bob's new page is "being prepared"
+    # (another link, another network, another file: only the site's bound says so).
+    busy = bob.get(landing_url(theirs), {"page": "2"})
+    assert busy.status_code == 503 and busy["Retry-After"] == "5"
+    assert '<meta http-equiv="refresh" content="5">' in busy.text
+    # A page rendered before, its image, and a file download need no render place.
+    page = bob.get(landing_url(theirs))
+    assert page.status_code == 200 and "Hi 1" in page.text
+    image = bob.get(visitor_url("page_image", theirs, 1))
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    download = carol.get(visitor_url("download", carols))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == make_pdf()
+    assert not render_finished.is_set()
+    assert len(workers) == 2  # Bob's first page, the slow one
+    first.join(30)
+    assert result["response"].status_code == 404
+    # The place is free again: Bob's page 2 renders.
+    page = bob.get(landing_url(theirs), {"page": "2"})
+    assert page.status_code == 200 and "Hi 2" in page.text
+    assert len(workers) == 3

@@ -5,7 +5,8 @@ module                        checks
 ============================  ====================================================
 this one (the installation)   E001, E002 base URL; W003 app order; E007 upload
                               scanner; E008 ``django.contrib.postgres``
-``rate_limits``               E003, E005 rate-limit store; E006 rates; W001
+``rate_limits``               E003, E005 rate-limit store; E006 rates; W001;
+                              E010 bounds on renders in progress
 ``deployment`` (``--deploy``) W002 HTTPS; W006 proxy SSL header; W007 SMTP timeout;
                               W008 placeholder sender; W010 untrusted proxy
 ``exposure``                  W004 account addresses; W005 ``direct`` serve method;
@@ -34,7 +35,11 @@ from wagtail_securelink.checks.exposure import (
     check_direct_serve_method,
     check_private_storage,
 )
-from wagtail_securelink.checks.rate_limits import check_rate_limit_store, check_rates
+from wagtail_securelink.checks.rate_limits import (
+    check_rate_limit_store,
+    check_rates,
+    check_render_bounds,
+)
 from wagtail_securelink.conf import settings
 from wagtail_securelink.core.paths import DOCS_URL, docs_hint
 
@@ -44,6 +49,7 @@ __all__ = [
     "check_base_url",
     "check_rate_limit_store",
     "check_rates",
+    "check_render_bounds",
     "check_https",
     "check_app_order",
     "check_account_addresses",

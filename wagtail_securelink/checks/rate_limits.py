@@ -1,4 +1,5 @@
-"""Checks of the rate-limit settings (S5, S6): E003, E005, E006, W001."""
+"""Checks of the rate-limit settings (S5, S6): E003, E005, E006, W001; the bounds on
+renders in progress (E010)."""
 
 from django.conf import settings as django_settings
 from django.core import checks
@@ -7,7 +8,12 @@ from wagtail_securelink.conf import settings
 from wagtail_securelink.core.paths import docs_hint
 from wagtail_securelink.ratelimit import rules as ratelimits
 
-__all__ = ["check_rate_limit_store", "check_rates"]
+__all__ = [
+    "check_rate_limit_store",
+    "check_rates",
+    "check_render_bounds",
+    "RENDER_BOUNDS",
+]
 
 _RATE_LIMITS = "deployment/#rate-limits"
 
@@ -78,4 +84,31 @@ def check_rates(app_configs, **kwargs):
                     id="wagtail_securelink.E006",
                 )
             )
+    return errors
+
+
+# Renders in progress at a time (serving/renders.py): a whole number, 0 or None for
+# no bound.
+RENDER_BOUNDS = [
+    "RENDER_CONCURRENT_PER_LINK",
+    "RENDER_CONCURRENT_PER_NETWORK",
+    "RENDER_CONCURRENT_SITE",
+]
+
+
+@checks.register(checks.Tags.security)
+def check_render_bounds(app_configs, **kwargs):
+    errors = []
+    for name in RENDER_BOUNDS:
+        value = getattr(settings, name)
+        if value is None or (type(value) is int and value >= 0):
+            continue
+        errors.append(
+            checks.Error(
+                f"WAGTAIL_SECURELINK_{name} is {value!r}, not a whole number of 0 or "
+                "more (0 or None: no bound).",
+                hint=docs_hint("configuration/#operations-django-settings"),
+                id="wagtail_securelink.E010",
+            )
+        )
     return errors

@@ -1,4 +1,5 @@
-"""Pages rendered for visitors, within what one link and one client may cost the site.
+"""Pages rendered for visitors, within what one link, one client and the whole site
+may cost.
 
 A page that is not rendered yet is rendered in the visitor's request, by a child
 process under the CPU, memory and wall-clock limits of ``viewer.rendering``. An
@@ -10,12 +11,16 @@ may start only when:
   window (``RENDER_SECONDS_PER_LINK`` / ``_PER_NETWORK``, counted by
   ``ratelimits.spend``; past them, ``Limited``: 429 until the window ends);
 - fewer than ``RENDER_CONCURRENT_PER_LINK`` / ``_PER_NETWORK`` requests of that link
-  and network are rendering or waiting for a render (leases in the shared store;
-  past them, ``RenderBusy``: 503 at once, so one visitor holds at most that many web
-  workers, whatever number of requests it sends);
-- nobody renders the same page of the same file at the same zoom: the request then
-  waits up to ``RENDER_WAIT_SECONDS`` for that render's result (a page, or a failure
-  the renderer remembers for the file), else ``RenderBusy``.
+  and network, and fewer than ``RENDER_CONCURRENT_SITE`` requests on the whole site,
+  are rendering or waiting for a render (leases in the shared store; past them,
+  ``RenderBusy``: 503 at once). One visitor holds at most that many web workers,
+  whatever number of requests it sends, and all visitors together hold at most the
+  site's number: the other web workers stay free for pages already rendered, files
+  and every other view, however many links and networks send slow files;
+- no other request is rendering a page of the same file, else the request waits up to
+  ``RENDER_WAIT_SECONDS`` for its page to appear (or for a failure the renderer
+  remembers for the file), else ``RenderBusy``. One file, however many pages, links
+  and visitors ask for it, keeps at most one worker busy.
 
 A file that reached the limits is remembered as such by ``viewer.rendering`` (an
 hour, per file and limits): its other pages are answered from that record without a
@@ -49,8 +54,9 @@ LEASE_MARGIN = 10
 
 
 class RenderBusy(Exception):
-    """The page is being rendered for another request, or this link or client network
-    has as many renders in progress as it may: try again in ``retry_after`` seconds."""
+    """A page of the file is being rendered for another request, or this link, this
+    client network or the site has as many renders in progress as it may: try again
+    in ``retry_after`` seconds."""
 
     def __init__(self, retry_after: int = RETRY_AFTER):
         super().__init__(retry_after)
@@ -79,18 +85,25 @@ def get_page(
             f"render.network:{client_network(request)}",
             settings.RENDER_CONCURRENT_PER_NETWORK,
         ),
+        # Last, so that a visitor over their own bound never takes a site place.
+        ("render.site", settings.RENDER_CONCURRENT_SITE),
     ]
     with leases.holding([p for p in places if p[1]], seconds) as held:
         if not held:
-            logger.info("Render refused: link %s has its renders in progress", link.pk)
+            logger.info(
+                "Render refused: link %s, its client network or the site has its "
+                "renders in progress",
+                link.pk,
+            )
             raise RenderBusy
         return _render_once(request, link, document, number, zoom, seconds)
 
 
 def _render_once(request, link, document, number, zoom, seconds):
-    name = (
-        f"render.page:{document.pk}:{rendering.version_key(document)}:{number}:{zoom}"
-    )
+    # One lease per file, not per page: a slow file's pages asked for at once by
+    # several links would otherwise each keep a worker at the time limit, while the
+    # first failure, once remembered, answers them all.
+    name = f"render.file:{document.pk}:{rendering.version_key(document)}"
     polls = int(_wait_seconds() / POLL_SECONDS)
     for attempt in range(polls + 1):
         key = leases.acquire(name, 1, seconds)
@@ -101,7 +114,7 @@ def _render_once(request, link, document, number, zoom, seconds):
                 leases.release(key)
         if attempt == polls:
             break
-        time.sleep(POLL_SECONDS)  # another request renders this page: its result
+        time.sleep(POLL_SECONDS)  # another request renders this file: our page?
         page = rendering.cached_page(document, number, zoom)
         if page is not None:
             return page
