@@ -31,7 +31,7 @@ DEMO_NO_SERVE ?=
 help:
 	@echo "make venv         create $(VENV) from $(PYTHON) and install -e .[testing]"
 	@echo "make test         run the pytest suite, then Wagtail's documents suite with our app"
-	@echo "make test-fast    the edit loop: the suite on every core, without the tests that start servers or processes"
+	@echo "make test-fast    the edit loop: the suite on every core, without the slow tests and those that start servers or processes"
 	@echo "make test-e2e     browser tests: Chromium drives the example site (installs Chromium, Playwright, axe-core)"
 	@echo "make test-newest  fresh .venv-newest: Python 3.13, Django 6.1, Wagtail 8.0; the pytest suite"
 	@echo "make test-oldest  fresh .venv-oldest: Python 3.11, Django 5.2, Wagtail 7.4; the pytest suite"
@@ -81,10 +81,11 @@ test: venv
 	$(MAKE) test-wagtail
 
 # The edit loop: what `make test` runs, less the tests that start servers or other
-# processes, spread over the machine's cores (pytest-xdist; one test database each).
+# processes and those named slow in tests/conftest.py, spread over the machine's cores
+# (pytest-xdist; one test database each). `make test` and .ci/run run them all.
 FAST_WORKERS ?= auto
 test-fast: venv
-	$(PY) -m pytest -q -m "not e2e and not acceptance and not process" -n $(FAST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not e2e and not acceptance and not process and not slow" -n $(FAST_WORKERS) $(PYTEST_ARGS)
 
 # -- The ends of the supported matrix (tox.ini has all of it) --------------------------
 # Each target builds its own virtualenv from scratch and installs the package as a user

@@ -5,6 +5,44 @@ from django.core.cache import caches
 
 import wagtail_securelink
 
+# The tests that take seconds each on this project's 2-core machine: real page renders,
+# 10,000-row query counts, timing comparisons and fuzzing. They carry the ``slow``
+# marker, which `make test-fast` leaves out; `make test` and CI run them. Named here,
+# not in each module, so that the edit loop's list is one place to read
+# (tests/test_project.py checks that each name still exists).
+SLOW = {
+    "tests/admin/test_people_admin.py::test_search_costs_the_same_queries_at_two_sizes",
+    "tests/api/test_limits_and_fuzz.py::test_list_query_counts_are_constant",
+    "tests/core/test_storage.py::test_the_renders_of_a_view_only_link_are_written_to_the_private_storage_only",
+    "tests/security/test_s4_lockout.py::test_the_default_threshold_is_100_consecutive_failures",
+    "tests/security/test_s7_counters.py::test_pages_evolve_the_same_for_listed_and_unlisted_addresses",
+    "tests/security/test_s7_no_enumeration.py::test_listed_and_unlisted_take_the_same_time",
+    "tests/security/test_s8_no_prefetch_damage.py::test_gets_do_not_end_a_grant",
+    "tests/security/test_s13_fuzz.py",
+    "tests/serving/test_limits.py::test_a_limited_link_shows_rendered_pages_and_counts_the_inline_file",
+    "tests/serving/test_limits.py::test_download_limit_is_per_person_on_a_link_for_specific_people",
+    "tests/serving/test_limits.py::test_open_limit_counts_one_open_per_visitor_session",
+    "tests/serving/test_renders.py",
+    "tests/sharing/test_access_export.py::test_query_count_is_constant_from_10_to_10000_recipients",
+    "tests/test_query_counts.py::test_collection_listing_and_search_do_not_grow",
+    "tests/viewer/test_viewer.py::test_pages_navigate_and_clamp",
+    "tests/viewer/test_viewer.py::test_renders_are_cached_per_version_and_a_new_version_is_rendered_afresh",
+    "tests/viewer/test_viewer.py::test_rendered_pages_are_recorded_as_views",
+    "tests/viewer/test_viewer.py::test_view_only_never_sends_a_byte_of_the_original",
+    "tests/viewer/test_watermarks.py::test_downloaded_pdfs_are_stamped_for_the_visitor",
+    "tests/viewer/test_watermarks.py::test_rendered_pages_carry_the_viewer_the_date_and_the_link_id",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    seen = set()
+    for item in items:
+        function = item.nodeid.split("[")[0]
+        for name in (function, item.nodeid.split("::")[0]):
+            if name in SLOW:
+                item.add_marker(pytest.mark.slow)
+                seen.add(name)
+
 
 def pytest_report_header(config):
     # `make test-wheel` relies on this line to show which copy is under test.

@@ -86,3 +86,15 @@ def test_no_missing_migrations():
         settings_module="tests.settings",
     )
     assert_ok(result)
+
+
+def test_every_slow_name_is_a_test():
+    # The `slow` list of tests/conftest.py marks by name: a renamed test would silently
+    # come back into `make test-fast`, or a typo leave a slow one in.
+    from tests.conftest import SLOW
+
+    root = Path(__file__).resolve().parent.parent
+    for name in SLOW:
+        path, _, function = name.partition("::")
+        source = (root / path).read_text()
+        assert not function or f"def {function}(" in source, name
