@@ -56,6 +56,7 @@ help:
 	@echo "make test-worker-recovery  PostgreSQL restarted under a running db_worker: email resumes"
 	@echo "make loadtest     $(LOADTEST_VISITORS) visitors for $(LOADTEST_SECONDS) s through 2 gunicorns on PostgreSQL + Redis"
 	@echo "make bench-scale  admin pages and audit sealing at SPEC §9's size against a small site, on PostgreSQL (about 15 minutes)"
+	@echo "make bench-passkey  landing to document with a passkey against with an emailed code, in Chromium ($(BENCH_PASSKEY_ROUNDS) rounds)"
 	@echo "make bench-worker one db_worker sending $(BENCH_WORKER_EMAILS) code emails against plain send_mail tasks, CPU per email, a profile"
 
 venv: $(STAMP)
@@ -250,6 +251,16 @@ E2E_PYTEST_ARGS ?= -p no:cacheprovider
 test-e2e: venv
 	scripts/install-browser.sh $(VENV)
 	$(PY) -m pytest -m e2e tests/e2e $(E2E_PYTEST_ARGS)
+
+# Issue 29: landing to document with a passkey against with an emailed code, in
+# Chromium with a virtual authenticator, on the browser tests' site with a task worker
+# (benchmarks/passkey_vs_code.py; docs/performance.md, "Passkey or code").
+BENCH_PASSKEY_ROUNDS ?= 10
+BENCH_PASSKEY_ARGS ?=
+.PHONY: bench-passkey
+bench-passkey: venv
+	scripts/install-browser.sh $(VENV)
+	timeout 900 $(PY) benchmarks/passkey_vs_code.py --rounds $(BENCH_PASSKEY_ROUNDS) $(BENCH_PASSKEY_ARGS)
 
 # Static security checks: bandit over the package, medium and high findings
 # fail (each accepted one carries `# nosec BXXX` and its reason in the code).

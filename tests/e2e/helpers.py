@@ -2,6 +2,8 @@
 
 Reading the codes and links in the mail: ``tests/harness/mail.py``."""
 
+from tests.harness.mail import code_from, codes_sent_to
+
 ADMIN = ("admin", "changeme")  # load_demo's superuser
 # WCAG 2.0, 2.1 and 2.2, levels A and AA, plus axe's best practices.
 AXE_TAGS = [
@@ -17,6 +19,25 @@ BLOCKING = {"serious", "critical"}
 # but minor ones (Wagtail's own furniture around them is not ours to change).
 EVERY_IMPACT = {"minor", "moderate", "serious", "critical"}
 ADMIN_BLOCKING = {"moderate", "serious", "critical"}
+
+
+SENT = "If this address can open the item, we sent it a code"
+
+
+def heading(page) -> str:
+    return page.locator("h1").first.inner_text().strip()
+
+
+def verify(page, mailbox, address: str) -> None:
+    """From the "Confirm your email address" page to the item, with the emailed code."""
+    before = codes_sent_to(mailbox, address)
+    assert heading(page) == "Confirm your email address"
+    page.get_by_label("Your email address").fill(address)
+    page.get_by_role("button", name="Send code").click()
+    assert heading(page) == "Enter your code"
+    assert SENT in page.locator(".status").inner_text()
+    page.get_by_label("Code").fill(code_from(mailbox, address, after=before))
+    page.get_by_role("button", name="Verify").click()
 
 
 def sign_in_to_admin(page) -> None:

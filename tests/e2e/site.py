@@ -6,6 +6,11 @@ differences: ``DEBUG=1``, so that Django serves the visitor stylesheet and the W
 admin's own CSS and JavaScript (the admin is driven, and axe measures colours and
 focus), and the demo data of ``manage.py load_demo`` plus a subcollection, a site name
 and a password-protected link.
+
+The site is called ``http://localhost:PORT`` (BASE_URL, hence every link and the
+passkeys' RP id ``localhost``) while gunicorn listens on 127.0.0.1 only: WebAuthn
+takes a domain for its RP id, never an IP address, and Chromium counts
+``http://localhost`` as a secure context, as WebAuthn requires.
 """
 
 import json
@@ -72,6 +77,28 @@ print(json.dumps({
 """
 
 
+# Links made straight through services.create_link, without invitations and without
+# a sharer (so no first-open notice either): LINKS is JSON [[document title,
+# [addresses]], ...]; prints the URLs in the same order.
+SHARE = """
+import json, os
+from wagtail.documents import get_document_model
+from wagtail_securelink import services
+
+Document = get_document_model()
+urls = []
+for title, recipients in json.loads(os.environ["LINKS"]):
+    link = services.create_link(
+        target=Document.objects.get(title=title),
+        recipients=recipients,
+        audience="specific",
+        send_invitations=False,
+    )
+    urls.append(services.link_url(link))
+print(json.dumps(urls))
+"""
+
+
 @dataclass
 class Demo:
     site: Site
@@ -81,12 +108,23 @@ class Demo:
     def base_url(self) -> str:
         return self.site.base_url
 
+    def share(self, *links: tuple[str, list[str]]) -> list[str]:
+        """Specific-people links to demo documents, by title: their URLs."""
+        result = self.site.manage(
+            "shell", "-v", "0", "-c", SHARE, extra_env={"LINKS": json.dumps(links)}
+        )
+        return json.loads(result.stdout.strip().splitlines()[-1])
 
-def start_demo(directory: Path, mailbox_port: int) -> Demo:
+
+def start_demo(
+    directory: Path, mailbox_port: int, workers: int = 2, **env: str
+) -> Demo:
     """Start gunicorn on a fresh demo database; the caller stops it with
-    ``demo.site.close()``."""
-    site = Site(directory, mailbox_port, DEBUG="1")
-    site.start_gunicorn(access_log=True)
+    ``demo.site.close()``. ``env`` adds to the site's environment."""
+    site = Site(
+        directory, mailbox_port, public_host="localhost", **{"DEBUG": "1", **env}
+    )
+    site.start_gunicorn(workers=workers, access_log=True)
     try:
         site.manage("migrate", "--noinput", "-v", "0")
         result = site.manage(

@@ -12,22 +12,15 @@ import zipfile
 
 import pytest
 
-from tests.harness.mail import (
-    UNLISTED_DOMAIN,
-    code_from,
-    codes_sent_to,
-    invitation_link,
-)
+from tests.harness.mail import UNLISTED_DOMAIN, codes_sent_to, invitation_link
 
-from .helpers import sign_in_to_admin
+from .helpers import SENT, heading, sign_in_to_admin, verify
 
 RUTH = "ruth@recipients.example.com"
 SAM = "sam@recipients.example.com"
 TESS = "tess@recipients.example.com"
 MALLORY = f"mallory@{UNLISTED_DOMAIN}"
 pytestmark = pytest.mark.e2e
-
-SENT = "If this address can open the item, we sent it a code"
 
 
 @pytest.fixture(scope="module")
@@ -56,22 +49,6 @@ def tess(browser, demo):
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
-
-
-def heading(page) -> str:
-    return page.locator("h1").first.inner_text().strip()
-
-
-def verify(page, mailbox, address: str) -> None:
-    """From the "Confirm your email address" page to the item, with the emailed code."""
-    before = codes_sent_to(mailbox, address)
-    assert heading(page) == "Confirm your email address"
-    page.get_by_label("Your email address").fill(address)
-    page.get_by_role("button", name="Send code").click()
-    assert heading(page) == "Enter your code"
-    assert SENT in page.locator(".status").inner_text()
-    page.get_by_label("Code").fill(code_from(mailbox, address, after=before))
-    page.get_by_role("button", name="Verify").click()
 
 
 def test_editor_shares_a_document_from_the_share_button_and_copies_the_link(

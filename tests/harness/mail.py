@@ -25,7 +25,9 @@ from .server import HOST, HarnessError, free_port
 MAIL_DEADLINE = 30
 
 CODE_RE = re.compile(r"Your code is (\d{6,10})")
-LINK_RE = re.compile(r"https?://127\.0\.0\.1:\d+/share/[^\s\"<>]+/")
+# The sites of tests/harness serve on 127.0.0.1; the browser tests' one is called
+# localhost (a WebAuthn RP id is a domain, never an IP address).
+LINK_RE = re.compile(r"https?://(?:127\.0\.0\.1|localhost):\d+/share/[^\s\"<>]+/")
 
 # Every address the tests type without listing it lives under this domain, so the
 # final audit (:func:`unlisted_recipients`) can prove that none of them ever received

@@ -140,7 +140,9 @@ class Site:
     on one database (by default a throw-away SQLite file in ``directory``).
 
     Links are built from BASE_URL (the proxy's address); process 0 plays it. ``env``
-    adds to or overrides :func:`site_env`.
+    adds to or overrides :func:`site_env`. ``public_host``: the host name in those
+    URLs (the servers still listen on 127.0.0.1 only): ``localhost`` for the browser
+    tests, since WebAuthn takes a domain for its RP id and never an IP address.
     """
 
     def __init__(
@@ -150,12 +152,15 @@ class Site:
         processes: int = 1,
         database_url: str = "",
         settings_module: str = "example_site.settings",
+        public_host: str = HOST,
         **env: str,
     ):
         self.directory = directory
         self.ports = [free_port() for _ in range(processes)]
-        self.bases = [f"http://{HOST}:{port}" for port in self.ports]
+        self.bases = [f"http://{public_host}:{port}" for port in self.ports]
         self.base_url = self.bases[0]
+        if public_host != HOST:
+            env.setdefault("ALLOWED_HOSTS", f"{public_host},{HOST}")
         self.env = site_env(
             directory,
             self.base_url,

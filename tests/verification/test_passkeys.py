@@ -2,6 +2,7 @@
 rule a code meets on the link it opens (SPEC §2, S7, S9)."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -331,3 +332,46 @@ def test_the_policy_can_keep_a_passkey_browser_in_for_hours_only(
         assert client.get(download_url(link)).status_code == 200
         # The passkey itself still works, for another few hours.
         assert sign_in(Client(), second_link, saved).status_code == 200
+
+
+def test_the_visitor_stylesheet_lets_the_scripts_hide_a_button():
+    """passkeys.js hides "Save a passkey" once saved with the ``hidden`` attribute;
+    ``button { display: inline-flex }`` used to win over it, so the button stayed
+    (tests/e2e/test_passkeys.py saw it in Chromium)."""
+    from django.contrib.staticfiles import finders
+
+    with open(finders.find("wagtail_securelink/visitor.css")) as file:
+        css = re.sub(r"/\*.*?\*/", "", file.read(), flags=re.S)
+    rules = {
+        selector.strip(): body.strip()
+        for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+    }
+    assert rules.get("[hidden]") == "display: none !important;"
+    assert "display" in rules["button, .button"]  # the rule it must win over
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]"])
+def test_no_passkey_is_offered_where_the_base_url_is_an_ip_address(
+    settings, client, link, host
+):
+    """A WebAuthn RP id is a domain: browsers refuse one that is an IP address, so a
+    site at http://127.0.0.1:8000 would offer a button that can never work."""
+    settings.WAGTAIL_SECURELINK_BASE_URL = f"http://{host}:8000"
+    page = Client().get(landing_url(link))
+    assert b"Send code" in page.content
+    assert b"Use a passkey" not in page.content
+    assert "script-src" not in page["Content-Security-Policy"]
+    assert (
+        post_json(Client(), visitor_url("passkey_sign_in_begin", link)).status_code
+        == 400
+    )
+    verify_by_code(client, link, ALICE)
+    assert b"Save a passkey" not in client.get(landing_url(link)).content
+    assert (
+        post_json(client, visitor_url("passkey_register_begin", link)).status_code
+        == 400
+    )
+    # The same site by name offers both.
+    settings.WAGTAIL_SECURELINK_BASE_URL = "http://localhost:8000"
+    assert b"Save a passkey" in client.get(landing_url(link)).content
+    assert b"Use a passkey" in Client().get(landing_url(link)).content

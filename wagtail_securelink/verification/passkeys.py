@@ -19,6 +19,7 @@ audit trail and the DEBUG log only.
 """
 
 import datetime
+import ipaddress
 import logging
 import re
 from dataclasses import dataclass
@@ -88,7 +89,19 @@ class PasskeyOutcome:
 
 
 def offered(policy) -> bool:
-    return policy.passkeys != PasskeyPolicy.OFF
+    return policy.passkeys != PasskeyPolicy.OFF and _rp_id_is_a_domain()
+
+
+def _rp_id_is_a_domain() -> bool:
+    """WebAuthn takes a domain for its RP id, never an IP address: on a site whose
+    BASE_URL is ``http://127.0.0.1:8000`` every browser refuses both ceremonies, so
+    the pages offer no passkey there (``http://localhost:8000`` works)."""
+    host = urlsplit(settings.BASE_URL).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(host)
+    return False
 
 
 def sign_in_offered(link, policy) -> bool:
