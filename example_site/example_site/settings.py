@@ -54,7 +54,9 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 # Every absolute URL the app builds (share links, email links, admin
 # notifications) starts from here, never from the request's Host header.
-BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# localhost, not 127.0.0.1: a passkey needs a domain name for its RP id (browsers
+# refuse an IP address), and runserver on 127.0.0.1:8000 answers both names.
+BASE_URL = os.environ.get("BASE_URL", "http://localhost:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAIL_SECURELINK_BASE_URL = BASE_URL
 
