@@ -26,7 +26,7 @@ def call(pattern, token, method="get"):
 
 
 def test_every_link_url_is_mapped():
-    assert len(LINK_PATTERNS) == 27
+    assert len(LINK_PATTERNS) == 28
 
 
 @pytest.mark.parametrize("pattern", LINK_PATTERNS, ids=lambda p: p.name)

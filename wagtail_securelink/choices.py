@@ -116,6 +116,8 @@ class EventType(models.TextChoices):
     PASSKEY_USED = "passkey_used", _("Passkey used")
     PASSKEY_FAILED = "passkey_failed", _("Passkey refused")
     PASSKEY_REMOVED = "passkey_removed", _("Passkey removed")
+    # Page previews: a verified reviewer commented (the text is the comment's row).
+    COMMENTED = "commented", _("Commented")
 
 
 class PasskeyPolicy(models.TextChoices):

@@ -43,6 +43,9 @@ DEFAULTS = {
     # like code sends in windows of their own.
     "RATE_REQUEST_PER_NETWORK": "10/h",
     "RATE_REQUEST_PER_LINK": "50/h",
+    # Reviewers' comments on a page preview, per client network and per link.
+    "RATE_COMMENT_PER_NETWORK": "20/h",
+    "RATE_COMMENT_PER_LINK": "100/h",
     # Calls to the API v3 endpoints (Wagtail 8) per bearer token; "" or None: no limit.
     "RATE_API_PER_TOKEN": "600/m",
     # Bearer tokens that match no usable API token, per client network (IPv4 /24, IPv6

@@ -17,6 +17,8 @@ nothing below the top layer imports this module (tests/test_architecture.py chec
   ``sign_out``; passkeys instead of a code (``passkeys``): ``begin_registration``,
   ``finish_registration``, ``begin_authentication``, ``finish_authentication``,
   ``passkeys_of``, ``remove_passkeys``.
+* Reviewers' comments on a page preview (``comments``): ``add_comment``,
+  ``comments_for``.
 * Rules (``enforcement``) and private items (``privacy``, S16).
 """
 
@@ -36,6 +38,7 @@ from wagtail_securelink.policy.enforcement import (
     address_allowed,
     stop_reason,
 )
+from wagtail_securelink.sharing.comments import add_comment, comments_for
 from wagtail_securelink.sharing.links import (
     change_expiry,
     create_link,
@@ -137,4 +140,7 @@ __all__ = [
     "make_public",
     "make_private",
     "notify_upload",
+    # reviewers' comments on a page preview, from .comments
+    "add_comment",
+    "comments_for",
 ]

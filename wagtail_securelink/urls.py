@@ -1,6 +1,14 @@
 from django.urls import path, re_path
 
-from wagtail_securelink.visitor import content, files, gates, passkeys, upload, viewer
+from wagtail_securelink.visitor import (
+    comments,
+    content,
+    files,
+    gates,
+    passkeys,
+    upload,
+    viewer,
+)
 from wagtail_securelink.visitor import landing as visitor
 
 app_name = "wagtail_securelink"
@@ -44,6 +52,8 @@ urlpatterns = [
         name="view_file",
     ),
     path("<str:token>/replace/", upload.replace, name="replace"),
+    # A page preview's comments
+    path("<str:token>/comment/", comments.comment, name="comment"),
     # Terms to accept and rendered pages
     path("<str:token>/terms/", gates.accept_terms, name="accept_terms"),
     path("<str:token>/open/", gates.open_item, name="open"),

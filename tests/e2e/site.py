@@ -37,14 +37,15 @@ AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
 SITE_NAME = "Northwind Legal"
 PASSWORD = "correct horse battery"
 
-# After migrate: the demo data (admin/changeme, two collections, four documents), a
+# After migrate: the demo data (admin/changeme, two collections, four documents, a page
+# with a draft shared for review), a
 # subcollection with one more document, the default site's name, and a password link.
 SET_UP_DEMO = """
 import json, os
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, Site
+from wagtail.models import Collection, Page, Site
 from wagtail_securelink import services
 from demo import samples
 
@@ -73,6 +74,7 @@ print(json.dumps({
     "contracts": contracts.pk,
     "signed": signed.pk,
     "password_url": services.link_url(password_link),
+    "page": Page.objects.get(slug="spring-launch").pk,
 }))
 """
 

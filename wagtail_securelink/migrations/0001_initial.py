@@ -1347,6 +1347,7 @@ class Migration(migrations.Migration):
                     ("passkey_used", "Passkey used"),
                     ("passkey_failed", "Passkey refused"),
                     ("passkey_removed", "Passkey removed"),
+                    ("commented", "Commented"),
                 ],
                 db_index=True,
                 max_length=40,
@@ -1415,6 +1416,77 @@ class Migration(migrations.Migration):
                 max_length=10,
                 verbose_name="page content shown",
             ),
+        ),
+        # Reviewers' comments on a page preview.
+        migrations.AddField(
+            model_name="sharelink",
+            name="allow_comments",
+            field=models.BooleanField(
+                db_default=False, default=False, verbose_name="reviewers may comment"
+            ),
+        ),
+        migrations.CreateModel(
+            name="PageComment",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "email",
+                    models.CharField(max_length=254, verbose_name="email address"),
+                ),
+                ("body", models.TextField(verbose_name="comment")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="written"
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="wagtail_securelink.sharelink",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtail_securelink.recipient",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "comment",
+                "verbose_name_plural": "comments",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["link", "created_at"], name="securelink_comment_link"
+                    )
+                ],
+            },
         ),
         migrations.AlterField(
             model_name="sharelink",

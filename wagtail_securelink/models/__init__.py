@@ -5,7 +5,7 @@ module             models
 =================  ============================================================
 ``links``          ``ShareLink`` (and its queryset)
 ``privacy``        ``PrivateItem``
-``recipients``     ``Recipient``, ``AccessRequest``
+``recipients``     ``Recipient``, ``AccessRequest``, ``PageComment``
 ``verification``   ``VerificationCode``, ``AddressState``, ``Grant``, ``Passkey``
 ``delivery``       ``PendingDelivery``
 ``audit``          ``AccessEvent``, ``AuditChainHead``
@@ -22,7 +22,7 @@ from wagtail_securelink.models.links import ShareLink, ShareLinkQuerySet
 from wagtail_securelink.models.policy import SecureLinkPolicy
 from wagtail_securelink.models.privacy import PrivateItem
 from wagtail_securelink.models.ratelimits import RateCounter
-from wagtail_securelink.models.recipients import AccessRequest, Recipient
+from wagtail_securelink.models.recipients import AccessRequest, PageComment, Recipient
 from wagtail_securelink.models.verification import (
     AddressState,
     Grant,
@@ -46,5 +46,6 @@ __all__ = [
     "DocumentVersion",
     "RateCounter",
     "AccessRequest",
+    "PageComment",
     "SecureLinkPolicy",
 ]

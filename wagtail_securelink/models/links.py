@@ -163,6 +163,10 @@ class ShareLink(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A page preview's reviewers may leave comments for the sharer (``comments``).
+    allow_comments = models.BooleanField(
+        _("reviewers may comment"), default=False, db_default=False
+    )
     include_descendants = models.BooleanField(_("include subcollections"), default=True)
     target_title = models.CharField(_("title"), max_length=255, blank=True)
     audience = models.CharField(

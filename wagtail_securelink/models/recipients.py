@@ -1,4 +1,5 @@
-"""The people of a ``specific`` link: its recipients and their requests for access."""
+"""The people of a link: its recipients, their requests for access, and the comments
+reviewers leave on a page preview."""
 
 from django.conf import settings
 from django.db import models
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail_securelink.models.links import ShareLink
 
-__all__ = ["Recipient", "AccessRequest", "open_recipients_q"]
+__all__ = ["Recipient", "AccessRequest", "PageComment", "open_recipients_q"]
 
 
 class Recipient(models.Model):
@@ -109,6 +110,45 @@ class AccessRequest(models.Model):
 
     def __str__(self):
         return f"access request {self.pk} on link {self.link_id}"
+
+
+class PageComment(models.Model):
+    """A reviewer's comment on a page preview: plain text, attributed to the address
+    the reviewer proved (a recipient's, or a signed-in account's), never to one typed
+    in a form. Shown escaped, with no markup and no links made clickable."""
+
+    MAX_LENGTH = 2000
+
+    link = models.ForeignKey(
+        ShareLink, on_delete=models.CASCADE, related_name="comments"
+    )
+    # The recipient row may go (removed from the link); the address stays with the
+    # comment until the person is erased (``securelink_erase``).
+    recipient = models.ForeignKey(
+        Recipient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.CharField(_("email address"), max_length=254)
+    body = models.TextField(_("comment"))
+    # The revision the reviewer was shown when they wrote it.
+    revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["link", "created_at"], name="securelink_comment_link")
+        ]
+
+    def __str__(self):
+        return f"comment {self.pk} on link {self.link_id}"
 
 
 def open_recipients_q(now=None, prefix: str = "") -> Q:

@@ -28,6 +28,7 @@ from wagtail_securelink.core.addresses import normalise_email
 from wagtail_securelink.models import (
     AccessEvent,
     AccessRequest,
+    PageComment,
     Passkey,
     PrivateItem,
     Recipient,
@@ -59,6 +60,8 @@ def erase_address(address: str) -> dict:
         PrivateItem.objects.filter(uploaded_by=address).update(uploaded_by="")
         # Their access requests hold the address and their message.
         AccessRequest.objects.filter(email=address).delete()
+        # So do their comments on page previews.
+        PageComment.objects.filter(email=address).delete()
         # Their passkeys name the address and would let them in again.
         passkeys = Passkey.objects.filter(email=address).delete()[0]
         Recipient.objects.filter(pk__in=recipients).delete()

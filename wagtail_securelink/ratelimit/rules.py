@@ -44,6 +44,7 @@ __all__ = [
     "SEND",
     "CHECK",
     "LOOKUP",
+    "COMMENT",
     "API",
     "API_AUTH_FAILURE",
     "RENDER",
@@ -87,6 +88,7 @@ SEND = "send"
 CHECK = "check"
 LOOKUP = "lookup"
 REQUEST = "request"  # access requests ("Didn't get a code?"), counted like code sends
+COMMENT = "comment"  # reviewers' comments on a page preview
 API = "api"  # calls to our API v3 endpoints, counted per bearer token
 API_AUTH_FAILURE = "api_auth_failure"  # bearer tokens that matched no usable token
 # Seconds of page rendering (view-only links), charged by ``spend`` once a render ends
@@ -99,6 +101,10 @@ _LIMITS = {
     REQUEST: [
         ("network", "RATE_REQUEST_PER_NETWORK"),
         ("link", "RATE_REQUEST_PER_LINK"),
+    ],
+    COMMENT: [
+        ("network", "RATE_COMMENT_PER_NETWORK"),
+        ("link", "RATE_COMMENT_PER_LINK"),
     ],
     API: [("token", "RATE_API_PER_TOKEN")],
     API_AUTH_FAILURE: [("network", "RATE_API_AUTH_FAILURES_PER_NETWORK")],

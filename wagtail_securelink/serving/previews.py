@@ -66,8 +66,11 @@ def insert_banner(content: bytes, banner: str) -> bytes:
     return content[: match.end()] + encoded + content[match.end() :]
 
 
-def render_preview(request, link, obj, context: dict) -> HttpResponse:
-    """The preview of ``obj`` with the banner (``context`` for its template).
+def render_preview(
+    request, link, obj, context: dict, status: int | None = None
+) -> HttpResponse:
+    """The preview of ``obj`` with the banner (``context`` for its template), with
+    Wagtail's status unless ``status`` is given (a refused comment: 400).
 
     A fresh response carries Wagtail's body and content type only: cookies the dummy
     request set (CSRF, session) belong to no one and are dropped.
@@ -84,7 +87,7 @@ def render_preview(request, link, obj, context: dict) -> HttpResponse:
         )
         content = insert_banner(content, banner)
     response = HttpResponse(
-        content, content_type=content_type, status=rendered.status_code
+        content, content_type=content_type, status=status or rendered.status_code
     )
     response["Content-Security-Policy"] = PREVIEW_CSP
     return response

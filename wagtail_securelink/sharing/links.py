@@ -63,6 +63,7 @@ def create_link(
     terms: str | None = None,
     notify_downloads: bool = False,
     page_version: str = PageRevision.LATEST,
+    allow_comments: bool = False,
 ) -> ShareLink:
     """Create a share link to a document, a collection or a page and optionally email
     the recipients.
@@ -70,7 +71,8 @@ def create_link(
     A page link is a preview (SPEC §2 *Page preview*): role ``view``, for specific
     people or people signed in, within the policy's maximum for page previews.
     ``page_version`` ``latest`` follows the page's draft; ``shared`` shows the
-    revision current now, whatever is saved later.
+    revision current now, whatever is saved later. ``allow_comments`` lets its
+    reviewers send the sharer comments (``comments``).
 
     A ``specific`` or ``organization`` link makes its item private (S16) unless
     ``keep_public`` is true or the policy's ``private_by_default`` is off; the returned
@@ -110,6 +112,10 @@ def create_link(
     page_revision = None
     if target_type == TargetType.PAGE:
         page_revision = _shared_revision(target, page_version)
+    elif allow_comments:
+        raise ValidationError(
+            {"allow_comments": _("Only a page preview takes comments.")}
+        )
     groups = list(groups or ())
     if groups and audience != Audience.ORGANIZATION:
         raise ValidationError(
@@ -127,6 +133,7 @@ def create_link(
             if target_type == TargetType.PAGE
             else PageRevision.LATEST,
             page_revision=page_revision,
+            allow_comments=bool(allow_comments),
             include_descendants=include_descendants,
             target_title=_target_title(target, target_type)[:255],
             audience=audience,
@@ -162,6 +169,7 @@ def create_link(
                 "audience": audience,
                 "role": role,
                 "recipients": len(rows),
+                **({"comments": True} if allow_comments else {}),
                 **({"groups": [g.pk for g in groups]} if groups else {}),
             },
         )

@@ -21,6 +21,7 @@ from wagtail_securelink.choices import EventType, PageRevision, Role, TargetType
 from wagtail_securelink.serving import browsing, limits, previews
 from wagtail_securelink.serving.files import preview_kind
 from wagtail_securelink.serving.headers import render_page
+from wagtail_securelink.sharing import comments
 from wagtail_securelink.visitor import viewer
 from wagtail_securelink.visitor.decorators import link_view
 from wagtail_securelink.visitor.gates import with_access
@@ -240,14 +241,24 @@ def folder_page(
     return render_page(request, T + "folder.html", context, status=status)
 
 
-def page_preview(request: HttpRequest, link, access):
+def page_preview(
+    request: HttpRequest,
+    link,
+    access,
+    *,
+    status: int | None = None,
+    comment_error: str = "",
+    comment_text: str = "",
+):
     """The shared page as Wagtail's preview renders it, with the banner (SPEC §2
-    *Page preview*). The content is gone (page deleted, pinned revision purged): the
-    same 410 page as a deleted document."""
+    *Page preview*) and, when the link allows it, the comment form. The content is
+    gone (page deleted, pinned revision purged): the same 410 page as a deleted
+    document. ``status`` and the ``comment_*`` values re-show a refused comment."""
     obj = previews.preview_object(link)
     if obj is None:
         return render_page(request, T + "gone.html", {"link": link}, status=410)
     sharer = link.created_by
+    author = comments.author_of(access)
     context = {
         "link": link,
         "sharer_name": (sharer.get_full_name() or sharer.get_username())
@@ -257,15 +268,23 @@ def page_preview(request: HttpRequest, link, access):
         "follows_draft": link.page_version != PageRevision.SHARED,
         "can_sign_out": access.grant is not None,
         "sign_out_url": _url("sign_out", link),
+        "can_comment": comments.accepts_comments(link) and bool(author),
+        "comment_author": author,
+        "comment_url": _url("comment", link),
+        "comment_max": comments.MAX_LENGTH,
+        "comment_error": comment_error,
+        "comment_text": comment_text,
+        "commented": status is None and request.GET.get("commented") == "1",
     }
-    response = previews.render_preview(request, link, obj, context)
-    record_event(
-        EventType.VIEWED,
-        link=link,
-        recipient=access.recipient,
-        request=request,
-        detail={"page": link.page_id, "content": link.page_version},
-    )
+    response = previews.render_preview(request, link, obj, context, status=status)
+    if status is None:
+        record_event(
+            EventType.VIEWED,
+            link=link,
+            recipient=access.recipient,
+            request=request,
+            detail={"page": link.page_id, "content": link.page_version},
+        )
     return response
 
 

@@ -131,6 +131,15 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
         initial=PageRevision.LATEST,
         required=False,
     )
+    allow_comments = forms.BooleanField(
+        label=_("Reviewers may comment"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "Each reviewer can send you plain-text comments from the preview, signed "
+            "with the address they proved. You get them by email and on Manage access."
+        ),
+    )
     keep_public = forms.BooleanField(
         label=_("Keep it public"),
         required=False,
@@ -157,6 +166,7 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
         "include_descendants": "include_descendants",
         "message": "message",
         "page_version": "page_version",
+        "allow_comments": "allow_comments",
     }
 
     # What a page preview does not have: it is view only, never public, has no file.
@@ -260,6 +270,7 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
                 ) % {"days": policy.page_max_expiry_days}
         else:
             del self.fields["page_version"]
+            del self.fields["allow_comments"]
 
     def clean_recipients(self) -> list[str]:
         return split_addresses(self.cleaned_data["recipients"])
@@ -294,7 +305,10 @@ class ShareForm(ServiceErrorsMixin, ViewOnlyOptions):
             "groups": list(data.get("groups") or ()),
             **self.view_only_kwargs(),
             **(
-                {"page_version": data.get("page_version") or PageRevision.LATEST}
+                {
+                    "page_version": data.get("page_version") or PageRevision.LATEST,
+                    "allow_comments": bool(data.get("allow_comments")),
+                }
                 if "page_version" in self.fields
                 else {}
             ),

@@ -79,6 +79,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
         undelivered = undelivered_invitations(links)
         # Open access requests, one query for every link of the page.
         pending = access_requests.pending_for([link.pk for link in links])
+        comments = self.get_comments(links)
         for link in links:
             base = max(link.expires_at or now, now)
             proposed = (base + datetime.timedelta(days=EXTEND_DAYS)).date()
@@ -115,6 +116,7 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
                         {"row": r, "url": access_requests.review_path(r)}
                         for r in pending.get(link.pk, [])
                     ],
+                    "comments": comments.get(link.pk, []),
                     **self.policy_flags(link, policy, now),
                 }
             )
@@ -149,6 +151,9 @@ class ManageDocumentAccessView(TargetMixin, TemplateView):
     def get_privacy(self):
         return privacy_context(self.request.user, self.target)
 
+    def get_comments(self, links) -> dict:
+        return {}
+
     def get_versions(self, links):
         """Earlier files of the document; for a collection, those replaced through its
         links."""
@@ -175,6 +180,10 @@ class ManagePageAccessView(ManageDocumentAccessView):
 
     def get_versions(self, links):
         return []
+
+    def get_comments(self, links) -> dict:
+        """The reviewers' comments on each link, newest first (shown escaped)."""
+        return services.comments_for(link.pk for link in links)
 
 
 def undelivered_invitations(links) -> set[int]:

@@ -59,6 +59,12 @@ class Command(BaseCommand):
             "'shared' shows the revision saved now.",
         )
         parser.add_argument(
+            "--allow-comments",
+            action="store_true",
+            help="With --page: reviewers may send you plain-text comments from the "
+            "preview (emailed to you, listed on Manage access).",
+        )
+        parser.add_argument(
             "--no-subcollections",
             action="store_true",
             help="With --collection: share only the collection's own documents.",
@@ -184,8 +190,11 @@ class Command(BaseCommand):
         page_options = {}
         if is_page:
             page_options["page_version"] = options["page_revision"]
+            page_options["allow_comments"] = options["allow_comments"]
             # A page preview is view only: the sensible default, whatever the policy's.
             options["role"] = options["role"] or Role.VIEW
+        elif options["allow_comments"]:
+            raise CommandError(_("Only a page preview takes comments (--page)."))
         if audience == Audience.SPECIFIC and not recipients:
             raise CommandError(_("Give at least one recipient address with --to."))
 

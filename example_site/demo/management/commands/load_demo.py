@@ -1,13 +1,16 @@
-"""Load the demo data: an admin user, two collections, four documents and two share links.
+"""Load the demo data: an admin user, two collections, four documents, a page with a
+draft, and three share links.
 
 The two links show both sides of "private by default" (SPEC §2 *Private item*): the
 agreement shared with specific people becomes private (Wagtail's own document URL
 answers 404 to the public), while the press release, shared the same way, is kept
-public on purpose, as an editor would for a document used on live pages.
+public on purpose, as an editor would for a document used on live pages. The third is a
+page preview (SPEC §2 *Page preview*): a published page whose newer draft is shared
+with one reviewer, who may comment.
 
 Idempotent: run it again and it reuses what is already there. The demo links are found
 again by their marker message, their document and their recipients (alice and bob), so
-links shared since, to the same documents or to others, are never printed instead;
+links shared since, to the same items or to others, are never printed instead;
 a demo link that was revoked or has expired is replaced by a new one.
 """
 
@@ -18,13 +21,18 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from wagtail.documents import get_document_model
-from wagtail.models import Collection
+from wagtail.models import Collection, Page, Site
 
 from demo import samples
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "changeme"  # printed below; a demo credential, not a secret
 RECIPIENTS = ["alice@example.com", "bob@example.org"]
+# The page preview's one reviewer, and the page's live and draft titles.
+REVIEWER = "rita@example.net"
+PAGE_SLUG = "spring-launch"
+PAGE_LIVE_TITLE = "Spring launch"
+PAGE_DRAFT_TITLE = "Spring launch: new pricing (draft)"
 # Recorded in each demo link's message: how a later run finds the links it made.
 DEMO_MESSAGE = "A demo link made by manage.py load_demo."
 
@@ -88,6 +96,8 @@ class Command(BaseCommand):
             public_link = self.get_link(
                 services, ShareLink, documents[3], user, keep_public=True
             )
+            page = self.get_page()
+            page_link = self.get_page_link(services, ShareLink, page, user)
 
         self.stdout.write(
             f"Admin: {base_url}/admin/ user {ADMIN_USERNAME} password {ADMIN_PASSWORD}"
@@ -108,6 +118,14 @@ class Command(BaseCommand):
                     f"  Kept public: {base_url}{document.url} still serves it to "
                     "everyone."
                 )
+        self.stdout.write(
+            f"Share link to {page_link.target_title!r} (specific people: {REVIEWER}; "
+            f"a preview of the latest draft, comments allowed): "
+            f"{services.link_url(page_link)}"
+        )
+        self.stdout.write(
+            f"  Live page: {base_url}{page.url} still shows {PAGE_LIVE_TITLE!r}."
+        )
 
     def get_link(self, services, ShareLink, document, user, keep_public=False):
         link = self.find_demo_link(ShareLink, document)
@@ -126,6 +144,46 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(f"Could not create the demo link: {error}") from error
+
+    def get_page_link(self, services, ShareLink, page, user):
+        """The demo preview of ``page`` for the reviewer, or a new one."""
+        candidates = (
+            ShareLink.objects.active()
+            .filter(page=page, audience="specific", message=DEMO_MESSAGE)
+            .order_by("created_at", "pk")
+            .prefetch_related("recipients")
+        )
+        for link in candidates:
+            if [r.email for r in link.recipients.all()] == [REVIEWER]:
+                return link
+        try:
+            return services.create_link(
+                target=page,
+                created_by=user,
+                recipients=[REVIEWER],
+                role="view",
+                audience="specific",
+                message=DEMO_MESSAGE,
+                send_invitations=False,
+                allow_comments=True,
+            )
+        except ValidationError as error:
+            raise CommandError(f"Could not create the demo link: {error}") from error
+
+    def get_page(self):
+        """A published page with a newer draft, under the default site's home page."""
+        site = Site.objects.filter(is_default_site=True).first()
+        home = site.root_page if site else Page.get_first_root_node()
+        page = home.get_children().filter(slug=PAGE_SLUG).first()
+        if page is not None:
+            return page.specific
+        page = home.add_child(instance=Page(title=PAGE_LIVE_TITLE, slug=PAGE_SLUG))
+        page.save_revision().publish()
+        page = Page.objects.get(pk=page.pk)
+        page.title = PAGE_DRAFT_TITLE
+        page.save_revision()
+        self.stdout.write(f"Created page {PAGE_LIVE_TITLE!r} with a draft.")
+        return Page.objects.get(pk=page.pk)
 
     def find_demo_link(self, ShareLink, document):
         """The oldest working demo link to ``document`` for exactly alice and bob."""
