@@ -157,3 +157,39 @@ def test_open_is_a_post_with_csrf(owner):
     assert strict.post(url).status_code == 403
     link.refresh_from_db()
     assert link.open_sessions == 0
+
+
+def test_no_fetch_of_a_page_previews_emailed_urls_counts_records_or_sends(
+    owner, draft_page
+):
+    """The same for a page preview (issue 31): the invitation, the code, the sharer's
+    notices; a scanner sees no draft, and the reviewer still gets in."""
+    from tests.security.conftest import PREVIEW_MARK
+
+    preview = make_link(
+        draft_page, [ALICE], role="view", created_by=owner, send_invitations=True
+    )
+    colleagues = make_link(
+        draft_page, audience="organization", role="view", created_by=owner
+    )
+    reviewer = Client()
+    assert verify(reviewer, preview, ALICE).status_code == 303
+    assert PREVIEW_MARK in reviewer.get(landing_url(preview)).content
+    request_code(Client(), preview, STRANGER)
+    delivery.flush()
+    sent = list(mail.outbox)
+    assert len({message.subject for message in sent}) >= 3, [m.subject for m in sent]
+    urls = urls_in(sent) | {f"http://testserver{landing_url(colleagues)}"}
+    assert landing_url(preview) in {urlsplit(url).path for url in urls}
+
+    before = state()
+    for method in ("get", "head"):
+        for url in sorted(urls):
+            response = getattr(Client(), method)(
+                urlsplit(url).path, follow=True, **SCANNER
+            )
+            assert response.status_code < 500, (method, url)
+            assert PREVIEW_MARK not in response.content
+            assert b"Draft title v1" not in response.content
+    assert state() == before
+    assert PREVIEW_MARK in reviewer.get(landing_url(preview)).content

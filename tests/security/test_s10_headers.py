@@ -225,3 +225,99 @@ def test_file_stored_under_another_name_keeps_its_own_type(root_collection):
     assert response["Content-Type"].startswith("text/plain")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+# -- page previews (issue 31): the same headers on every answer of a page link -----------
+
+
+def _preview(link):
+    return _verified(link).get(landing_url(link))
+
+
+def _page_deleted(link):
+    client = _verified(link)
+    link.page.delete()
+    return client.get(landing_url(link))
+
+
+def _page_expired(link):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    client = _verified(link)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+        return client.get(landing_url(link))
+
+
+def _previews_switched_off(link):
+    from wagtail_securelink.models import SecureLinkPolicy
+
+    client = _verified(link)
+    policy = SecureLinkPolicy.load()
+    policy.allow_page_previews = False
+    policy.save()
+    return client.get(landing_url(link))
+
+
+PAGE_STATES = {
+    "landing_without_grant": (lambda link: Client().get(landing_url(link)), 200),
+    "preview": (_preview, 200),
+    "preview_head": (lambda link: _verified(link).head(landing_url(link)), 405),
+    "send_code": (lambda link: request_code(Client(), link, ALICE), 303),
+    "enter_code_page": (lambda link: _pending(link).get(enter_code_url(link)), 200),
+    "enter_code_wrong": (
+        lambda link: _pending(link).post(enter_code_url(link), {"code": "12"}),
+        400,
+    ),
+    "verified": (lambda link: verify(Client(), link, ALICE), 303),
+    "csrf_failure": (_csrf_failure, 403),
+    "sign_out": (lambda link: _verified(link).post(url("sign_out", link)), 200),
+    "revoked": (_removed, 404),
+    "expired": (_page_expired, 404),
+    "page_deleted": (_page_deleted, 410),
+    "previews_switched_off": (_previews_switched_off, 403),
+    "download_of_a_page": (lambda link: _verified(link).get(download_url(link)), 403),
+    "view_file_of_a_page": (lambda link: _verified(link).get(view_url(link)), 403),
+}
+
+
+@pytest.mark.parametrize("state", list(PAGE_STATES))
+def test_every_page_link_response_has_the_headers(page_link, state):
+    """S10 on a page preview: the rendered draft and every other answer of its token
+    carry no-store, noindex, no-referrer, nosniff and are never framed."""
+    make, status = PAGE_STATES[state]
+    response = make(page_link)
+    assert response.status_code == status
+    for header, value in HEADERS.items():
+        assert response.get(header) == value, header
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert not response.has_header("Content-Disposition")
+
+
+def test_the_preview_keeps_none_of_the_headers_or_cookies_wagtail_set(
+    page_link, monkeypatch
+):
+    """S10: whatever the page's own response carries (a cache header, framing allowed,
+    a cookie) stays in Wagtail's dummy request; the reviewer gets the plugin's."""
+    from django.http import HttpResponse
+    from wagtail.models import Page
+
+    def serve_preview(self, request, mode_name):
+        response = HttpResponse(f"<html><body><h1>{self.title}</h1></body></html>")
+        response["Cache-Control"] = "public, max-age=3600"
+        response["X-Frame-Options"] = "ALLOWALL"
+        response["Content-Security-Policy"] = "frame-ancestors *"
+        response.set_cookie("tracker", "1")
+        return response
+
+    monkeypatch.setattr(Page, "serve_preview", serve_preview)
+    response = _preview(page_link)
+    assert b"<h1>Draft title v1</h1>" in response.content
+    for header, value in HEADERS.items():
+        assert response.get(header) == value, header
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Content-Security-Policy"].startswith("frame-ancestors 'none'")
+    assert "tracker" not in response.cookies

@@ -15,7 +15,7 @@ from wagtail.models import CollectionViewRestriction
 
 from tests.factories import make_collection, make_document, make_link
 from tests.helpers import landing_url, verify
-from tests.security.conftest import ALICE
+from tests.security.conftest import ALICE, PREVIEW_MARK
 
 pytestmark = pytest.mark.django_db
 
@@ -195,6 +195,33 @@ def test_a_document_link_reaches_no_other_document_and_no_folder(tree):
         assert client.get(url("folder", link, folder.pk)).status_code == 404
         assert client.get(url("folder_zip", link, folder.pk)).status_code == 404
     assert client.get(url("zip", link)).status_code == 404
+
+
+def test_a_page_link_reaches_no_document_and_no_folder(tree, page_link):
+    """S11 on a page preview: its token reaches the page and nothing of the documents,
+    however real their ids; no upload lands anywhere."""
+    folders, docs = tree
+    client = Client()
+    verify(client, page_link, ALICE)
+    assert PREVIEW_MARK in client.get(landing_url(page_link)).content
+    for document in docs.values():
+        answers = _document_answers(client, page_link, document)
+        assert all(400 <= status < 500 for status in answers), answers
+    for folder in folders.values():
+        for name in ("folder", "folder_zip"):
+            response = client.get(url(name, page_link, folder.pk))
+            assert 400 <= response.status_code < 500, (name, response.status_code)
+    for name in ("download", "view_file", "zip"):
+        response = client.get(url(name, page_link))
+        assert 400 <= response.status_code < 500, (name, response.status_code)
+        assert not response.has_header("Content-Disposition")
+    count = get_document_model().objects.count()
+    upload = client.post(
+        url("upload", page_link),
+        {"file": SimpleUploadedFile("new.txt", b"dropped"), "title": "Dropped"},
+    )
+    assert 400 <= upload.status_code < 500
+    assert get_document_model().objects.count() == count
 
 
 # -- Wagtail's own serve view -----------------------------------------------------------

@@ -5,10 +5,9 @@ import pytest
 from django.core import mail
 from django.test import Client, RequestFactory, override_settings
 
-from tests.factories import make_link, make_user
+from tests.factories import make_user
 from tests.helpers import send_code_url
-from tests.security.conftest import ALICE
-from wagtail_securelink import services
+from tests.security.conftest import ALICE, like, link_to
 
 pytestmark = pytest.mark.django_db
 
@@ -24,23 +23,25 @@ def _all_mail_text():
     return "\n".join(parts)
 
 
-def test_link_url_uses_the_base_url(link):
+def test_link_url_uses_the_base_url(any_link):
     """S12: ``link.url`` is the configured base URL plus the path."""
+    link = any_link
     assert link.url == f"{BASE}/share/{link.token}/"
     with override_settings(WAGTAIL_SECURELINK_BASE_URL="https://files.example.org/"):
         assert link.url == f"https://files.example.org/share/{link.token}/"
 
 
-def test_invitation_ignores_the_host_of_the_editors_request(document):
+def test_invitation_ignores_the_host_of_the_editors_request(any_target):
     """S12: an invitation sent while serving a request to another host links to the
     configured base URL."""
     request = RequestFactory().post("/admin/", HTTP_HOST=EVIL)
     request.user = make_user("sharer", superuser=True)
-    link = services.create_link(
-        target=document,
-        recipients=[ALICE],
+    link = link_to(
+        any_target,
+        [ALICE],
         created_by=request.user,
         request=request,
+        send_invitations=True,
     )
     assert link.invitations.sent == [ALICE]
     text = _all_mail_text()
@@ -49,11 +50,12 @@ def test_invitation_ignores_the_host_of_the_editors_request(document):
 
 
 @override_settings(WAGTAIL_SECURELINK_ACCOUNT_EMAILS_VERIFIED=True)
-def test_visitor_emails_ignore_the_host_header(link):
+def test_visitor_emails_ignore_the_host_header(any_link):
     """S12: a visitor who reaches the site as ``evil.example`` gets emails that point at
     the configured host (the code email, and the sign-in reminder with its URLs)."""
+    link = any_link
     make_user("alice", email="carol@example.com")
-    account_link = make_link(link.document, ["carol@example.com"])
+    account_link = like(link, ["carol@example.com"])
     visitor = Client(HTTP_HOST=EVIL)
     assert visitor.post(send_code_url(link), {"email": ALICE}).status_code == 303
     assert (

@@ -10,7 +10,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client, override_settings
 
 from tests.helpers import enter_code_url, last_code, request_code
-from tests.security.conftest import ALICE, BOB, without_csrf
+from tests.security.conftest import ALICE, BOB, link_to, without_csrf
 from wagtail_securelink import services
 from wagtail_securelink.models import AccessEvent, Recipient, VerificationCode
 
@@ -35,8 +35,9 @@ def _code_page(client, link):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_failed_code_email_leaves_no_half_state(link, caplog, backend):
+def test_failed_code_email_leaves_no_half_state(any_link, caplog, backend):
     """S14: no code row, no cooldown spent, an error logged, the same page."""
+    link = any_link
     working = Client()
     request_code(working, link, BOB)  # the page a visitor sees when all goes well
     assert len(mail.outbox) == 1
@@ -63,8 +64,9 @@ def test_failed_code_email_leaves_no_half_state(link, caplog, backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_failed_code_email_keeps_the_previous_code_alive(client, link, backend):
+def test_failed_code_email_keeps_the_previous_code_alive(client, any_link, backend):
     """S14: a failed resend does not kill the code the visitor already holds."""
+    link = any_link
     from wagtail_securelink.models import SecureLinkPolicy
 
     policy = SecureLinkPolicy.load()
@@ -79,15 +81,13 @@ def test_failed_code_email_keeps_the_previous_code_alive(client, link, backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_failed_invitation_is_reported(document, caplog, backend):
+def test_failed_invitation_is_reported(any_target, caplog, backend):
     """S14: a failed invitation is reported to the editor and logged, not half-sent."""
-    from tests.factories import make_link
-
     with (
         override_settings(EMAIL_BACKEND=backend),
         caplog.at_level(logging.ERROR, logger="wagtail_securelink"),
     ):
-        link = make_link(document, [ALICE, BOB], send_invitations=True)
+        link = link_to(any_target, [ALICE, BOB], send_invitations=True)
     assert sorted(link.invitations.failed) == sorted([ALICE, BOB])
     assert link.invitations.sent == []
     assert not Recipient.objects.filter(invited_at__isnull=False).exists()

@@ -616,3 +616,88 @@ def test_erase_removes_a_person_everywhere_and_keeps_the_chain(flow):
     bobs = AccessEvent.objects.filter(email=BOB)
     assert bobs.exists() and bobs.filter(ip_address=IP, user_agent=AGENT).exists()
     assert "intact" in run("securelink_verify_audit")
+
+
+# -- page previews (issue 31) -----------------------------------------------------------
+
+
+def test_a_page_preview_is_audited_like_a_document_without_secrets(draft_page, caplog):
+    """S15 on a page preview: sharing through the admin, the reviewer's code, the
+    wrong and right codes, each view of the draft, sign-out and revocation are events
+    with link, recipient, user, IP and user agent; none holds a code, the token or
+    the grant cookie, no log line of the package does, and the chain verifies."""
+    caplog.set_level(logging.DEBUG)
+    boss = make_user("boss", superuser=True)
+    editor = browser()
+    editor.force_login(boss)
+    response = editor.post(
+        admin_url("share_page", draft_page.pk),
+        {
+            "audience": "specific",
+            "recipients": ALICE,
+            "role": "view",
+            "page_version": "latest",
+            "send_invitations": "on",
+        },
+    )
+    assert response.status_code == 302
+    link = ShareLink.objects.get(page=draft_page)
+    reviewer = browser()
+    request_code(reviewer, link, ALICE)
+    right = last_code(ALICE)
+    reviewer.post(enter_code_url(link), {"code": wrong_code(right)})
+    assert reviewer.post(enter_code_url(link), {"code": right}).status_code == 303
+    for _ in range(2):
+        assert b"Draft title v1" in reviewer.get(landing_url(link)).content
+    cookie = next(
+        c.value for name, c in reviewer.cookies.items() if name.startswith("secure")
+    )
+    reviewer.post(reverse("wagtail_securelink:sign_out", args=[link.token]))
+    editor.post(admin_url("revoke", link.pk))
+
+    alice = Recipient.objects.get(link=link)
+    expected = {
+        EventType.LINK_CREATED: (None, boss, True),
+        EventType.INVITATION_SENT: (alice, None, None),
+        EventType.CODE_REQUESTED: (alice, None, True),
+        EventType.CODE_SENT: (alice, None, None),
+        EventType.CODE_FAILED: (alice, None, True),
+        EventType.VERIFIED: (alice, None, True),
+        EventType.VIEWED: (alice, None, True),
+        EventType.SIGNED_OUT: (alice, None, True),
+        EventType.LINK_REVOKED: (None, boss, True),
+    }
+    for event_type, (recipient, user, from_request) in expected.items():
+        event = AccessEvent.objects.filter(link=link, event=event_type).latest("pk")
+        assert event.recipient_id == (recipient.pk if recipient else None), event_type
+        assert event.user_id == (user.pk if user else None), event_type
+        if from_request:
+            assert (event.ip_address, event.user_agent) == ("203.0.113.0", AGENT)
+    viewed = AccessEvent.objects.filter(link=link, event=EventType.VIEWED)
+    assert viewed.count() == 2
+    assert viewed.first().detail == {"page": draft_page.pk, "content": "latest"}
+
+    from django.core import mail
+
+    codes = {m for msg in mail.outbox for m in CODE_RE.findall(msg.body)}
+    assert right in codes
+    secrets = {"token": link.token, "key": link.key, "cookie": cookie}
+    columns = [
+        f.attname for f in AccessEvent._meta.concrete_fields if f.attname != "id"
+    ]
+    digests = {"hash", "prev_hash", "personal_digest"}
+    for row in AccessEvent.objects.values_list(*columns):
+        for column, value in zip(columns, row, strict=True):
+            for name, secret in secrets.items():
+                assert secret not in str(value), (name, column)
+            if column not in digests:
+                for code in codes:
+                    assert not re.search(rf"(?<!\d){code}(?!\d)", str(value)), column
+    for record in caplog.records:
+        line = record.getMessage() + " " + str(record.args or "")
+        for code in codes:
+            assert not re.search(rf"(?<!\d){code}(?!\d)", line), record.name
+        assert cookie not in line, record.name
+        if record.name not in ("django.request", "django.server"):
+            assert link.token not in line and link.key not in line, record.name
+    assert "intact" in run("securelink_verify_audit")

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.helpers import enter_code_url, last_code, request_code
-from tests.security.conftest import ALICE, wrong_code
+from tests.helpers import enter_code_url, landing_url, last_code, request_code
+from tests.security.conftest import ALICE, PREVIEW_MARK, wrong_code
 from tests.test_project import EXAMPLE_SITE, assert_ok, run
 from wagtail_securelink.core.redaction import RedactShareTokens, redact
 
@@ -63,6 +63,34 @@ def test_a_wrong_code_and_a_404_leave_no_token_in_any_log_record(
     assert "Not Found: /share/[redacted]/nothing-here/" in text
     assert link.token not in text
     assert link.key not in text  # the stored half alone is no use, but still
+
+
+def test_a_page_preview_leaves_no_token_in_any_log_record(page_link, captured):
+    """The preview is rendered by Wagtail on a request of its own, through the site's
+    middleware: neither it nor the reviewer's requests log the link's token."""
+    from django.test import Client
+
+    link = page_link
+    browser = Client()
+    request_code(browser, link, ALICE)
+    response = browser.post(
+        enter_code_url(link),
+        {"code": wrong_code(last_code(ALICE))},
+        HTTP_REFERER="https://docs.example.com/share/" + link.token + "/",
+    )
+    assert response.status_code == 400
+    assert (
+        browser.post(enter_code_url(link), {"code": last_code(ALICE)}).status_code
+        == 303
+    )
+    preview = browser.get(landing_url(link), HTTP_REFERER=link.url)
+    assert PREVIEW_MARK in preview.content
+    assert browser.get(f"/share/{link.token}/nothing-here/").status_code == 404
+    text = "\n".join(captured.lines)
+    assert "Bad Request: /share/[redacted]/code/" in text
+    assert "Not Found: /share/[redacted]/nothing-here/" in text
+    assert link.token not in text
+    assert link.key not in text
 
 
 def test_the_real_request_keeps_its_path(rf):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.helpers import landing_url
+from tests.security.conftest import like
 from wagtail_securelink import services
 from wagtail_securelink.core import tokens
 from wagtail_securelink.models import ShareLink
@@ -44,8 +45,9 @@ def test_key_carries_128_bits_from_secrets(link):
     assert len({tokens.new_link_key() for _ in range(500)}) == 500
 
 
-def test_database_key_alone_opens_nothing(client, link):
+def test_database_key_alone_opens_nothing(client, any_link):
     """S1: a URL built from ``ShareLink.key`` without the server's HMAC is refused."""
+    link = any_link
     key = ShareLink.objects.values_list("key", flat=True).get(pk=link.pk)
     assert link.token.startswith(key + ".")
     assert client.get(landing_url(link)).status_code == 200
@@ -79,12 +81,10 @@ def test_rotated_secret_key_keeps_old_links_through_fallbacks(client, link):
         assert client.get(share_url(old_token)).status_code == 404
 
 
-def _bad_tokens(link, document):
-    from tests.factories import make_link
-
-    revoked = make_link(document, ["x@example.com"])
+def _bad_tokens(link):
+    revoked = like(link, ["x@example.com"])
     services.revoke_link(revoked)
-    expired = make_link(document, ["y@example.com"])
+    expired = like(link, ["y@example.com"])
     ShareLink.objects.filter(pk=expired.pk).update(
         expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
@@ -98,15 +98,18 @@ def _bad_tokens(link, document):
         "tampered": link.token[:30]
         + ("A" if link.token[30] != "A" else "B")
         + link.token[31:],
+        "truncated": link.token[:-1],
+        "signature_only": link.token.split(".", 1)[1],
         "revoked": revoked.token,
         "expired": expired.token,
     }
 
 
-def test_bad_tokens_answer_alike(client, link, document):
-    """S1: unknown, malformed, revoked and expired tokens give the same 404 page."""
+def test_bad_tokens_answer_alike(client, any_link):
+    """S1: unknown, malformed, revoked and expired tokens give the same 404 page, for
+    a document link and a page preview alike."""
     answers = {}
-    for name, token in _bad_tokens(link, document).items():
+    for name, token in _bad_tokens(any_link).items():
         response = client.get(share_url(token))
         answers[name] = (response.status_code, response.content)
     reference = answers["unknown"]
@@ -116,12 +119,18 @@ def test_bad_tokens_answer_alike(client, link, document):
         assert answer == reference, name
 
 
-def test_bad_tokens_answer_alike_on_every_visitor_url(client, link, document):
+def test_bad_tokens_answer_alike_on_every_visitor_url(client, any_link):
     """S1: the same holds for the sub-URLs (code, download, view, sign-out, ...)."""
-    bad = _bad_tokens(link, document)
+    bad = _bad_tokens(any_link)
     for name in ("send_code", "enter_code", "download", "view_file", "sign_out"):
         bodies = set()
-        for token in (bad["unknown"], bad["revoked"], bad["expired"], bad["emoji"]):
+        for token in (
+            bad["unknown"],
+            bad["revoked"],
+            bad["expired"],
+            bad["emoji"],
+            bad["truncated"],
+        ):
             url = reverse(f"wagtail_securelink:{name}", args=["T"]).replace(
                 "/T/", "/" + quote(token, safe="") + "/"
             )

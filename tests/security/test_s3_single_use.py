@@ -13,18 +13,26 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from tests.helpers import enter_code_url, landing_url, last_code, request_code
-from tests.security.conftest import ALICE, wrong_code
+from tests.helpers import (
+    enter_code_url,
+    landing_url,
+    last_code,
+    request_code,
+    verified,
+)
+from tests.security.conftest import ALICE, code_mails, item_mark, wrong_code
 from wagtail_securelink.models import Grant, SecureLinkPolicy, VerificationCode
 from wagtail_securelink.verification import codes
 
+MALLORY = "mallory@example.net"
 LIFETIME = datetime.timedelta(minutes=10)  # the policy's default
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("offset", "accepted"), [(-1, True), (+1, False)])
-def test_code_lives_for_the_code_lifetime(client, link, offset, accepted):
+def test_code_lives_for_the_code_lifetime(client, any_link, offset, accepted):
     """S3: accepted one second before the lifetime ends, refused one second after."""
+    link = any_link
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         request_code(client, link, ALICE)
@@ -53,8 +61,9 @@ def test_lifetime_follows_the_policy(client, link):
 
 
 @pytest.mark.django_db
-def test_code_is_used_at_most_once(client, link, other_client):
+def test_code_is_used_at_most_once(client, any_link, other_client):
     """S3: a code that opened a grant opens nothing more, even in the same browser."""
+    link = any_link
     request_code(client, link, ALICE)
     code = last_code(ALICE)
     assert client.post(enter_code_url(link), {"code": code}).status_code == 303
@@ -66,8 +75,9 @@ def test_code_is_used_at_most_once(client, link, other_client):
 
 
 @pytest.mark.django_db
-def test_a_new_code_kills_the_old_one(client, link):
+def test_a_new_code_kills_the_old_one(client, any_link):
     """S3: once a new code is sent, the previous one no longer works."""
+    link = any_link
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         request_code(client, link, ALICE)
@@ -98,8 +108,9 @@ def test_a_new_code_from_another_browser_kills_the_old_one(client, link, other_c
 
 
 @pytest.mark.django_db
-def test_code_works_only_in_the_browser_that_asked(client, link, other_client):
+def test_code_works_only_in_the_browser_that_asked(client, any_link, other_client):
     """S3: browser B, same address, cannot use the code emailed for browser A."""
+    link = any_link
     request_code(client, link, ALICE)
     code = last_code(ALICE)
     request_code(other_client, link, ALICE)  # B asks too (within the cooldown)
@@ -108,13 +119,15 @@ def test_code_works_only_in_the_browser_that_asked(client, link, other_client):
     assert not Grant.objects.exists()
     # B's failure did not kill A's code: it still opens the link in A.
     assert client.post(enter_code_url(link), {"code": code}).status_code == 303
-    assert b"Download" in client.get(landing_url(link)).content
+    assert item_mark(link) in client.get(landing_url(link)).content
     assert b"Confirm your email address" in other_client.get(landing_url(link)).content
+    assert item_mark(link) not in other_client.get(landing_url(link)).content
 
 
 @pytest.mark.django_db
-def test_a_forwarded_code_without_a_session_is_useless(link, other_client):
+def test_a_forwarded_code_without_a_session_is_useless(any_link, other_client):
     """S3: a browser that never asked for a code has nothing to enter it against."""
+    link = any_link
     request_code(Client(), link, ALICE)
     response = other_client.post(enter_code_url(link), {"code": last_code(ALICE)})
     assert response.status_code == 302
@@ -122,8 +135,45 @@ def test_a_forwarded_code_without_a_session_is_useless(link, other_client):
 
 
 @pytest.mark.django_db
-def test_code_dies_after_the_wrong_try_limit(client, link):
+def test_a_forwarded_link_asks_for_a_code_that_goes_only_to_a_listed_address(
+    client, any_link
+):
+    """S3 (SPEC §3 step 5): a forwarded link behaves like a new browser. The grant
+    cookie does not come along, an unlisted forwarder gets no code, and the code for
+    the listed address goes to that mailbox, useless in the forwarder's browser."""
+    link = any_link
+    policy = SecureLinkPolicy.load()
+    policy.resend_cooldown_seconds = 0
+    policy.save()
+    verified(client, link, ALICE)
+    assert item_mark(link) in client.get(landing_url(link)).content
+    forwarded = Client()
+    page = forwarded.get(landing_url(link))
+    assert page.status_code == 200
+    assert b"Confirm your email address" in page.content
+    assert item_mark(link) not in page.content
+    mail.outbox.clear()
+    assert request_code(forwarded, link, MALLORY).status_code == 303
+    assert code_mails() == []
+    assert request_code(forwarded, link, ALICE).status_code == 303
+    assert [m.to for m in code_mails()] == [[ALICE]]
+    assert all(MALLORY not in m.to for m in mail.outbox)
+    # The forwarder holds no code; one lifted from the mailbox does not fit their
+    # browser's request either, once another browser asked.
+    thief = Client()
+    request_code(thief, link, MALLORY)
+    assert thief.post(enter_code_url(link), {"code": last_code(ALICE)}).status_code in (
+        302,
+        400,
+    )
+    assert item_mark(link) not in thief.get(landing_url(link)).content
+    assert Grant.objects.filter(ended_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_code_dies_after_the_wrong_try_limit(client, any_link):
     """S3: after ``code_max_attempts`` wrong tries the right code is refused too."""
+    link = any_link
     policy = SecureLinkPolicy.load()
     policy.code_max_attempts = 3
     policy.save()

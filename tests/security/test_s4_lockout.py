@@ -10,10 +10,20 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Page
 
-from tests.factories import make_link, make_user
+from tests.factories import make_user
 from tests.helpers import enter_code_url, landing_url, last_code, request_code, verify
-from tests.security.conftest import ALICE, BOB, code_mails, without_csrf, wrong_code
+from tests.security.conftest import (
+    ALICE,
+    BOB,
+    code_mails,
+    item_mark,
+    like,
+    without_csrf,
+    wrong_code,
+)
+from tests.sharing.test_page_links import page_editor
 from wagtail_securelink import services
 from wagtail_securelink.models import (
     AccessEvent,
@@ -57,8 +67,11 @@ def _fail(client, link, email, times):
     return right
 
 
-def test_threshold_consecutive_failures_lock_the_recipient(client, link, fast_policy):
+def test_threshold_consecutive_failures_lock_the_recipient(
+    client, any_link, fast_policy
+):
     """S4: failures add up across codes; the threshold-th one locks, not one before."""
+    link = any_link
     _fail(client, link, ALICE, 5)
     assert _recipient(link).failure_count == 5
     _fail(client, link, ALICE, 4)
@@ -70,7 +83,7 @@ def test_threshold_consecutive_failures_lock_the_recipient(client, link, fast_po
     assert AccessEvent.objects.filter(event="code_locked", recipient=alice).count() == 1
     # Bob, on the same link, and Alice on another link are not locked.
     assert _recipient(link, BOB).locked_at is None
-    other = make_link(link.document, [ALICE])
+    other = like(link, [ALICE])
     assert verify(Client(), other, ALICE).status_code == 303
 
 
@@ -85,9 +98,10 @@ def test_a_new_code_does_not_reset_the_count(client, link, fast_policy):
 
 
 def test_a_locked_recipient_cannot_verify_even_with_the_right_code(
-    client, link, fast_policy
+    client, any_link, fast_policy
 ):
     """S4: once locked, the code in hand is refused and no new code is emailed."""
+    link = any_link
     _fail(client, link, ALICE, 5)
     _fail(client, link, ALICE, 4)
     # A third code, then the 10th failure locks while it is alive.
@@ -103,8 +117,9 @@ def test_a_locked_recipient_cannot_verify_even_with_the_right_code(
     assert len(code_mails(ALICE)) == sent
 
 
-def test_locked_and_unlisted_get_the_same_answers(link, fast_policy):
+def test_locked_and_unlisted_get_the_same_answers(any_link, fast_policy):
     """S4 with S7: a recipient locked by real failures is answered as an unlisted one."""
+    link = any_link
     _fail(Client(), link, ALICE, 5)
     _fail(Client(), link, ALICE, 5)
     assert _recipient(link).locked_at is not None
@@ -126,19 +141,23 @@ def test_locked_and_unlisted_get_the_same_answers(link, fast_policy):
     assert len(code_mails()) == before
 
 
-def test_locking_ends_an_open_grant(client, link, fast_policy):
+def test_locking_ends_an_open_grant(client, any_link, fast_policy):
     """S4 with S9: a browser that verified before the lock loses access on its next request."""
+    link = any_link
     assert verify(client, link, ALICE).status_code == 303
-    assert b"Download" in client.get(landing_url(link)).content
+    assert item_mark(link) in client.get(landing_url(link)).content
     attacker = Client()
     _fail(attacker, link, ALICE, 5)
     _fail(attacker, link, ALICE, 5)
-    assert b"Confirm your email address" in client.get(landing_url(link)).content
+    page = client.get(landing_url(link))
+    assert b"Confirm your email address" in page.content
+    assert item_mark(link) not in page.content
     assert Grant.objects.get().end_reason == "locked"
 
 
-def test_an_editor_unlocks_and_the_visitor_verifies(client, link, fast_policy):
+def test_an_editor_unlocks_and_the_visitor_verifies(client, any_link, fast_policy):
     """S4: the Manage access *Unlock* action clears the lock and the count."""
+    link = any_link
     _fail(Client(), link, ALICE, 5)
     _fail(Client(), link, ALICE, 5)
     alice = _recipient(link)
@@ -153,7 +172,7 @@ def test_an_editor_unlocks_and_the_visitor_verifies(client, link, fast_policy):
     assert (alice.locked_at, alice.failure_count) == (None, 0)
     assert AccessEvent.objects.filter(event="recipient_unlocked").exists()
     assert verify(client, link, ALICE).status_code == 303
-    assert b"Download" in client.get(landing_url(link)).content
+    assert item_mark(link) in client.get(landing_url(link)).content
 
 
 def test_a_right_code_resets_the_consecutive_count(client, link, fast_policy):
@@ -218,3 +237,27 @@ def test_the_default_threshold_is_100_consecutive_failures(
             services.request_code(link, ALICE, request)
         assert services.verify_code(link, request, last_code(ALICE)).ok
     assert Grant.objects.filter(recipient=alice).count() == 1
+
+
+def test_only_who_may_edit_the_page_unlocks_a_reviewer(client, page_link, fast_policy):
+    """S4 on a page preview: the lock holds until someone who may edit the page
+    unlocks; an editor of another section gets a 403 and the lock stays."""
+    link = page_link
+    _fail(Client(), link, ALICE, 5)
+    _fail(Client(), link, ALICE, 5)
+    alice = _recipient(link)
+    assert alice.locked_at is not None
+    url = reverse("wagtail_securelink_admin:unlock_recipient", args=[alice.pk])
+    elsewhere = Page.get_first_root_node().add_child(
+        instance=Page(title="Elsewhere", slug="elsewhere")
+    )
+    outsider = Client()
+    outsider.force_login(page_editor(elsewhere, "outsider"))
+    assert outsider.post(url).status_code == 403
+    assert _recipient(link).locked_at is not None
+    assert verify(client, link, ALICE).status_code != 303
+    editor = Client()
+    editor.force_login(page_editor(link.page.get_parent()))
+    assert editor.post(url).status_code == 302
+    assert (_recipient(link).locked_at, _recipient(link).failure_count) == (None, 0)
+    assert verify(Client(), link, ALICE).status_code == 303

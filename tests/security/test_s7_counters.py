@@ -22,7 +22,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.factories import make_document, make_link
+from tests.factories import make_link
 from tests.helpers import (
     CODE_RE,
     enter_code_url,
@@ -30,7 +30,7 @@ from tests.helpers import (
     last_code,
     request_code,
 )
-from tests.security.conftest import code_mails, without_csrf
+from tests.security.conftest import code_mails, link_to, without_csrf
 from wagtail_securelink.models import Recipient, SecureLinkPolicy
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ class SameEvolution(RuleBasedStateMachine):
             "listed": f"listed{n}@example.com",
             "unlisted": f"unlisted{n}@example.net",
         }
-        self.link = make_link(self.document, [self.addresses["listed"]])
+        self.link = link_to(self.target, [self.addresses["listed"]])
         self.browsers = {kind: [Client(), Client()] for kind in self.addresses}
         # Each example starts two hours after the last: nothing of it counts any more.
         self.traveller = time_machine.travel(
@@ -145,7 +145,7 @@ class SameEvolution(RuleBasedStateMachine):
 
 
 @override_settings(**LIMITS, WAGTAIL_SECURELINK_RATE_SEND_PER_ADDRESS=3)
-def test_pages_evolve_the_same_for_listed_and_unlisted_addresses(root_collection):
+def test_pages_evolve_the_same_for_listed_and_unlisted_addresses(any_target):
     # Small numbers, so that short sequences reach the cooldown, the hourly cap, the
     # last try, the lockout and expiry.
     _policy(
@@ -154,7 +154,7 @@ def test_pages_evolve_the_same_for_listed_and_unlisted_addresses(root_collection
         lockout_threshold=4,
         code_lifetime_minutes=5,
     )
-    SameEvolution.document = make_document()
+    SameEvolution.target = any_target
     run_state_machine_as_test(
         SameEvolution,
         settings=settings(
@@ -175,10 +175,10 @@ def test_pages_evolve_the_same_for_listed_and_unlisted_addresses(root_collection
 
 @override_settings(**LIMITS)
 @pytest.mark.parametrize("address", ["alice@example.com", "mallory@example.net"])
-def test_a_second_request_in_the_cooldown_keeps_the_count(document, address):
+def test_a_second_request_in_the_cooldown_keeps_the_count(any_target, address):
     """Request, one wrong code, request again inside the cooldown, another wrong code:
     "Tries left: 3" for a listed address and an unlisted one alike."""
-    link = make_link(document, ["alice@example.com"])
+    link = link_to(any_target, ["alice@example.com"])
     browser = Client()
     request_code(browser, link, address)
     wrong = "000000" if address != "alice@example.com" else _other(address)
@@ -195,11 +195,11 @@ def _other(address):
 
 @override_settings(**LIMITS)
 @pytest.mark.parametrize("address", ["alice@example.com", "mallory@example.net"])
-def test_over_the_hourly_cap_the_last_code_keeps_counting(document, address):
+def test_over_the_hourly_cap_the_last_code_keeps_counting(any_target, address):
     """Over the cap no new code is issued, for any address: the last one stays as it
     was, never "dead" for a listed address only."""
     _policy(resend_cooldown_seconds=0)
-    link = make_link(document, ["alice@example.com"])
+    link = link_to(any_target, ["alice@example.com"])
     browser = Client()
     for _ in range(6):  # the sixth is over the cap of 5 an hour
         request_code(browser, link, address)

@@ -9,11 +9,10 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_link
 from tests.helpers import (
-    download_url,
     enter_code_url,
     landing_url,
     last_code,
@@ -21,7 +20,7 @@ from tests.helpers import (
     send_code_url,
     verify,
 )
-from tests.security.conftest import ALICE
+from tests.security.conftest import ALICE, item_mark, like, shows_item
 from wagtail_securelink import services
 from wagtail_securelink.models import Grant, Recipient, SecureLinkPolicy, ShareLink
 from wagtail_securelink.verification import grants
@@ -29,12 +28,19 @@ from wagtail_securelink.verification import grants
 pytestmark = pytest.mark.django_db
 
 
+def url(name, link):
+    return reverse(f"wagtail_securelink:{name}", args=[link.token])
+
+
 def has_access(client, link, **extra) -> bool:
-    return client.get(download_url(link), **extra).status_code == 200
+    """The document's file, or the page's rendered draft (issue 31: a page preview
+    under the same rules)."""
+    return shows_item(client, link, **extra)
 
 
-def test_verification_rotates_the_session_key(client, link):
+def test_verification_rotates_the_session_key(client, any_link):
     """S9: no session fixation: the key the visitor had before is not the one after."""
+    link = any_link
     request_code(client, link, ALICE)
     before = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     response = client.post(enter_code_url(link), {"code": last_code(ALICE)})
@@ -48,8 +54,9 @@ def test_verification_rotates_the_session_key(client, link):
     assert has_access(client, link)
 
 
-def test_cookie_attributes_over_http(client, link):
+def test_cookie_attributes_over_http(client, any_link):
     """S9: HttpOnly, SameSite=Lax, Path=/; the grant lives in the database."""
+    link = any_link
     response = verify(client, link, ALICE)
     name = grants.cookie_name(link, secure=False)
     cookie = response.cookies[name]
@@ -62,8 +69,9 @@ def test_cookie_attributes_over_http(client, link):
     assert grants.load(link, cookie.value)[0] == grant.pk
 
 
-def test_cookie_attributes_over_https(client, link):
+def test_cookie_attributes_over_https(client, any_link):
     """S9: on HTTPS the cookie is Secure and ``__Host-`` prefixed."""
+    link = any_link
     client.post(send_code_url(link), {"email": ALICE}, secure=True)
     response = client.post(
         enter_code_url(link), {"code": last_code(ALICE)}, secure=True
@@ -80,9 +88,10 @@ def test_cookie_attributes_over_https(client, link):
     assert has_access(client, link, secure=True)
 
 
-def test_cookie_from_one_link_is_refused_on_another(client, link):
+def test_cookie_from_one_link_is_refused_on_another(client, any_link):
     """S9: the cookie is signed with a per-link salt: replayed on link B it opens nothing."""
-    other = make_link(link.document, [ALICE])
+    link = any_link
+    other = like(link, [ALICE])
     verify(client, link, ALICE)
     value = client.cookies[grants.cookie_name(link, secure=False)].value
     assert grants.load(link, value) is not None
@@ -100,8 +109,9 @@ def test_cookie_from_one_link_is_refused_on_another(client, link):
     assert not has_access(thief, other)
 
 
-def test_forged_or_tampered_cookies_are_refused(link):
+def test_forged_or_tampered_cookies_are_refused(any_link):
     """S9: a cookie with a wrong secret or a bad signature opens nothing."""
+    link = any_link
     verify(Client(), link, ALICE)
     grant = Grant.objects.get()
     name = grants.cookie_name(link, secure=False)
@@ -117,10 +127,19 @@ def test_forged_or_tampered_cookies_are_refused(link):
 
 @pytest.mark.parametrize(
     "end",
-    ["revoke", "remove_recipient", "lock", "shorter_reverification", "link_expiry"],
+    [
+        "revoke",
+        "remove_recipient",
+        "lock",
+        "shorter_reverification",
+        "reverification_period",
+        "link_expiry",
+        "sign_out",
+    ],
 )
-def test_the_grant_ends_on_the_next_request(client, link, end):
+def test_the_grant_ends_on_the_next_request(client, any_link, end):
     """S9: each of these ends access on the very next request."""
+    link = any_link
     verify(client, link, ALICE)
     assert has_access(client, link)
     recipient = Recipient.objects.get(link=link, email=ALICE)
@@ -138,6 +157,17 @@ def test_the_grant_ends_on_the_next_request(client, link, end):
         policy = SecureLinkPolicy.load()
         policy.reverification_days = 1
         policy.save()
+    elif end == "reverification_period":
+        travel = time_machine.travel(timezone.now() + datetime.timedelta(days=14))
+        travel.start()
+        assert has_access(client, link)  # 14 days < the site's 15
+        travel.stop()
+        travel = time_machine.travel(
+            timezone.now() + datetime.timedelta(days=15, seconds=1)
+        )
+        travel.start()
+    elif end == "sign_out":
+        assert client.post(url("sign_out", link)).status_code == 200
     elif end == "link_expiry":
         ShareLink.objects.filter(pk=link.pk).update(
             expires_at=timezone.now() + datetime.timedelta(hours=1)
@@ -147,12 +177,15 @@ def test_the_grant_ends_on_the_next_request(client, link, end):
     try:
         assert not has_access(client, link)
         page = client.get(landing_url(link))
-        assert b"Download" not in page.content
+        assert item_mark(link) not in page.content
         if end in ("revoke", "link_expiry"):
             assert page.status_code == 404
+            assert b"This link has been removed or has expired" in page.content
         else:
             assert b"Confirm your email address" in page.content
-        if end in ("lock", "shorter_reverification"):
+        if end in ("shorter_reverification", "reverification_period"):
+            assert ALICE.encode() in page.content  # the address is pre-filled
+        if end in ("lock", "shorter_reverification", "sign_out"):
             assert Grant.objects.get().ended_at is not None
         if end == "remove_recipient":
             assert not Grant.objects.exists()

@@ -117,7 +117,8 @@ def people_for(user, now=None) -> QuerySet:
         item_count=_per_address(
             mine,
             Count("link__document", distinct=True)
-            + Count("link__collection", distinct=True),
+            + Count("link__collection", distinct=True)
+            + Count("link__page", distinct=True),
             integer,
         ),
         open_link_count=Coalesce(
