@@ -1,6 +1,7 @@
 """Connects the sharer notifications (``notifications``) to the signals that raise them,
-and removes the files of earlier versions when their document is deleted, and the
-rendered pages of a document's earlier files (``rendering``) when it changes.
+removes the files of earlier versions when their document is deleted and the rendered
+pages of a document's earlier files (``rendering``) when it changes, and ends the
+previews of a page that is unpublished.
 
 ``register()`` is idempotent (every receiver has a ``dispatch_uid``) and is called
 from ``AppConfig.ready()``. ``unregister()`` is for tests.
@@ -9,11 +10,12 @@ from ``AppConfig.ready()``. ``unregister()`` is for tests.
 from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 from wagtail.documents import get_document_model
+from wagtail.signals import page_unpublished
 
 from wagtail_securelink import signals
 from wagtail_securelink.mail import download_notices, notifications
 from wagtail_securelink.models import AccessEvent, DocumentVersion
-from wagtail_securelink.sharing import versions
+from wagtail_securelink.sharing import links, versions
 from wagtail_securelink.tasks import background
 from wagtail_securelink.viewer import rendering
 
@@ -50,6 +52,10 @@ def register() -> None:
         sender=get_document_model(),
         dispatch_uid="wagtail_securelink.forget_all_renders",
     )
+    page_unpublished.connect(
+        links.on_page_unpublished,
+        dispatch_uid="wagtail_securelink.end_previews_of_unpublished_pages",
+    )
     request_started.connect(
         background.on_request_started,
         dispatch_uid="wagtail_securelink.tasks_request_started",
@@ -80,6 +86,9 @@ def unregister() -> None:
     post_delete.disconnect(
         sender=get_document_model(),
         dispatch_uid="wagtail_securelink.forget_all_renders",
+    )
+    page_unpublished.disconnect(
+        dispatch_uid="wagtail_securelink.end_previews_of_unpublished_pages"
     )
     request_started.disconnect(dispatch_uid="wagtail_securelink.tasks_request_started")
     request_finished.disconnect(

@@ -287,16 +287,33 @@ def test_deleting_the_section_ends_the_previews_of_the_pages_under_it(section, d
     assert reviewer.get(landing_url(page_link)).status_code == 410
 
 
-def test_unpublishing_keeps_the_preview_of_the_draft(draft):
-    """docs/sharing-model.md: publishing or unpublishing does not end a preview: it
-    shows the draft, live or not."""
+def test_unpublishing_ends_the_preview_on_the_next_request(client, draft, section):
+    """Taking a page down ends its previews, through Wagtail's own unpublish action
+    (the admin's, whoever does it): the reviewer's next request shows the removed
+    page, the audit says why, and publishing again does not bring the link back."""
     page_link = make_link(draft, [REVIEWER], role="view")
+    other = section.add_child(instance=Page(title="Other", slug="other"))
+    other.save_revision().publish()
+    other_link = make_link(other, [REVIEWER], role="view")
     reviewer = verified(Client(), page_link, REVIEWER)
-    Page.objects.get(pk=draft.pk).unpublish()
+    assert PREVIEW_MARK in reviewer.get(landing_url(page_link)).content
+
+    client.force_login(make_user("chief", superuser=True))
+    unpublish = reverse("wagtailadmin_pages:unpublish", args=[draft.pk])
+    assert client.post(unpublish).status_code == 302
     assert not Page.objects.get(pk=draft.pk).live
+
     response = reviewer.get(landing_url(page_link))
-    assert response.status_code == 200
-    assert PREVIEW_MARK in response.content and TITLE.encode() in response.content
+    assert response.status_code == 404
+    assert (
+        PREVIEW_MARK not in response.content and TITLE.encode() not in response.content
+    )
+    revoked = AccessEvent.objects.get(link=page_link, event=EventType.LINK_REVOKED)
+    assert revoked.detail == {"reason": "page_unpublished"}
+    # Another page's link is untouched; publishing the page again keeps this one ended.
+    assert ShareLink.objects.get(pk=other_link.pk).revoked_at is None
+    Page.objects.get(pk=draft.pk).save_revision().publish()
+    assert reviewer.get(landing_url(page_link)).status_code == 404
 
 
 def test_a_page_moved_elsewhere_keeps_its_preview_and_goes_to_its_new_editors(

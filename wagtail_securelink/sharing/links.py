@@ -215,7 +215,11 @@ def _shared_revision(page, page_version: str):
     return revision
 
 
-def revoke_link(link: ShareLink, *, user=None, request=None) -> ShareLink:
+def revoke_link(
+    link: ShareLink, *, user=None, request=None, reason: str = ""
+) -> ShareLink:
+    """End ``link`` for everyone at once; ``reason`` (audit detail) says why when no
+    editor asked (``"page_unpublished"``)."""
     if link.revoked_at is not None:
         return link
     now = timezone.now()
@@ -225,7 +229,13 @@ def revoke_link(link: ShareLink, *, user=None, request=None) -> ShareLink:
         link.grants.filter(ended_at__isnull=True).update(
             ended_at=now, end_reason="revoked"
         )
-        record_event(EventType.LINK_REVOKED, link=link, user=user, request=request)
+        record_event(
+            EventType.LINK_REVOKED,
+            link=link,
+            user=user,
+            request=request,
+            detail={"reason": reason} if reason else None,
+        )
         log(instance=link, action="wagtail_securelink.revoke", user=user)
     signals.link_revoked.send(sender=ShareLink, link=link, user=user)
     return link
@@ -280,10 +290,17 @@ def change_expiry(
     return link
 
 
-def revoke_links(links: QuerySet, *, user=None, request=None) -> int:
+def revoke_links(links: QuerySet, *, user=None, request=None, reason: str = "") -> int:
     """Revoke each active link of ``links`` (already filtered by permission)."""
     count = 0
     for link in links.filter(revoked_at__isnull=True):
-        revoke_link(link, user=user, request=request)
+        revoke_link(link, user=user, request=request, reason=reason)
         count += 1
     return count
+
+
+def on_page_unpublished(sender, instance, **kwargs) -> None:
+    """Wagtail's ``page_unpublished``: taking a page down ends its previews too (the
+    reviewers' next request shows the removed page), whoever unpublished it. Publishing
+    it again does not bring them back: share it again."""
+    revoke_links(ShareLink.objects.filter(page=instance), reason="page_unpublished")
