@@ -302,5 +302,11 @@ def revoke_links(links: QuerySet, *, user=None, request=None, reason: str = "") 
 def on_page_unpublished(sender, instance, **kwargs) -> None:
     """Wagtail's ``page_unpublished``: taking a page down ends its previews too (the
     reviewers' next request shows the removed page), whoever unpublished it. Publishing
-    it again does not bring them back: share it again."""
+    it again does not bring them back: share it again.
+
+    Wagtail also sends it when a live page is deleted, unpublished without saving
+    (``commit=False``): the row still says live, and the deleted page's links answer
+    "no longer available" (410) as a deleted document's do."""
+    if type(instance).objects.filter(pk=instance.pk, live=True).exists():
+        return
     revoke_links(ShareLink.objects.filter(page=instance), reason="page_unpublished")
