@@ -270,6 +270,8 @@ def test_the_shared_links_index_and_manage_access_list_the_page_link(
     page = client.get(manage)
     assert page.status_code == 200
     assert link.url in page.content.decode()
+    # A preview is view only but carries no watermark: Manage access does not say one.
+    assert "<dt>Watermark</dt>" not in page.content.decode()
     filtered = client.get(
         reverse("wagtail_securelink_sharelink:index"), {"target_type": "page"}
     )
