@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Page
 
 from tests.factories import make_collection, make_document, make_link, make_user
 from tests.helpers import (
@@ -25,6 +26,7 @@ from tests.helpers import (
     request_code,
     verify,
     view_url,
+    visitor_url,
 )
 from tests.security.conftest import ALICE, BOB, wrong_code
 from tests.verification.authenticator import SoftAuthenticator, save_passkey, sign_in
@@ -362,7 +364,22 @@ def _passkey_removed(f):
     return None, None, f.boss, True
 
 
+def _commented(f):
+    # A reviewer's comment on a page preview that takes them.
+    page = Page.get_first_root_node().add_child(
+        instance=Page(title="Draft for review", slug="draft-for-review")
+    )
+    page.save_revision()
+    link = make_link(page, [ALICE], role="view", allow_comments=True, created_by=f.boss)
+    reviewer = browser()
+    assert verify(reviewer, link, ALICE).status_code == 303
+    response = reviewer.post(visitor_url("comment", link), {"comment": "Looks good."})
+    assert response.status_code in (302, 303)
+    return link, Recipient.objects.get(link=link, email=ALICE), None, True
+
+
 DRIVERS = {
+    EventType.COMMENTED: _commented,
     EventType.LINK_CREATED: _link_created,
     EventType.LINK_CHANGED: _link_changed,
     EventType.LINK_REVOKED: _link_revoked,
