@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import make_document, make_link, make_user
-from tests.helpers import landing_url, press_open, request_code, verify
+from tests.helpers import landing_url, press_open, request_code, verify, visitor_url
 from wagtail_securelink.models import AccessEvent, Recipient, ShareLink
 from wagtail_securelink.tasks import background as delivery
 
@@ -162,12 +162,18 @@ def test_open_is_a_post_with_csrf(owner):
 def test_no_fetch_of_a_page_previews_emailed_urls_counts_records_or_sends(
     owner, draft_page
 ):
-    """The same for a page preview (issue 31): the invitation, the code, the sharer's
-    notices; a scanner sees no draft, and the reviewer still gets in."""
+    """The same for a page preview: the invitation, the code, the sharer's notices
+    and the reviewer's comment sent to the sharer; a scanner sees no draft, and the
+    reviewer still gets in."""
     from tests.security.conftest import PREVIEW_MARK
 
     preview = make_link(
-        draft_page, [ALICE], role="view", created_by=owner, send_invitations=True
+        draft_page,
+        [ALICE],
+        role="view",
+        created_by=owner,
+        send_invitations=True,
+        allow_comments=True,
     )
     colleagues = make_link(
         draft_page, audience="organization", role="view", created_by=owner
@@ -175,10 +181,15 @@ def test_no_fetch_of_a_page_previews_emailed_urls_counts_records_or_sends(
     reviewer = Client()
     assert verify(reviewer, preview, ALICE).status_code == 303
     assert PREVIEW_MARK in reviewer.get(landing_url(preview)).content
+    comment = reviewer.post(
+        visitor_url("comment", preview), {"comment": "The second paragraph reads well."}
+    )
+    assert comment.status_code in (302, 303)
     request_code(Client(), preview, STRANGER)
     delivery.flush()
     sent = list(mail.outbox)
-    assert len({message.subject for message in sent}) >= 3, [m.subject for m in sent]
+    assert any("second paragraph" in message.body for message in sent)
+    assert len({message.subject for message in sent}) >= 4, [m.subject for m in sent]
     urls = urls_in(sent) | {f"http://testserver{landing_url(colleagues)}"}
     assert landing_url(preview) in {urlsplit(url).path for url in urls}
 
