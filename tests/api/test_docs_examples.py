@@ -63,7 +63,8 @@ def test_curl_examples_run(client, superuser, contract):
 @pytest.mark.process
 def test_make_demo_prints_a_working_token(tmp_path):
     """``make demo``'s steps on the example site: the printed token lists the demo
-    links (load_demo shares two documents: one privately, one kept public)."""
+    links (load_demo shares two documents, one privately and one kept public, and a
+    draft page's preview)."""
     from tests.test_project import EXAMPLE_SITE, assert_ok, run
 
     script = """
@@ -86,5 +87,6 @@ print("RESULT", r.status_code, json.loads(r.content)["count"])
         ALLOWED_HOSTS="testserver",
     )
     assert_ok(result)
-    # load_demo's two links: one shared privately, one kept public (S16)
-    assert "RESULT 200 2" in result.stdout, result.stdout
+    # load_demo's three links: a document shared privately, one kept public (S16),
+    # and the page preview
+    assert "RESULT 200 3" in result.stdout, result.stdout
