@@ -8,7 +8,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
-from wagtail.models import Page
 
 from tests.factories import make_link, make_user
 from tests.helpers import ALICE, landing_url, verified, visitor_url
@@ -22,22 +21,6 @@ from wagtail_securelink.tasks import background
 pytestmark = pytest.mark.django_db
 
 SCRIPT = '<script>alert("x")</script> see https://evil.example/ <b>bold</b>'
-
-
-@pytest.fixture
-def section():
-    root = Page.get_first_root_node()
-    return root.add_child(instance=Page(title="Section", slug="section"))
-
-
-@pytest.fixture
-def draft(section):
-    page = section.add_child(instance=Page(title="Published title", slug="news"))
-    page.save_revision().publish()
-    page = Page.objects.get(pk=page.pk)
-    page.title = "Draft title v1"
-    page.save_revision()
-    return Page.objects.get(pk=page.pk)
 
 
 @pytest.fixture

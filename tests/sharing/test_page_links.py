@@ -29,23 +29,6 @@ ADMIN = "wagtailadmin.access_admin"
 ADD_LINK = "wagtail_securelink.add_sharelink"
 
 
-@pytest.fixture
-def section():
-    root = Page.get_first_root_node()
-    return root.add_child(instance=Page(title="Section", slug="section"))
-
-
-@pytest.fixture
-def draft(section):
-    """A published page with a newer draft: the live title differs from the draft's."""
-    page = section.add_child(instance=Page(title="Published title", slug="news"))
-    page.save_revision().publish()
-    page.refresh_from_db()
-    page.title = "Draft title v1"
-    page.save_revision()
-    return Page.objects.get(pk=page.pk)
-
-
 def page_editor(page, username="pageeditor", perms=(ADMIN, ADD_LINK)):
     """A user who may edit ``page`` (and its subtree) through a group of their own."""
     user = make_user(username, perms=perms)

@@ -34,22 +34,6 @@ API = "/api/v3/securelink"
 
 
 @pytest.fixture
-def section():
-    root = Page.get_first_root_node()
-    return root.add_child(instance=Page(title="Section", slug="section"))
-
-
-@pytest.fixture
-def draft(section):
-    page = section.add_child(instance=Page(title="Published title", slug="news"))
-    page.save_revision().publish()
-    page.refresh_from_db()
-    page.title = TITLE
-    page.save_revision()
-    return Page.objects.get(pk=page.pk)
-
-
-@pytest.fixture
 def links(root_collection, draft):
     """A page link seen once by its reviewer, and a document link beside it."""
     page_link = make_link(draft, [REVIEWER], role="view")
